@@ -1,0 +1,82 @@
+// Exporters from settings, and a fan-out that sends each period to all of them.
+
+import type { Settings } from '../settings.js';
+import { DatadogExporter } from './datadog.js';
+import { FileExporter } from './file.js';
+import type { HttpExporterOptions } from './http.js';
+import { PyroscopeExporter } from './pyroscope.js';
+import type { Exporter, ExporterStats, ProfileExport } from './types.js';
+
+export type { Exporter, ExporterStats, ProfileExport } from './types.js';
+export { FileExporter, profileFileName } from './file.js';
+export { PyroscopeExporter, pyroscopeName } from './pyroscope.js';
+export { DatadogExporter, attachmentName } from './datadog.js';
+export { HttpExporter, fullJitter, parseRetryAfter } from './http.js';
+export { buildMultipart } from './multipart.js';
+
+/** Sends every profile to several exporters; its stats are the sums. */
+export class MultiExporter implements Exporter {
+  readonly name: string;
+  constructor(readonly exporters: readonly Exporter[]) {
+    this.name = exporters.map((e) => e.name).join('+') || 'none';
+  }
+  export(profile: ProfileExport): Promise<void> {
+    return this.exportPeriod([profile]);
+  }
+  exportPeriod(profiles: readonly ProfileExport[]): Promise<void> {
+    return Promise.all(this.exporters.map((e) => e.exportPeriod(profiles))).then(() => undefined);
+  }
+  flush(timeoutMs?: number): Promise<boolean> {
+    return Promise.all(this.exporters.map((e) => e.flush(timeoutMs))).then((r) => r.every(Boolean));
+  }
+  close(timeoutMs?: number): Promise<void> {
+    return Promise.all(this.exporters.map((e) => e.close(timeoutMs))).then(() => undefined);
+  }
+  stats(): ExporterStats {
+    const sum: ExporterStats = { exported: 0, failed: 0, dropped: 0, retries: 0, queued: 0 };
+    for (const e of this.exporters) {
+      const s = e.stats();
+      sum.exported += s.exported;
+      sum.failed += s.failed;
+      sum.dropped += s.dropped;
+      sum.retries += s.retries;
+      sum.queued += s.queued;
+      if (s.lastError) sum.lastError = `${e.name}: ${s.lastError}`;
+    }
+    return sum;
+  }
+  statsByExporter(): Record<string, ExporterStats> {
+    return Object.fromEntries(this.exporters.map((e) => [e.name, e.stats()]));
+  }
+}
+
+/** The exporters the settings ask for, behind one MultiExporter (empty for `none`). */
+export function createExporter(settings: Settings, http: HttpExporterOptions = {}): MultiExporter {
+  const list: Exporter[] = [];
+  const common = { timeoutMs: settings.exportTimeoutMs, ...http };
+  for (const kind of settings.exporters) {
+    if (kind === 'file') {
+      list.push(new FileExporter({ dir: settings.outDir, service: settings.service }));
+    } else if (kind === 'pyroscope') {
+      list.push(new PyroscopeExporter({
+        ...common,
+        url: settings.pyroscopeUrl!,
+        service: settings.service,
+        tags: settings.tags,
+        ...(settings.auth.token ? { token: settings.auth.token } : {}),
+        ...(settings.auth.basic ? { basic: settings.auth.basic } : {}),
+        ...(settings.auth.tenantId ? { tenantId: settings.auth.tenantId } : {}),
+        sampleRateHz: 1000 / settings.samplingIntervalMs,
+      }));
+    } else if (kind === 'datadog') {
+      list.push(new DatadogExporter({
+        ...common,
+        url: settings.datadogUrl,
+        service: settings.service,
+        tags: settings.tags,
+        ...(settings.auth.datadogApiKey ? { apiKey: settings.auth.datadogApiKey } : {}),
+      }));
+    }
+  }
+  return new MultiExporter(list);
+}
