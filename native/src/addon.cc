@@ -1,6 +1,8 @@
 // hotpath's native addon. Thin by design: it hands out compact arrays and never aggregates.
 #include <napi.h>
 
+#include "time_profiler.h"
+
 namespace hotpath {
 
 Napi::Value Version(const Napi::CallbackInfo& info) {
@@ -9,6 +11,7 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version, "version"));
+  InitTimeProfiler(env, exports);
   return exports;
 }
 

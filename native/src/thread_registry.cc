@@ -1,0 +1,190 @@
+#include "thread_registry.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <thread>
+
+namespace hotpath {
+
+namespace {
+
+constexpr int kMaxThreads = 1024;
+
+// Lock-free lookup for the signal handler: a slot's pthread is published after its state.
+std::atomic<ThreadState*> gSlotState[kMaxThreads];
+std::atomic<pthread_t> gSlotThread[kMaxThreads];
+
+std::mutex gRegistryLock;
+std::vector<ThreadState*> gThreads;  // guarded by gRegistryLock
+
+// The sampler thread.
+std::thread gSampler;
+std::mutex gSamplerLock;  // guards gSamplerRun/gSamplerInterval; taken before gRegistryLock
+std::condition_variable gSamplerWake;
+bool gSamplerRun = false;
+int gSamplerIntervalMicros = 10000;
+
+// The handler that ran before ours (V8's).
+std::mutex gChainLock;
+struct sigaction gChained;
+std::atomic<bool> gChainedValid{false};
+
+void OnSigprof(int sig, siginfo_t* info, void* context) {
+  int savedErrno = errno;
+  pthread_t self = pthread_self();
+  for (int i = 0; i < kMaxThreads; i++) {
+    if (pthread_equal(gSlotThread[i].load(std::memory_order_acquire), self)) {
+      ThreadState* s = gSlotState[i].load(std::memory_order_acquire);
+      if (s == nullptr || s->ring == nullptr) break;
+      struct timespec ts;
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+      int64_t cpu = int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+      clock_gettime(CLOCK_MONOTONIC, &ts);
+      int64_t t = int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+      uint64_t h = s->head.load(std::memory_order_relaxed);
+      SignalRecord& r = s->ring[h & s->ringMask];
+      r.t = t;
+      r.cpu = cpu;
+      r.label = s->labelSlot ? __atomic_load_n(s->labelSlot, __ATOMIC_RELAXED) : 0;
+      r.flags = s->flags.load(std::memory_order_relaxed);
+      std::atomic_signal_fence(std::memory_order_release);
+      s->head.store(h + 1, std::memory_order_release);
+      s->signals.fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+  }
+  errno = savedErrno;
+  if (gChainedValid.load(std::memory_order_acquire)) {
+    if (gChained.sa_flags & SA_SIGINFO) {
+      if (gChained.sa_sigaction) gChained.sa_sigaction(sig, info, context);
+    } else if (gChained.sa_handler != SIG_DFL && gChained.sa_handler != SIG_IGN && gChained.sa_handler) {
+      gChained.sa_handler(sig);
+    }
+  }
+  errno = savedErrno;
+}
+
+void SamplerMain() {
+  std::unique_lock<std::mutex> lk(gSamplerLock);
+  auto next = std::chrono::steady_clock::now();
+  while (gSamplerRun) {
+    next += std::chrono::microseconds(gSamplerIntervalMicros);
+    auto now = std::chrono::steady_clock::now();
+    if (next < now) next = now;  // fell behind (machine overloaded): do not burst
+    gSamplerWake.wait_until(lk, next, [] { return !gSamplerRun; });
+    if (!gSamplerRun) break;
+    std::lock_guard<std::mutex> reg(gRegistryLock);
+    for (ThreadState* s : gThreads) {
+      struct timespec ts;
+      if (clock_gettime(s->cpuClock, &ts) == 0) {
+        s->samplerCpu.store(int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec, std::memory_order_relaxed);
+      }
+      uint32_t f = s->flags.load(std::memory_order_relaxed);
+      s->samplerTicks.fetch_add(1, std::memory_order_relaxed);
+      if (f & kFlagInGc) {
+        s->samplerGc.fetch_add(1, std::memory_order_relaxed);
+      } else if (f & kFlagInJs) {
+        s->samplerJs.fetch_add(1, std::memory_order_relaxed);
+      } else if (f & kFlagLoopIdle) {
+        s->samplerIdle.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::mutex& RegistryLock() { return gRegistryLock; }
+
+bool RegisterThread(ThreadState* s, int samplerIntervalMicros) {
+  std::lock_guard<std::mutex> sl(gSamplerLock);
+  {
+    std::lock_guard<std::mutex> lk(gRegistryLock);
+    int slot = -1;
+    for (int i = 0; i < kMaxThreads; i++) {
+      if (gSlotState[i].load(std::memory_order_relaxed) == nullptr) {
+        slot = i;
+        break;
+      }
+    }
+    if (slot < 0) return false;
+    gSlotState[slot].store(s, std::memory_order_release);
+    gSlotThread[slot].store(s->pthread, std::memory_order_release);
+    gThreads.push_back(s);
+  }
+  if (!gSamplerRun) {
+    gSamplerRun = true;
+    gSamplerIntervalMicros = std::max(100, samplerIntervalMicros);
+    gSampler = std::thread(SamplerMain);
+  } else if (samplerIntervalMicros < gSamplerIntervalMicros) {
+    gSamplerIntervalMicros = std::max(100, samplerIntervalMicros);
+  }
+  return true;
+}
+
+void UnregisterThread(ThreadState* s) {
+  std::thread toJoin;
+  {
+    std::lock_guard<std::mutex> sl(gSamplerLock);
+    {
+      std::lock_guard<std::mutex> lk(gRegistryLock);
+      for (int i = 0; i < kMaxThreads; i++) {
+        if (gSlotState[i].load(std::memory_order_relaxed) == s) {
+          gSlotThread[i].store(pthread_t{}, std::memory_order_release);
+          gSlotState[i].store(nullptr, std::memory_order_release);
+        }
+      }
+      gThreads.erase(std::remove(gThreads.begin(), gThreads.end(), s), gThreads.end());
+      if (gThreads.empty() && gSamplerRun) {
+        gSamplerRun = false;
+        toJoin = std::move(gSampler);
+      }
+    }
+    gSamplerWake.notify_all();
+  }
+  if (toJoin.joinable()) toJoin.join();
+}
+
+std::vector<int32_t> RegisteredThreadIds() {
+  std::lock_guard<std::mutex> lk(gRegistryLock);
+  std::vector<int32_t> ids;
+  for (ThreadState* s : gThreads) ids.push_back(s->threadId);
+  return ids;
+}
+
+void EnsureSignalChain() {
+  std::lock_guard<std::mutex> lk(gChainLock);
+  struct sigaction current;
+  if (sigaction(SIGPROF, nullptr, &current) != 0) return;
+  bool ours = (current.sa_flags & SA_SIGINFO) && current.sa_sigaction == OnSigprof;
+  if (ours) return;
+  // Whatever is there now (V8's handler) becomes the one we call after recording.
+  gChainedValid.store(false, std::memory_order_release);
+  gChained = current;
+  gChainedValid.store(true, std::memory_order_release);
+  struct sigaction mine;
+  memset(&mine, 0, sizeof(mine));
+  mine.sa_sigaction = OnSigprof;
+  sigemptyset(&mine.sa_mask);
+  mine.sa_flags = SA_RESTART | SA_SIGINFO | SA_ONSTACK;
+  sigaction(SIGPROF, &mine, nullptr);
+}
+
+int64_t MonotonicNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+int64_t ThreadCpuNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+}  // namespace hotpath
