@@ -74,4 +74,6 @@ export interface Profile {
   period: number;
   comment: string[];
   defaultSampleType: string;
+  /** pprof doc_url (field 15): documentation for the profile's sample types; optional. */
+  docUrl?: string;
 }

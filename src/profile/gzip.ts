@@ -1,0 +1,51 @@
+// gzip for profiles, with pako (pure JS: the same code in Node and browsers).
+import { Inflate, gzip as pakoGzip } from 'pako';
+import { ProfileFormatError } from './errors.js';
+
+/** Default cap on a profile's decompressed size (gzip-bomb guard). */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Default gzip level for encoded profiles. Level 6 (zlib's default) keeps the output as small
+ * as other encoders' (bench/RESULTS.md); lower levels are faster but larger.
+ */
+export const DEFAULT_GZIP_LEVEL = 6;
+
+export function isGzip(b: Uint8Array): boolean {
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+export function gzip(data: Uint8Array, level: number = DEFAULT_GZIP_LEVEL): Uint8Array {
+  return pakoGzip(data, { level: level as 6 });
+}
+
+/**
+ * Decompresses gzip data, streaming, and stops as soon as the output would pass maxBytes,
+ * so a small bomb cannot allocate gigabytes. Errors are ProfileFormatError.
+ */
+export function gunzip(data: Uint8Array, maxBytes: number = DEFAULT_MAX_DECOMPRESSED_BYTES): Uint8Array {
+  const inflate = new Inflate({ chunkSize: 64 * 1024 });
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  inflate.onData = (chunk: Uint8Array) => {
+    total += chunk.length;
+    if (total > maxBytes) {
+      throw new ProfileFormatError(`decompressed profile exceeds the limit of ${maxBytes} bytes`);
+    }
+    chunks.push(chunk);
+  };
+  inflate.onEnd = () => {};
+  inflate.push(data, true);
+  if (inflate.err) {
+    const msg = inflate.err === -5 ? 'truncated gzip data' : `bad gzip data (${inflate.msg})`;
+    throw new ProfileFormatError(msg);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
