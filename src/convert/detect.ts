@@ -1,0 +1,49 @@
+// Tells the input formats `hotpath convert` reads apart by their first bytes and, for JSON, by
+// their top-level keys.
+import { ConvertError } from './errors.js';
+
+export type InputFormat = 'pprof' | 'cpuprofile' | 'heapprofile';
+
+/** The first byte that is not JSON whitespace, or -1. */
+function firstByte(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length && i < 4096; i++) {
+    const b = bytes[i];
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0xef && b !== 0xbb && b !== 0xbf) return b;
+  }
+  return -1;
+}
+
+export function looksLikeJson(bytes: Uint8Array): boolean {
+  const b = firstByte(bytes);
+  return b === 0x7b; // '{'
+}
+
+/** Parses JSON bytes, turning a parse failure into one clear line. */
+export function parseJson(bytes: Uint8Array): unknown {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const detail = (error as Error).message;
+    const truncated = /end of (JSON )?input|Unterminated/i.test(detail) ? ' (the file looks truncated)' : '';
+    throw new ConvertError(`not valid JSON${truncated}: ${detail}`);
+  }
+}
+
+/** Which format a parsed JSON document is, or a clear error. */
+export function jsonFormat(json: unknown): 'cpuprofile' | 'heapprofile' {
+  if (typeof json === 'object' && json !== null && !Array.isArray(json)) {
+    if ('nodes' in json) return 'cpuprofile';
+    if ('head' in json) return 'heapprofile';
+    if ('traceEvents' in json || '$schema' in json) {
+      throw new ConvertError('this JSON is a trace or a speedscope file; hotpath convert reads .cpuprofile and .heapprofile JSON');
+    }
+  }
+  throw new ConvertError('JSON that is neither a V8 .cpuprofile (no "nodes") nor a .heapprofile (no "head")');
+}
+
+export function detectFormat(bytes: Uint8Array): InputFormat | 'json' {
+  if (bytes.length === 0) throw new ConvertError('the file is empty');
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return 'pprof';
+  return looksLikeJson(bytes) ? 'json' : 'pprof';
+}
