@@ -2,6 +2,7 @@
 // line in proto/profile.proto. Wire primitives are in wire.ts, state in builder.ts.
 import { Builder, LABELSET_HEAD, LABEL_SIZE, LINE_SIZE, LOCATION_HEAD } from "./builder";
 import { Out } from "./wire";
+import { sampleOrder } from "./order";
 
 // message ValueType
 function encodeValueType(o: Out, field: u32, type: i32, unit: i32): void {
@@ -117,7 +118,10 @@ export function encodeProfile(b: Builder, o: Out): void {
     encodeValueType(o, 1, st.get(i), st.get(i + 1));
   }
   let ns = b.samples.count;
-  for (let i = 0; i < ns; i++) encodeSample(o, b, i);        // repeated Sample sample = 2;
+  let order = sampleOrder(b.samples);
+  for (let i = 0; i < ns; i++) {                // repeated Sample sample = 2;
+    encodeSample(o, b, load<i32>(order + (<usize>i << 2)));
+  }
   let nm = b.mappings.count;
   for (let i = 0; i < nm; i++) encodeMapping(o, b, i);       // repeated Mapping mapping = 3;
   let nl = b.locations.count;
