@@ -31,6 +31,8 @@ enum NodeKind : int32_t {
 };
 
 constexpr int kNodeFields = 6;
+// Set in sampleFlags when the sample was joined with its SIGPROF record.
+constexpr uint32_t kSampleMatched = 0x80;
 // V8 stamps its sample in the same signal handler call, microseconds after our record; a sample
 // further than this from any record was not taken by the sampling signal.
 constexpr int64_t kMatchToleranceNs = 500000;  // parent, name, file, line, column, kind
@@ -238,7 +240,7 @@ Napi::Object BuildBatch(Napi::Env env, ThreadState* s, v8::CpuProfile* p, int64_
       sampleWall.push_back(double(s->lastT ? rec->t - s->lastT : 0));
       sampleCpu.push_back(double(s->lastT ? rec->cpu - s->lastCpu : 0));
       sampleLabel.push_back(rec->label);
-      sampleFlags.push_back(uint8_t(rec->flags));
+      sampleFlags.push_back(uint8_t(rec->flags | kSampleMatched));
       s->lastT = rec->t;
       s->lastCpu = rec->cpu;
       lastLabel = rec->label;

@@ -1,0 +1,111 @@
+// Loads hotpath's native addon for the running Node.js.
+//
+// The addon uses V8's C++ API, so a build only loads into the Node major (module ABI) it was
+// built for. Builds live in native/prebuilds/node-v{ABI}/hotpath.node (scripts/build-native.sh
+// makes them, one per Node major) and native/build/Release/hotpath.node (what `npm install`
+// builds for the Node that ran it). The first that loads wins.
+//
+// If none loads, `loadNative()` says so once on stderr and returns null: the program keeps
+// running, unprofiled (DESIGN.md, "Promises to users").
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { logOnce } from './log.js';
+
+/** One period's raw data from one thread, as native/src/time_profiler.cc builds it. */
+export interface NativeTimeBatch {
+  threadId: number;
+  threadName: string;
+  osThreadId: number;
+  /** CLOCK_MONOTONIC ns (the clock of process.hrtime). */
+  startNs: number;
+  endNs: number;
+  /** Id of newStrings[0] in this thread's string table; ids continue across batches. */
+  stringBase: number;
+  newStrings: string[];
+  /** NODE_FIELDS ints per node: parent index, name id, file id, line, column, kind. */
+  nodes: Int32Array;
+  /** Triples: node index, line, hits (the V8 node's own ticks by line). */
+  lineTicks: Int32Array;
+  sampleNode: Int32Array;
+  sampleWallNs: Float64Array;
+  sampleCpuNs: Float64Array;
+  sampleLabel: Int32Array;
+  sampleFlags: Uint8Array;
+  stats: NativeBatchStats;
+}
+
+export interface NativeBatchStats {
+  /** Samples V8 recorded in the profile. */
+  v8Samples: number;
+  /** Samples also present in the previous profile (the two overlap at a restart). */
+  duplicates: number;
+  /** Samples joined with a SIGPROF record: they carry wall and cpu. */
+  matched: number;
+  /** Samples V8 recorded without its sampling signal (its "bad state"): dropped. */
+  unmatched: number;
+  /** SIGPROF deliveries to this thread in the period. */
+  signals: number;
+  /** Signals that produced no V8 sample (their time is carried by the next sample). */
+  unusedSignals: number;
+  ringOverflow: number;
+  maxMatchDeltaNs: number;
+  /** The native sampler thread's ticks for this thread, by state. */
+  samplerTicks: number;
+  samplerIdleTicks: number;
+  samplerGcTicks: number;
+  samplerJsTicks: number;
+  samplerCpuNs: number;
+  intervalMicros: number;
+}
+
+export interface NativeAddon {
+  version(): number;
+  timeInit(labelSlot: Int32Array, threadId: number, threadName: string, intervalMicros: number,
+    ringCapacity: number, experiment: number): void;
+  timeStart(): void;
+  timeRotate(restart: boolean): NativeTimeBatch | undefined;
+  timeDispose(): void;
+  registeredThreads(): number[];
+  monotonicNs(): number;
+  threadCpuNs(): number;
+  osThreadId(): number;
+}
+
+let cached: NativeAddon | null | undefined;
+
+/** Where the addon builds are looked for, best first. */
+export function nativeCandidates(): string[] {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  // dist/src/native.js -> package root is two levels up; src/native.ts (ts-node) -> one.
+  const roots = [path.resolve(here, '..', '..'), path.resolve(here, '..')];
+  const out: string[] = [];
+  for (const root of roots) {
+    if (!existsSync(path.join(root, 'native'))) continue;
+    out.push(path.join(root, 'native', 'prebuilds', `node-v${process.versions.modules}`, 'hotpath.node'));
+    out.push(path.join(root, 'native', 'build', 'Release', 'hotpath.node'));
+  }
+  return out;
+}
+
+/** The addon for this Node, or null (after one warning) when it cannot be loaded. */
+export function loadNative(): NativeAddon | null {
+  if (cached !== undefined) return cached;
+  const require = createRequire(import.meta.url);
+  const errors: string[] = [];
+  for (const file of nativeCandidates()) {
+    if (!existsSync(file)) continue;
+    try {
+      cached = require(file) as NativeAddon;
+      return cached;
+    } catch (e) {
+      errors.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  cached = null;
+  logOnce('native-load',
+    `native addon unavailable for Node ${process.version} (ABI ${process.versions.modules}); ` +
+    `running unprofiled. ${errors.length ? errors.join('; ') : 'No build found: run `npm run build:native`.'}`);
+  return null;
+}

@@ -1,0 +1,59 @@
+// The time profiler's presence on one JS thread: its native profiler (created at once, with
+// eager logging, kept for the thread's life) and the hand-off of its raw data.
+//
+// The collector does no aggregation: rotate() returns the native batch (typed arrays plus the
+// strings and label sets new since the last batch), which the caller transfers to the
+// aggregation worker.
+import { threadId as currentThreadId, isMainThread } from 'node:worker_threads';
+import * as wt from 'node:worker_threads';
+import type { NativeAddon, NativeTimeBatch } from '../native.js';
+import { labelSlot, takeNewLabelSets } from '../labels.js';
+import type { Labels } from '../labels.js';
+
+export interface ThreadCollectorOptions {
+  intervalMicros: number;
+  periodMs: number;
+  /** Name for the `thread name` label; default `main`, or the worker's name, or `worker`. */
+  threadName?: string;
+  /** Bits of native/src/time_profiler.cc's Experiment enum (for measurements only). */
+  experiment?: number;
+}
+
+export interface CollectedBatch {
+  batch: NativeTimeBatch;
+  labelSets: { id: number; labels: Labels }[];
+}
+
+function defaultThreadName(): string {
+  if (isMainThread) return 'main';
+  const name = (wt as { threadName?: string }).threadName;
+  return typeof name === 'string' && name !== '' ? name : 'worker';
+}
+
+export class ThreadCollector {
+  private stopped = false;
+
+  constructor(private readonly addon: NativeAddon, opts: ThreadCollectorOptions) {
+    // Room for two periods of signals; the ring is per thread and fixed.
+    const ring = Math.min(1 << 20, Math.ceil((2 * opts.periodMs * 1000) / opts.intervalMicros) + 1024);
+    addon.timeInit(labelSlot(), isMainThread ? 0 : currentThreadId, opts.threadName ?? defaultThreadName(),
+      opts.intervalMicros, ring, opts.experiment ?? 0);
+    addon.timeStart();
+  }
+
+  /** Ends this thread's current period (the next one starts first) and returns its raw data. */
+  rotate(): CollectedBatch | undefined {
+    if (this.stopped) return undefined;
+    const batch = this.addon.timeRotate(true);
+    return batch && { batch, labelSets: takeNewLabelSets() };
+  }
+
+  /** Stops profiling this thread; returns the last data. */
+  stop(): CollectedBatch | undefined {
+    if (this.stopped) return undefined;
+    this.stopped = true;
+    const batch = this.addon.timeRotate(false);
+    this.addon.timeDispose();
+    return batch && { batch, labelSets: takeNewLabelSets() };
+  }
+}

@@ -1,0 +1,249 @@
+// The time profiler's internal API, for the public start() (src/index.ts) and for tests.
+//
+//   startTimeProfiler(opts: TimeProfilerOptions): TimeProfiler | null
+//     On the thread that owns profiling (normally the main thread; once per process). Starts:
+//     this thread's collector, the aggregation worker (src/worker/time-aggregator.ts, which
+//     owns the WASM ProfileBuilder) and a period timer (unref'd). Every `periodMs` it ends the
+//     period on every profiled thread and calls `onProfile(bytes, meta)` with the gzipped pprof
+//     `time` profile (samples/count, wall/nanoseconds, cpu/nanoseconds; period = interval in
+//     wall ns). Returns null (after one warning) when the addon cannot load: run unprofiled.
+//       TimeProfiler.flush(): Promise<Uint8Array>  ends the current period now and resolves to
+//         its profile (not passed to onProfile); the period timer keeps running.
+//       TimeProfiler.stop(): Promise<Uint8Array>   ends the last period (passed to onProfile
+//         and returned), stops this thread's profiler and the aggregation worker. Idempotent.
+//
+//   startThreadCollector(opts?: ThreadProfilerOptions): ThreadProfiler | null
+//     On any other JS thread (a worker) that should be profiled. It profiles that thread and
+//     answers the owner's period ends over a BroadcastChannel, transferring its batch to the
+//     aggregation worker with worker_threads.postMessageToThread (copying through the channel
+//     where that does not exist). A thread busy in synchronous code answers late: its data
+//     then lands in the next period. ThreadProfiler.stop() sends its last data and stops.
+//     A worker terminated mid-period loses that period's last part (no JS runs then); native
+//     cleanup still stops its profiler safely.
+//
+// Options: intervalMicros (default 10000 = 100 Hz, >= 100), periodMs (default 60000, >= 100),
+// flushTimeoutMs (how long a period end waits for the other threads, default 1000).
+import { BroadcastChannel, Worker, isMainThread } from 'node:worker_threads';
+import * as wt from 'node:worker_threads';
+import { loadNative } from '../native.js';
+import type { NativeAddon } from '../native.js';
+import { logOnce } from '../log.js';
+import { ThreadCollector } from './thread-collector.js';
+import type { CollectedBatch } from './thread-collector.js';
+import { Code, TIME_CHANNEL, batchTransferList } from '../worker/protocol.js';
+import type { BatchMessage, EndPeriodMessage, FlushMessage, FromAggregator, TimeProfileMeta } from '../worker/protocol.js';
+
+export type { TimeProfileMeta } from '../worker/protocol.js';
+
+export interface TimeProfilerOptions {
+  intervalMicros?: number;
+  periodMs?: number;
+  flushTimeoutMs?: number;
+  onProfile?: (bytes: Uint8Array, meta: TimeProfileMeta) => void;
+  /** `thread name` label of this thread (default `main`, or the worker's name). */
+  threadName?: string;
+  /** For measurements only: bits of native/src/time_profiler.cc's Experiment enum. */
+  experiment?: number;
+}
+
+export interface TimeProfiler {
+  flush(): Promise<Uint8Array>;
+  stop(): Promise<Uint8Array>;
+  /** The aggregation worker's threadId (it is not profiled). */
+  readonly aggregatorThreadId: number;
+}
+
+export interface ThreadProfilerOptions {
+  intervalMicros?: number;
+  periodMs?: number;
+  threadName?: string;
+  experiment?: number;
+}
+
+export interface ThreadProfiler {
+  stop(): void;
+}
+
+const DEFAULT_INTERVAL_MICROS = 10000;
+const DEFAULT_PERIOD_MS = 60000;
+const DEFAULT_FLUSH_TIMEOUT_MS = 1000;
+
+let owner: TimeProfiler | null = null;
+let threadProfiler: ThreadProfiler | null = null;
+
+function checkInt(name: string, v: unknown, def: number, min: number, max: number): number {
+  if (v === undefined) return def;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new RangeError(`hotpath: ${name} must be an integer from ${min} to ${max}, got ${String(v)}`);
+  }
+  return v;
+}
+
+function validateCommon(opts: ThreadProfilerOptions): { intervalMicros: number; periodMs: number } {
+  if (opts === null || typeof opts !== 'object') throw new TypeError('hotpath: options must be an object');
+  return {
+    intervalMicros: checkInt('intervalMicros', opts.intervalMicros, DEFAULT_INTERVAL_MICROS, 100, 10_000_000),
+    periodMs: checkInt('periodMs', opts.periodMs, DEFAULT_PERIOD_MS, 100, 24 * 3600 * 1000),
+  };
+}
+
+function batchMessage(seq: number, c: CollectedBatch): BatchMessage {
+  return { code: Code.Batch, seq, batch: c.batch, labelSets: c.labelSets };
+}
+
+function unixNanosNow(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+}
+
+export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler | null {
+  const { intervalMicros, periodMs } = validateCommon(opts);
+  const flushTimeoutMs = checkInt('flushTimeoutMs', opts.flushTimeoutMs, DEFAULT_FLUSH_TIMEOUT_MS, 0, 600_000);
+  if (opts.onProfile !== undefined && typeof opts.onProfile !== 'function') {
+    throw new TypeError('hotpath: onProfile must be a function');
+  }
+  if (owner) throw new Error('hotpath: the time profiler is already started in this process');
+  const addon = loadNative();
+  if (!addon) return null;
+
+  const worker = new Worker(new URL('../worker/time-aggregator.js', import.meta.url), {
+    workerData: { intervalMicros },
+    name: 'hotpath-aggregator',
+  } as ConstructorParameters<typeof Worker>[1]);
+  worker.unref();
+  const collector = new ThreadCollector(addon, { intervalMicros, periodMs, threadName: opts.threadName, experiment: opts.experiment });
+  const channel = new BroadcastChannel(TIME_CHANNEL);
+  (channel as unknown as { unref(): void }).unref();
+
+  let seq = 0;
+  let periodStartUnix = unixNanosNow();
+  let periodStartMono = addon.monotonicNs();
+  const pending = new Map<number, { resolve(b: Uint8Array): void; reject(e: Error): void; toOnProfile: boolean }>();
+  let stopped: Promise<Uint8Array> | null = null;
+  let failed: Error | null = null;
+
+  const failAll = (e: Error): void => {
+    failed = e;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+    worker.unref();
+  };
+  worker.on('message', (m: FromAggregator) => {
+    const p = pending.get(m.seq);
+    if (m.code === Code.Profile) {
+      if (!p) return;
+      pending.delete(m.seq);
+      if (pending.size === 0) worker.unref();
+      if (p.toOnProfile && opts.onProfile) {
+        try {
+          opts.onProfile(m.bytes, m.meta);
+        } catch (e) {
+          logOnce('time-onprofile', `onProfile threw: ${(e as Error).message}`);
+        }
+      }
+      p.resolve(m.bytes);
+    } else if (m.code === Code.Error) {
+      logOnce('time-aggregator', `time profile aggregation failed: ${m.message}`);
+      if (p) {
+        pending.delete(m.seq);
+        p.reject(new Error(m.message));
+      }
+    } else {
+      failAll(new Error(`hotpath: this should not happen: unknown aggregator message ${(m as { code: unknown }).code}`));
+    }
+  });
+  worker.on('error', (e) => {
+    logOnce('time-aggregator', `time profile aggregation worker failed: ${e.message}`);
+    failAll(e);
+  });
+  worker.on('exit', () => failAll(new Error('hotpath: the aggregation worker exited')));
+
+  const endPeriod = (toOnProfile: boolean, last: boolean): Promise<Uint8Array> => {
+    if (failed) return Promise.reject(failed);
+    const s = ++seq;
+    const flush: FlushMessage = { code: Code.Flush, seq: s, aggregator: worker.threadId };
+    channel.postMessage(flush);
+    const c = last ? collector.stop() : collector.rotate();
+    if (c) worker.postMessage(batchMessage(s, c), batchTransferList(c.batch));
+    const nowMono = addon.monotonicNs();
+    const end: EndPeriodMessage = {
+      code: Code.EndPeriod, seq: s, threads: addon.registeredThreads(), timeoutMs: flushTimeoutMs,
+      timeNanos: periodStartUnix.toString(), durationNanos: nowMono - periodStartMono,
+    };
+    periodStartUnix = unixNanosNow();
+    periodStartMono = nowMono;
+    worker.ref();
+    worker.postMessage(end);
+    return new Promise((resolve, reject) => pending.set(s, { resolve, reject, toOnProfile }));
+  };
+
+  const timer = setInterval(() => {
+    endPeriod(true, false).catch(() => { /* logged once above */ });
+  }, periodMs);
+  timer.unref();
+
+  owner = {
+    aggregatorThreadId: worker.threadId,
+    flush: () => (stopped ? Promise.reject(new Error('hotpath: the time profiler is stopped')) : endPeriod(false, false)),
+    stop: () => {
+      if (stopped) return stopped;
+      clearInterval(timer);
+      stopped = endPeriod(true, true).finally(() => {
+        channel.close();
+        worker.postMessage({ code: Code.Stop });
+        owner = null;
+      });
+      return stopped;
+    },
+  };
+  return owner;
+}
+
+export function startThreadCollector(opts: ThreadProfilerOptions = {}): ThreadProfiler | null {
+  const { intervalMicros, periodMs } = validateCommon(opts);
+  if (isMainThread && owner) throw new Error('hotpath: this thread is already profiled by startTimeProfiler');
+  if (threadProfiler) return threadProfiler;
+  const addon: NativeAddon | null = loadNative();
+  if (!addon) return null;
+  const collector = new ThreadCollector(addon, { intervalMicros, periodMs, threadName: opts.threadName, experiment: opts.experiment });
+  const channel = new BroadcastChannel(TIME_CHANNEL);
+  (channel as unknown as { unref(): void }).unref();
+  const toThread = (wt as { postMessageToThread?: (id: number, v: unknown, t?: ArrayBuffer[]) => Promise<void> }).postMessageToThread;
+  let aggregator = -1;
+  let lastSeq = 0;
+  const send = (seq: number, c: CollectedBatch | undefined): void => {
+    if (!c) return;
+    const msg = batchMessage(seq, c);
+    if (toThread && aggregator >= 0) {
+      toThread(aggregator, msg, batchTransferList(c.batch)).catch((e: Error) => {
+        logOnce('time-thread-send', `time profiler on thread ${wt.threadId} could not send its data: ${e.message}`);
+      });
+    } else {
+      channel.postMessage(msg);  // a copy: no transfer through a BroadcastChannel
+    }
+  };
+  channel.onmessage = (ev: unknown) => {
+    const m = (ev as { data: { code: number; seq: number; aggregator?: number } }).data;
+    if (m.code !== Code.Flush) return;  // batches of other threads travel here too
+    lastSeq = m.seq;
+    aggregator = m.aggregator ?? -1;
+    try {
+      send(m.seq, collector.rotate());
+    } catch (e) {
+      logOnce('time-thread-rotate', `time profiler on thread ${wt.threadId} failed: ${(e as Error).message}`);
+    }
+  };
+  threadProfiler = {
+    stop: () => {
+      if (!threadProfiler) return;
+      threadProfiler = null;
+      channel.onmessage = () => {};
+      try {
+        send(lastSeq + 1, collector.stop());
+        channel.postMessage({ code: Code.Bye, threadId: wt.threadId });
+      } finally {
+        channel.close();
+      }
+    },
+  };
+  return threadProfiler;
+}

@@ -1,0 +1,114 @@
+// Messages between the profiled threads, the owner (the thread that called startTimeProfiler)
+// and the aggregation worker. Every message carries an explicit code; an unknown code is a bug
+// and fails loudly.
+import type { NativeTimeBatch } from '../native.js';
+import type { Labels } from '../labels.js';
+
+/** BroadcastChannel name: the owner announces period ends here; threads may send batches here. */
+export const TIME_CHANNEL = 'hotpath:time';
+
+export const enum Code {
+  /** thread -> aggregator: one thread's raw data for part of a period. */
+  Batch = 1,
+  /** owner -> aggregator: close the period `seq` once the listed threads have sent theirs. */
+  EndPeriod = 2,
+  /** aggregator -> owner: the encoded profile of period `seq`. */
+  Profile = 3,
+  /** owner -> threads (channel): rotate now and send your batch for period `seq`. */
+  Flush = 4,
+  /** aggregator -> owner: the aggregator failed. */
+  Error = 5,
+  /** owner -> aggregator: last period done, exit. */
+  Stop = 6,
+  /** thread -> aggregator: this thread stopped profiling; do not wait for it. */
+  Bye = 7,
+}
+
+export interface BatchMessage {
+  code: Code.Batch;
+  seq: number;
+  batch: NativeTimeBatch;
+  labelSets: { id: number; labels: Labels }[];
+}
+
+export interface EndPeriodMessage {
+  code: Code.EndPeriod;
+  seq: number;
+  /** Thread ids (registered in the native registry) whose batch for `seq` to wait for. */
+  threads: number[];
+  timeoutMs: number;
+  /** Unix ns of the period's start, as a decimal string (bigint does not clone everywhere). */
+  timeNanos: string;
+  durationNanos: number;
+}
+
+export interface FlushMessage {
+  code: Code.Flush;
+  seq: number;
+  /** threadId of the aggregation worker (for postMessageToThread). */
+  aggregator: number;
+}
+
+export interface ProfileMessage {
+  code: Code.Profile;
+  seq: number;
+  bytes: Uint8Array;
+  meta: TimeProfileMeta;
+}
+
+export interface ErrorMessage {
+  code: Code.Error;
+  seq: number;
+  message: string;
+}
+
+export interface StopMessage {
+  code: Code.Stop;
+}
+
+export interface ByeMessage {
+  code: Code.Bye;
+  threadId: number;
+}
+
+/** What the aggregator says about a period, next to the bytes. */
+export interface TimeProfileMeta {
+  seq: number;
+  /** Unix ns of the period start, decimal string. */
+  timeNanos: string;
+  durationNanos: number;
+  /** Samples added (matched V8 samples, plus pseudo-samples). */
+  samples: number;
+  /** Per-thread figures for the period (summed over the batches received). */
+  threads: ThreadPeriodStats[];
+  /** The comments written into the profile. */
+  comments: string[];
+}
+
+export interface ThreadPeriodStats {
+  threadId: number;
+  threadName: string;
+  osThreadId: number;
+  batches: number;
+  samples: number;
+  wallNs: number;
+  cpuNs: number;
+  elapsedNs: number;
+  v8Samples: number;
+  unmatched: number;
+  unusedSignals: number;
+  signals: number;
+  samplerTicks: number;
+  samplerCpuNs: number;
+  /** Samples expected from elapsed time / interval. */
+  expected: number;
+}
+
+export type ToAggregator = BatchMessage | EndPeriodMessage | StopMessage | ByeMessage;
+export type FromAggregator = ProfileMessage | ErrorMessage;
+
+/** Buffers to transfer along with a batch. */
+export function batchTransferList(b: NativeTimeBatch): ArrayBuffer[] {
+  return [b.nodes.buffer, b.lineTicks.buffer, b.sampleNode.buffer, b.sampleWallNs.buffer,
+    b.sampleCpuNs.buffer, b.sampleLabel.buffer, b.sampleFlags.buffer] as ArrayBuffer[];
+}

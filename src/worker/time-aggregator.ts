@@ -1,0 +1,201 @@
+// The aggregation worker of the time profiler: the one thread that owns the WASM
+// ProfileBuilder. It receives the profiled threads' raw batches (from its parent, the owner,
+// with worker.postMessage; from other threads with postMessageToThread or the
+// BroadcastChannel), adds their samples as they arrive, and at each period end (EndPeriod from
+// the owner) waits for the listed threads' batches (or the timeout), writes comments about
+// lost samples, encodes the `time` profile and sends it back, transferring the bytes.
+import { BroadcastChannel, parentPort, workerData } from 'node:worker_threads';
+import { ProfileBuilder } from '../profile/builder.js';
+import { Code, TIME_CHANNEL } from './protocol.js';
+import type { BatchMessage, EndPeriodMessage, ThreadPeriodStats, ToAggregator, TimeProfileMeta } from './protocol.js';
+import { ThreadTable, expandBatch } from '../time/expand.js';
+
+if (!parentPort) throw new Error('hotpath: time-aggregator must run as a worker thread');
+const port = parentPort;
+const intervalMicros: number = (workerData as { intervalMicros: number }).intervalMicros;
+
+const tables = new Map<number, ThreadTable>();
+let stats = new Map<number, ThreadPeriodStats>();
+/** Highest period seq each thread has answered. */
+const answered = new Map<number, number>();
+const gone = new Set<number>();
+let samples = 0;
+let waiting: { seq: number; threads: Set<number>; done: () => void } | null = null;
+const queue: EndPeriodMessage[] = [];
+
+const builderPromise = ProfileBuilder.create({
+  sampleTypes: [
+    { type: 'samples', unit: 'count' },
+    { type: 'wall', unit: 'nanoseconds' },
+    { type: 'cpu', unit: 'nanoseconds' },
+  ],
+  periodType: { type: 'wall', unit: 'nanoseconds' },
+  period: intervalMicros * 1000,
+  defaultSampleType: 'cpu',
+});
+let builder: ProfileBuilder | null = null;
+const early: BatchMessage[] = [];
+
+function onBatch(m: BatchMessage): void {
+  if (!builder) {
+    early.push(m);
+    return;
+  }
+  const b = m.batch;
+  let t = tables.get(b.threadId);
+  if (!t) {
+    t = new ThreadTable(b.threadId);
+    tables.set(b.threadId, t);
+  }
+  t.learn(b, m.labelSets);
+  const bl = builder;
+  const totals = expandBatch(t, b, (frames, values, labels) => {
+    bl.addSample(frames, values, labels);
+    samples++;
+  });
+  let s = stats.get(b.threadId);
+  if (!s) {
+    s = {
+      threadId: b.threadId, threadName: b.threadName, osThreadId: b.osThreadId, batches: 0, samples: 0,
+      wallNs: 0, cpuNs: 0, elapsedNs: 0, v8Samples: 0, unmatched: 0, unusedSignals: 0, signals: 0,
+      samplerTicks: 0, samplerCpuNs: 0, expected: 0,
+    };
+    stats.set(b.threadId, s);
+  }
+  s.batches++;
+  s.samples += totals.samples;
+  s.wallNs += totals.wallNs;
+  s.cpuNs += totals.cpuNs;
+  s.elapsedNs += b.endNs - b.startNs;
+  s.v8Samples += b.stats.v8Samples - b.stats.duplicates;
+  s.unmatched += b.stats.unmatched;
+  s.unusedSignals += b.stats.unusedSignals + b.stats.ringOverflow;
+  s.signals += b.stats.signals;
+  s.samplerTicks += b.stats.samplerTicks;
+  s.samplerCpuNs += b.stats.samplerCpuNs;
+  s.expected += (b.endNs - b.startNs) / (b.stats.intervalMicros * 1000);
+  answered.set(b.threadId, Math.max(answered.get(b.threadId) ?? 0, m.seq));
+  if (waiting && m.seq >= waiting.seq) {
+    waiting.threads.delete(b.threadId);
+    if (waiting.threads.size === 0) waiting.done();
+  }
+}
+
+function comments(): string[] {
+  const out: string[] = [];
+  for (const s of stats.values()) {
+    const lost = Math.max(0, Math.round(s.expected) - s.samples);
+    const who = `thread ${s.threadId} (${s.threadName})`;
+    if (s.unmatched > 0) {
+      out.push(`hotpath: ${who}: dropped ${s.unmatched} samples V8 recorded without its sampling signal`);
+    }
+    if (lost > Math.max(2, 0.02 * s.expected)) {
+      out.push(`hotpath: ${who}: ${s.samples} samples for ~${Math.round(s.expected)} expected ` +
+        `(${lost} lost; ${s.unusedSignals} signals without a V8 sample); their time is carried by the next sample`);
+    }
+  }
+  return out;
+}
+
+async function endPeriod(m: EndPeriodMessage): Promise<void> {
+  const threads = new Set<number>();
+  for (const id of m.threads) {
+    if (!gone.has(id) && (answered.get(id) ?? 0) < m.seq) threads.add(id);
+  }
+  if (threads.size > 0 && m.timeoutMs > 0) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => resolve(), m.timeoutMs);
+      waiting = { seq: m.seq, threads, done: () => { clearTimeout(timer); resolve(); } };
+    });
+    waiting = null;
+  }
+  const b = builder!;
+  const late = [...threads].filter((id) => (answered.get(id) ?? 0) < m.seq);
+  const notes = comments();
+  if (late.length > 0) notes.push(`hotpath: threads ${late.join(', ')} did not answer in ${m.timeoutMs} ms; their samples go in the next period`);
+  for (const c of notes) b.addComment(c);
+  b.setTimeNanos(BigInt(m.timeNanos));
+  b.setDurationNanos(m.durationNanos);
+  const bytes = b.encode();
+  const meta: TimeProfileMeta = {
+    seq: m.seq, timeNanos: m.timeNanos, durationNanos: m.durationNanos, samples,
+    threads: [...stats.values()], comments: notes,
+  };
+  b.reset();
+  samples = 0;
+  stats = new Map();
+  // Forget threads that are gone and said nothing this period (bounded memory under churn).
+  const live = new Set(m.threads);
+  for (const id of tables.keys()) {
+    if (!live.has(id) && (answered.get(id) ?? 0) < m.seq) {
+      tables.delete(id);
+      answered.delete(id);
+      gone.delete(id);
+    }
+  }
+  port.postMessage({ code: Code.Profile, seq: m.seq, bytes, meta }, [bytes.buffer as ArrayBuffer]);
+}
+
+let running = false;
+async function drain(): Promise<void> {
+  if (running || !builder) return;
+  running = true;
+  try {
+    while (queue.length > 0) {
+      const m = queue.shift()!;
+      try {
+        await endPeriod(m);
+      } catch (e) {
+        port.postMessage({ code: Code.Error, seq: m.seq, message: (e as Error).stack ?? String(e) });
+      }
+    }
+  } finally {
+    running = false;
+  }
+}
+
+const channel = new BroadcastChannel(TIME_CHANNEL);
+
+function onMessage(m: ToAggregator | { code: Code.Flush }): void {
+  switch (m.code) {
+    case Code.Batch:
+      try {
+        onBatch(m);
+      } catch (e) {
+        port.postMessage({ code: Code.Error, seq: m.seq, message: (e as Error).stack ?? String(e) });
+      }
+      break;
+    case Code.EndPeriod:
+      queue.push(m);
+      void drain();
+      break;
+    case Code.Bye:
+      gone.add(m.threadId);
+      if (waiting) {
+        waiting.threads.delete(m.threadId);
+        if (waiting.threads.size === 0) waiting.done();
+      }
+      break;
+    case Code.Stop:
+      channel.close();
+      process.removeAllListeners('workerMessage');
+      port.close();
+      break;
+    case Code.Flush:
+      break; // the owner's own announcement, echoed to every channel member
+    default:
+      throw new Error(`hotpath: this should not happen: unknown message code ${(m as { code: unknown }).code}`);
+  }
+}
+
+port.on('message', onMessage);
+channel.onmessage = (ev: unknown) => onMessage((ev as { data: ToAggregator }).data);
+process.on('workerMessage', (v: unknown) => onMessage(v as ToAggregator));
+
+builderPromise.then((b) => {
+  builder = b;
+  for (const m of early.splice(0)) onMessage(m);
+  void drain();
+}, (e: Error) => {
+  port.postMessage({ code: Code.Error, seq: 0, message: `could not create the profile builder: ${e.message}` });
+});
