@@ -25,7 +25,9 @@ export function parseJson(bytes: Uint8Array): unknown {
     return JSON.parse(text);
   } catch (error) {
     const detail = (error as Error).message;
-    const truncated = /end of (JSON )?input|Unterminated/i.test(detail) ? ' (the file looks truncated)' : '';
+    const at = /position (\d+)/.exec(detail);
+    const atEnd = /end of (JSON )?input|Unterminated/i.test(detail) || (at !== null && Number(at[1]) >= text.trimEnd().length);
+    const truncated = atEnd ? ' (the file looks truncated)' : '';
     throw new ConvertError(`not valid JSON${truncated}: ${detail}`);
   }
 }

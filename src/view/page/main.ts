@@ -1,7 +1,7 @@
 // The viewer page: fetches the profiles the server was given, decodes them in the browser with
 // the WASM core (hotpath/browser), and shows a flame graph and a top table with a sample-type
 // selector, label filters, search and a diff against a second profile.
-import { decodeProfile } from '../../browser.js';
+import { decodeProfile, initWasm } from '../../browser.js';
 import type { Profile } from '../../profile/model.js';
 import { formatValue, percent } from '../../report/units.js';
 import { buildDiffTree, buildFlameTree, filterProfile, labelValues, matchedTotal, pathTo, searchMatcher, type FlameNode } from '../flame.js';
@@ -318,6 +318,8 @@ async function render(): Promise<void> {
 
 
 async function start(): Promise<void> {
+  // The main thread may only compile WebAssembly asynchronously.
+  await initWasm();
   const res = await fetch('/api/profiles');
   state.listed = (await res.json()) as Listed[];
   ui.profile.replaceChildren(...state.listed.map((p) => option(String(p.id), p.name)));
