@@ -239,6 +239,12 @@ export class SourceMapper {
     if (!json || typeof json !== 'object' || (json as { version?: unknown }).version !== 3) {
       return problem('broken', 'not a version 3 source map');
     }
+    const m = json as { mappings?: unknown; sources?: unknown; sections?: unknown };
+    if (!Array.isArray(m.sections)) {
+      // trace-mapping decodes leniently: check the VLQ alphabet so garbage is reported, not used.
+      if (typeof m.mappings !== 'string' || /[^A-Za-z0-9+/,;]/.test(m.mappings)) return problem('broken', 'bad mappings');
+      if (!Array.isArray(m.sources)) return problem('broken', 'no sources');
+    }
     try {
       const map = AnyMap(json as Parameters<typeof AnyMap>[0], mapUrl);
       // Decoding is lazy; force it now so a corrupt `mappings` is caught here, once.
