@@ -55,6 +55,12 @@ export interface Settings {
   exportTimeoutMs: number;
   /** Where each setting's value came from. */
   sources: Record<SettingName, SettingSource>;
+  /**
+   * Things worth saying that are not errors, e.g. a HOTPATH_* variable that looks like a
+   * misspelled setting (`HOTPATH_PERIDO`). Unknown HOTPATH_* names are not errors: other parts of
+   * hotpath (and the CLI's preload) have variables of their own.
+   */
+  warnings: string[];
 }
 
 /** Options as the API takes them. Strings are parsed like the CLI and environment forms. */
@@ -241,12 +247,36 @@ export function resolveSettings(
   if (tenantId !== undefined) auth.tenantId = tenantId;
   if (datadogApiKey !== undefined) auth.datadogApiKey = datadogApiKey;
 
+  const warnings: string[] = [];
+  const known = SETTINGS.map((x) => x.env);
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('HOTPATH_') || known.includes(name)) continue;
+    const near = nearest(name, known);
+    if (near && editDistance(name, near) <= 2) warnings.push(`hotpath: ${name} is not a setting (did you mean ${near}?); it was ignored`);
+  }
+
   const settings: Settings = {
     service, profiles, periodMs, samplingIntervalMs, heapSamplingIntervalBytes, outDir, exporters,
-    datadogUrl, tags, auth, overheadCap, exportTimeoutMs, sources,
+    datadogUrl, tags, auth, overheadCap, exportTimeoutMs, sources, warnings,
   };
   if (pyroscopeUrl !== undefined) settings.pyroscopeUrl = pyroscopeUrl;
   return settings;
+}
+
+/**
+ * The settings with credentials replaced by `[redacted]`, for printing (`hotpath run` prints
+ * where profiles go) and for a profile comment.
+ */
+export function publicSettings(s: Settings): Omit<Settings, 'auth'> & { auth: Record<string, string> } {
+  const auth: Record<string, string> = {};
+  if (s.auth.token !== undefined) auth.token = '[redacted]';
+  if (s.auth.basic !== undefined) auth.basic = `${s.auth.basic.user}:[redacted]`;
+  if (s.auth.tenantId !== undefined) auth.tenantId = s.auth.tenantId;
+  if (s.auth.datadogApiKey !== undefined) auth.datadogApiKey = '[redacted]';
+  const out = { ...s, auth, sources: { ...s.sources }, warnings: [...s.warnings] };
+  if (out.pyroscopeUrl) out.pyroscopeUrl = redact(out.pyroscopeUrl);
+  out.datadogUrl = redact(out.datadogUrl);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

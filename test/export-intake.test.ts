@@ -185,3 +185,13 @@ t.test('exporters from settings: file + pyroscope + datadog fan out', async (t) 
   t.same(Object.keys(exp.statsByExporter()), ['file', 'pyroscope', 'datadog']);
   await exp.close();
 });
+
+t.test('self-report: stats since the last profile, as a comment line', async (t) => {
+  const { diffStats, exportComment } = await import('../dist/src/export/index.js');
+  const before = { exported: 2, failed: 1, dropped: 0, retries: 3, queued: 1, lastError: 'old' };
+  const after = { exported: 5, failed: 2, dropped: 4, retries: 7, queued: 0, lastError: 'HTTP 503 from http://h/ingest' };
+  const d = diffStats(before, after);
+  t.same(d, { exported: 3, failed: 1, dropped: 4, retries: 4, queued: 0, lastError: 'HTTP 503 from http://h/ingest' });
+  t.equal(exportComment(d), 'hotpath: export since last profile: 3 exported, 1 failed, 4 dropped, 4 retries, 0 queued; last error: HTTP 503 from http://h/ingest');
+  t.equal(diffStats(after, after).lastError, undefined, 'an old error is not repeated');
+});

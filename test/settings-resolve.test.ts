@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  resolveSettings, SettingsError, SETTINGS, parseDuration, parseSize, defaultServiceName,
+  resolveSettings, SettingsError, SETTINGS, parseDuration, parseSize, defaultServiceName, publicSettings,
 } from '../dist/src/settings.js';
 import { logOnce, setLogSink, resetLogOnce } from '../dist/src/log.js';
 
@@ -239,4 +239,18 @@ t.test('the settings table is complete and consistent', async (t) => {
   t.equal(envs.size, SETTINGS.length);
   t.equal(flags.size, SETTINGS.length);
   for (const s of SETTINGS) t.match(s.env, /^HOTPATH_[A-Z_]+$/);
+});
+
+t.test('near-miss HOTPATH_* variables are warnings; publicSettings hides credentials', async (t) => {
+  const s = resolveSettings({}, {}, { HOTPATH_PERIDO: '5s', HOTPATH_INTERNAL_FD: '3', HOTPATH_PERIOD: '2s' }, ctx);
+  t.same(s.warnings, ['hotpath: HOTPATH_PERIDO is not a setting (did you mean HOTPATH_PERIOD?); it was ignored']);
+  const withAuth = resolveSettings({
+    basicAuth: 'grafana:pw-123456', datadogApiKey: 'ddk-123456', tenantId: 't1',
+    pyroscopeUrl: 'http://u:pw-in-url-99@pyro:4040', exporter: 'pyroscope',
+  }, {}, {}, ctx);
+  const shown = JSON.stringify(publicSettings(withAuth));
+  t.notMatch(shown, /pw-123456|ddk-123456|pw-in-url-99/);
+  t.match(shown, /"basic":"grafana:\[redacted\]"/);
+  t.match(shown, /"tenantId":"t1"/);
+  t.equal(withAuth.auth.basic!.password, 'pw-123456', 'the real settings keep the value');
 });

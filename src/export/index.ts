@@ -80,3 +80,28 @@ export function createExporter(settings: Settings, http: HttpExporterOptions = {
   }
   return new MultiExporter(list);
 }
+
+/** What changed between two stats() readings (for "since the last profile" in the self-report). */
+export function diffStats(before: ExporterStats, after: ExporterStats): ExporterStats {
+  const d: ExporterStats = {
+    exported: after.exported - before.exported,
+    failed: after.failed - before.failed,
+    dropped: after.dropped - before.dropped,
+    retries: after.retries - before.retries,
+    queued: after.queued,
+  };
+  if (after.lastError !== undefined && after.lastError !== before.lastError) d.lastError = after.lastError;
+  return d;
+}
+
+/**
+ * The self-report line for a profile's comments, e.g.
+ * `hotpath: export since last profile: 2 exported, 1 failed, 0 dropped, 3 retries, 0 queued; last error: ...`.
+ * Credentials never reach it: lastError is redacted where it is made.
+ */
+export function exportComment(delta: ExporterStats): string {
+  let line = `hotpath: export since last profile: ${delta.exported} exported, ${delta.failed} failed, ` +
+    `${delta.dropped} dropped, ${delta.retries} retries, ${delta.queued} queued`;
+  if (delta.lastError) line += `; last error: ${delta.lastError}`;
+  return line;
+}
