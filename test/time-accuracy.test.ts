@@ -1,0 +1,109 @@
+// Time profiler accuracy against workloads that measure their own truth (thread CPU clock and
+// wall clock around each function). Each run is a fresh process (test/time-fixtures/
+// scenarios.mjs) sampling at 1 kHz so that ~3 s runs give thousands of samples; each scenario
+// runs several times and every run must pass (no retries: V8's sampler "bad state" is dealt
+// with by dropping samples V8 took without its signal, see native/src/time_profiler.cc).
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixture = path.join(here, 'time-fixtures', 'scenarios.mjs');
+
+type Triple = [number, number, number];
+interface Result {
+  scenario: string;
+  truth: Record<string, [number, number]> & { lines?: [number, number] };
+  elapsedNs: number;
+  self: Record<string, Triple>;
+  total: Record<string, Triple>;
+  threads: Record<string, Triple>;
+  lines: Record<string, Triple>;
+  comments: string[];
+  sampleTypes: string[];
+}
+
+function run(scenario: string): Result {
+  const out = execFileSync(process.execPath, [fixture, scenario, '1000'], { encoding: 'utf8', timeout: 60000 });
+  const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error(`no RESULT from ${scenario}: ${out}`);
+  return JSON.parse(line.slice(7)) as Result;
+}
+
+const WALL = 1;
+const CPU = 2;
+const pct = (x: number): string => (x * 100).toFixed(1);
+
+/** Checks that each function's share (among fns) in the profile is within `points` of the truth. */
+function checkShares(tt: Tap.Test, r: Result, fns: string[], points: number): void {
+  for (const [col, truthCol, what] of [[WALL, 0, 'wall'], [CPU, 1, 'cpu']] as const) {
+    const truthSum = fns.reduce((s, f) => s + r.truth[f][truthCol], 0);
+    const profSum = fns.reduce((s, f) => s + (r.total[f]?.[col] ?? 0), 0);
+    for (const f of fns) {
+      const want = r.truth[f][truthCol] / truthSum;
+      const got = (r.total[f]?.[col] ?? 0) / profSum;
+      tt.ok(Math.abs(got - want) * 100 <= points,
+        `${f} ${what} share ${pct(got)}% vs truth ${pct(want)}% (within ±${points} points)`);
+    }
+  }
+}
+
+// Hand-declared to avoid importing tap's types namespace.
+declare namespace Tap { type Test = typeof t; }
+
+t.test('pure JS: a ~70% / b ~30%, cpu and wall within ±3 points', async (tt) => {
+  for (let i = 0; i < 3; i++) {
+    const r = run('pure');
+    tt.same(r.sampleTypes, ['samples', 'wall', 'cpu']);
+    checkShares(tt, r, ['a', 'b'], 3);
+  }
+});
+
+t.test('builtins: TypedArray sort and JSON.parse attributed to their callers within ±3 points', async (tt) => {
+  for (let i = 0; i < 3; i++) {
+    const r = run('builtin');
+    checkShares(tt, r, ['sortA', 'parseB', 'loopC'], 3);
+  }
+});
+
+t.test('blocking: Atomics.wait, execSync(sleep), readFileSync: wall on the caller', async (tt) => {
+  for (let i = 0; i < 2; i++) {
+    const r = run('blocking');
+    for (const f of ['waiter', 'sleeper', 'reader']) {
+      const wall = r.total[f]?.[WALL] ?? 0;
+      const truth = r.truth[f][0];
+      tt.ok(Math.abs(wall / truth - 1) <= 0.1, `${f}: wall ${(wall / 1e6).toFixed(0)} ms vs truth ${(truth / 1e6).toFixed(0)} ms (±10%)`);
+    }
+    for (const f of ['waiter', 'sleeper']) {
+      const [, wall, cpu] = r.total[f];
+      tt.ok(cpu < 0.1 * wall, `${f}: cpu ${(cpu / 1e6).toFixed(0)} ms is not its blocked time (wall ${(wall / 1e6).toFixed(0)} ms)`);
+    }
+    const rc = r.total.reader[CPU];
+    const rt = r.truth.reader[1];
+    tt.ok(Math.abs(rc / rt - 1) <= 0.15, `reader: cpu ${(rc / 1e6).toFixed(0)} ms vs its thread clock ${(rt / 1e6).toFixed(0)} ms (kernel copying, ±15%)`);
+  }
+});
+
+t.test('idle: (idle) carries the wait in wall, ~0 cpu; wall sums to elapsed ±5%', async (tt) => {
+  for (let i = 0; i < 2; i++) {
+    const r = run('idle');
+    const idle = r.self['(idle)'];
+    tt.ok(idle, 'there are (idle) samples');
+    tt.equal(idle[CPU], 0, '(idle) has no cpu');
+    tt.ok(idle[WALL] > 0.85 * r.elapsedNs, `(idle) wall ${(idle[WALL] / 1e6).toFixed(0)} ms of ${(r.elapsedNs / 1e6).toFixed(0)} ms elapsed`);
+    const wall = r.threads['0'][WALL];
+    tt.ok(Math.abs(wall / r.elapsedNs - 1) <= 0.05, `thread wall sum ${(wall / 1e6).toFixed(0)} ms vs elapsed ${(r.elapsedNs / 1e6).toFixed(0)} ms (±5%)`);
+  }
+});
+
+t.test('lines: two hot loops in one function are two locations with the right lines', async (tt) => {
+  const r = run('lines');
+  const [one, two] = r.truth.lines!;
+  const a = r.lines[`twoLoops:${one}`]?.[0] ?? 0;
+  const b = r.lines[`twoLoops:${two}`]?.[0] ?? 0;
+  const all = Object.entries(r.lines).filter(([k]) => k.startsWith('twoLoops:')).reduce((s, [, v]) => s + v[0], 0);
+  tt.ok(a > 0.1 * all, `line ${one} has ${a} of ${all} samples`);
+  tt.ok(b > 0.1 * all, `line ${two} has ${b} of ${all} samples`);
+  tt.ok(a + b >= 0.95 * all, `the two loop lines hold ${a + b} of ${all} samples of twoLoops`);
+});
