@@ -4,7 +4,7 @@
 // a one-line message.
 import { Core, WasmAbort } from '../wasm/core.js';
 import { ProfileFormatError } from './errors.js';
-import { DEFAULT_MAX_DECOMPRESSED_BYTES, gunzip, isGzip } from './gzip.js';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES, DEFAULT_MAX_RATIO, gunzip, isGzip } from './gzip.js';
 import type { Label, Location, Mapping, Profile, ProfileFunction, Sample, ValueType } from './model.js';
 import { checkValid } from './validate.js';
 
@@ -25,6 +25,8 @@ const T_HEADER = 11; // drop, keep, duration, period type, period unit, period, 
 export interface DecodeOptions {
   /** Cap on the decompressed size of gzipped input (default 256 MiB). */
   maxDecompressedBytes?: number;
+  /** Cap on decompressed / compressed size, checked past 32 MiB of output (default 100). */
+  maxDecompressionRatio?: number;
 }
 
 const utf8 = new TextDecoder('utf-8');
@@ -33,7 +35,9 @@ const utf8 = new TextDecoder('utf-8');
 export function decodeProfile(bytes: Uint8Array, opts: DecodeOptions = {}): Profile {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeProfile: bytes must be a Uint8Array');
   if (bytes.length === 0) throw new ProfileFormatError('empty input: not a pprof profile');
-  const raw = isGzip(bytes) ? gunzip(bytes, opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES) : bytes;
+  const raw = isGzip(bytes)
+    ? gunzip(bytes, opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES, opts.maxDecompressionRatio ?? DEFAULT_MAX_RATIO)
+    : bytes;
   if (raw.length === 0) throw new ProfileFormatError('empty profile after decompression');
   const core = new Core();
   const x = core.x;

@@ -6,6 +6,14 @@ import { ProfileFormatError } from './errors.js';
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
 
 /**
+ * Default cap on the decompression ratio, checked once the output passes
+ * RATIO_CHECK_BYTES: real profiles compress 3-30x, a gzip bomb ~1000x. Stops a bomb after
+ * ~32 MiB (a fraction of a second) instead of at the size cap.
+ */
+export const DEFAULT_MAX_RATIO = 100;
+const RATIO_CHECK_BYTES = 32 * 1024 * 1024;
+
+/**
  * Default gzip level for encoded profiles. Level 6 (zlib's default) keeps the output as small
  * as other encoders' (bench/RESULTS.md); lower levels are faster but larger.
  */
@@ -20,10 +28,15 @@ export function gzip(data: Uint8Array, level: number = DEFAULT_GZIP_LEVEL): Uint
 }
 
 /**
- * Decompresses gzip data, streaming, and stops as soon as the output would pass maxBytes,
- * so a small bomb cannot allocate gigabytes. Errors are ProfileFormatError.
+ * Decompresses gzip data, streaming, and stops as soon as the output passes maxBytes (or,
+ * past 32 MiB, maxRatio times the input size), so a small bomb cannot allocate gigabytes.
+ * Errors are ProfileFormatError.
  */
-export function gunzip(data: Uint8Array, maxBytes: number = DEFAULT_MAX_DECOMPRESSED_BYTES): Uint8Array {
+export function gunzip(
+  data: Uint8Array,
+  maxBytes: number = DEFAULT_MAX_DECOMPRESSED_BYTES,
+  maxRatio: number = DEFAULT_MAX_RATIO,
+): Uint8Array {
   const inflate = new Inflate({ chunkSize: 64 * 1024 });
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -31,6 +44,9 @@ export function gunzip(data: Uint8Array, maxBytes: number = DEFAULT_MAX_DECOMPRE
     total += chunk.length;
     if (total > maxBytes) {
       throw new ProfileFormatError(`decompressed profile exceeds the limit of ${maxBytes} bytes`);
+    }
+    if (total > RATIO_CHECK_BYTES && total > maxRatio * data.length) {
+      throw new ProfileFormatError(`decompressed profile is over ${maxRatio} times its compressed size (gzip bomb?)`);
     }
     chunks.push(chunk);
   };

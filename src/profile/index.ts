@@ -9,6 +9,6 @@ export type { EncodeOptions } from './encode.js';
 export { mergeProfiles, ProfileMergeError } from './merge.js';
 export { checkValid } from './validate.js';
 export { ProfileFormatError } from './errors.js';
-export { gzip, gunzip, isGzip, DEFAULT_MAX_DECOMPRESSED_BYTES, DEFAULT_GZIP_LEVEL } from './gzip.js';
+export { gzip, gunzip, isGzip, DEFAULT_MAX_DECOMPRESSED_BYTES, DEFAULT_MAX_RATIO, DEFAULT_GZIP_LEVEL } from './gzip.js';
 export { initWasm } from '../wasm/core.js';
 export type * from './model.js';
