@@ -1,0 +1,51 @@
+// `hotpath top FILE`: the table `go tool pprof -top` prints, from our own decoder.
+import { parseArgs } from 'node:util';
+import { topTable } from '../report/top.js';
+import { formatValue, percent } from '../report/units.js';
+import { CliError } from './errors.js';
+import { readProfileFile } from './read-profile.js';
+
+export function runTop(args: string[]): void {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        'sample-type': { type: 'string' },
+        nodecount: { type: 'string', default: '20' },
+        raw: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    throw new CliError(`top: ${(error as Error).message}`);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) throw new CliError('top: expected exactly one FILE (usage: hotpath top FILE [--sample-type T] [--nodecount N])');
+  const nodecount = Number(values.nodecount);
+  if (!Number.isInteger(nodecount) || nodecount < 1) throw new CliError(`top: --nodecount must be a positive integer, got "${values.nodecount}"`);
+  const file = positionals[0];
+  const profile = readProfileFile(file);
+  let table;
+  try {
+    table = topTable(profile, values['sample-type']);
+  } catch (error) {
+    throw new CliError(`${file}: ${(error as Error).message}`);
+  }
+  const show = (v: number) => (values.raw ? String(v) : formatValue(v, table.unit));
+  const lines = [
+    `File: ${file}`,
+    `Type: ${table.sampleType} (${table.unit})`,
+    `Total: ${show(table.total)}, ${table.rows.length} functions`,
+    `${'flat'.padStart(12)} ${'flat%'.padStart(7)} ${'sum%'.padStart(7)} ${'cum'.padStart(12)} ${'cum%'.padStart(7)}  name`,
+  ];
+  let sum = 0;
+  for (const row of table.rows.slice(0, nodecount)) {
+    sum += row.flat;
+    lines.push(
+      `${show(row.flat).padStart(12)} ${percent(row.flat, table.total).padStart(7)} ${percent(sum, table.total).padStart(7)} ` +
+        `${show(row.cum).padStart(12)} ${percent(row.cum, table.total).padStart(7)}  ${row.name}${row.filename ? ` ${row.filename}` : ''}`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
