@@ -1,0 +1,39 @@
+// Two workers busy in different functions and an idle main thread, profiled into one profile:
+// each thread's cpu in the profile matches its own CPU clock (±5%) under its thread labels.
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+interface Result {
+  done: { threadId: number; cpuNs: number }[];
+  mainCpu: number;
+  threads: Record<string, [number, number, number]>;
+  perThread: Record<string, { total: Record<string, [number, number, number]> }>;
+  names: { name: string; fn: string; threadId: number }[];
+}
+
+function run(): Result {
+  const out = execFileSync(process.execPath, [path.join(here, 'time-fixtures', 'threads.mjs'), '1000'], { encoding: 'utf8', timeout: 60000 });
+  return JSON.parse(out.split('\n').find((l) => l.startsWith('RESULT '))!.slice(7)) as Result;
+}
+
+t.test('each worker thread cpu matches its own clock, under its labels', async (tt) => {
+  for (let i = 0; i < 2; i++) {
+    const r = run();
+    for (const w of r.names) {
+      const truth = r.done.find((d) => d.threadId === w.threadId)!.cpuNs;
+      const got = r.threads[String(w.threadId)]?.[2] ?? 0;
+      tt.ok(Math.abs(got / truth - 1) <= 0.05, `${w.name} (thread ${w.threadId}): profile cpu ${(got / 1e6).toFixed(0)} ms vs its clock ${(truth / 1e6).toFixed(0)} ms (±5%)`);
+      const mine = r.perThread[String(w.threadId)].total;
+      const other = w.fn === 'burnA' ? 'burnB' : 'burnA';
+      tt.ok((mine[w.fn]?.[2] ?? 0) > 0.9 * got, `${w.fn} holds ${(((mine[w.fn]?.[2] ?? 0) / got) * 100).toFixed(1)}% of ${w.name}'s cpu`);
+      tt.notOk(mine[other], `${other} never appears under ${w.name}'s thread id`);
+    }
+    const main = r.threads['0'];
+    tt.ok(main, 'the main thread is in the profile');
+    tt.ok(main[2] < 0.1 * main[1], `idle main thread: cpu ${(main[2] / 1e6).toFixed(0)} ms of wall ${(main[1] / 1e6).toFixed(0)} ms`);
+  }
+});
