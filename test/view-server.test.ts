@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuProfileToProfile } from '../dist/src/convert/cpuprofile.js';
-import { encodeProfile } from '../dist/src/index.js';
+import { decodeProfile, encodeProfile } from '../dist/src/index.js';
+import { fileURLToPath } from 'node:url';
 import { collectModules, PACKAGE_ROOT, specifiersOf } from '../dist/src/view/assets.js';
 import { MAX_VIEW_BYTES, startViewer } from '../dist/src/view/server.js';
 import { hotpath } from './helpers/cli.js';
@@ -120,8 +121,9 @@ t.test('nothing else: traversal, unknown paths, other methods and other hosts ar
   t.equal((await get(viewer.port, '/', { Host: `localhost:${viewer.port}` })).status, 200);
 });
 
-t.test('hotpath view prints its URL, serves, and stops on SIGTERM', async (t) => {
-  const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist/src/cli/main.js'), 'view', profileFile, '--port', '0']);
+t.test('hotpath view prints its URL, serves (a .cpuprofile as pprof), and stops on SIGTERM', async (t) => {
+  const cpuprofile = fileURLToPath(new URL('./fixtures/small.cpuprofile', import.meta.url));
+  const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist/src/cli/main.js'), 'view', profileFile, cpuprofile, '--port', '0']);
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
@@ -137,6 +139,10 @@ t.test('hotpath view prints its URL, serves, and stops on SIGTERM', async (t) =>
   const m = /at http:\/\/127\.0\.0\.1:(\d+)\/ /.exec(line);
   t.ok(m, `prints the URL: ${line.trim()}`);
   t.equal((await get(Number(m![1]), '/api/profiles/0')).status, 200);
+  const converted = await get(Number(m![1]), '/api/profiles/1');
+  const bytes = Buffer.from(converted.body, 'latin1');
+  t.same([bytes[0], bytes[1]], [0x1f, 0x8b], 'the .cpuprofile is served as gzipped pprof');
+  t.equal(decodeProfile(bytes).sample.length, 5);
   child.kill('SIGTERM');
   const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c)));
   t.equal(code, 0, 'clean exit');

@@ -273,9 +273,19 @@ async function render(): Promise<void> {
     return;
   }
   if (seq !== renderSeq) return;
-  const [profile, base] = profiles;
+  try {
+    show(profiles[0], profiles[1]);
+  } catch (error) {
+    // A profile that decodes but cannot be shown (no sample types, say) is reported, not fatal.
+    showError(`${state.listed[state.profileId].name}: cannot show this profile: ${(error as Error).message}`);
+    document.body.dataset.state = 'error';
+  }
+}
+
+function show(profile: Profile, base: Profile | undefined): void {
+  if (profile.sampleType.length === 0) throw new Error('it has no sample types');
   fillTypes(profile);
-  fillFilters(profiles);
+  fillFilters(base ? [profile, base] : [profile]);
   const typeIndex = profile.sampleType.findIndex((t) => t.type === state.typeName);
   const unit = profile.sampleType[typeIndex]?.unit ?? '';
   let baseIndex = -1;
