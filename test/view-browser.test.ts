@@ -60,6 +60,21 @@ const before = join(dir, 'before.pb.gz');
 const goFile = join(dir, 'go-written.pb.gz');
 const notProfile = join(dir, 'notes.pb.gz');
 const truncated = join(dir, 'truncated.pb.gz');
+const datadogFile = join(dir, 'datadog-wall.pb.gz');
+
+/** A real @datadog/pprof wall profile of a workload with a known hot function. */
+function writeDatadogProfile(): void {
+  const script = `
+    import pprof from '@datadog/pprof';
+    import { writeFileSync } from 'node:fs';
+    pprof.time.start({ intervalMicros: 1000, durationMillis: 60000 });
+    function ddHot() { let s = 0; for (let i = 0; i < 6e6; i++) s += Math.sqrt(i); return s; }
+    function ddCold() { let s = 0; for (let i = 0; i < 2e6; i++) s += Math.sqrt(i); return s; }
+    for (let i = 0; i < 20; i++) { ddHot(); ddCold(); }
+    writeFileSync(${JSON.stringify(datadogFile)}, await pprof.encode(pprof.time.stop()));
+  `;
+  execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_OPTIONS: '' } });
+}
 
 interface GoRow {
   flatPct: string;
@@ -83,11 +98,12 @@ t.before(async () => {
   writeFileSync(notProfile, 'These are my notes, not a profile.\n'.repeat(20));
   const bytes = readFileSync(app);
   writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  writeDatadogProfile();
 });
 
 t.test('the viewer in chromium', async (t) => {
   const viewer = await startViewer({
-    profiles: [app, before, goFile, notProfile, truncated].map((path) => ({ name: path.split('/').pop()!, path })),
+    profiles: [app, before, goFile, notProfile, truncated, datadogFile].map((path) => ({ name: path.split('/').pop()!, path })),
   });
   const { context, close } = await launchChromium();
   t.teardown(async () => {
@@ -218,6 +234,21 @@ t.test('the viewer in chromium', async (t) => {
     await ready();
     t.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
     t.same(await tableNames(), ours);
+  });
+
+  await t.test("a @datadog/pprof file: the same top as go tool pprof", async (t) => {
+    await page.selectOption('#profile', { label: 'datadog-wall.pb.gz' });
+    await ready();
+    t.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
+    const type = await page.inputValue('#sample-type');
+    const go = goTop(datadogFile, type).filter((r) => r.flatPct !== '0.00');
+    const names = (await tableNames()).slice(0, go.length);
+    t.ok(go.length >= 2, `go shows ${go.map((r) => r.name)}`);
+    // Rows of equal flat value may come in either order: compare as sets with their flat%.
+    const pct = await tablePct();
+    const ours = new Map(names.map((n, i) => [n, pct[i]]));
+    t.same(ours, new Map(go.map((r) => [r.name, r.flatPct])), `same functions and flat% (${type})`);
+    t.equal(go[0].name, 'ddHot');
   });
 
   await t.test('bad files: a clear message on the page, and the page keeps working', async (t) => {
