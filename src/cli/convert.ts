@@ -13,6 +13,15 @@ import { profileToSpeedscope } from '../convert/speedscope.js';
 import { CliError } from './errors.js';
 
 const USAGE = 'usage: hotpath convert IN [-o OUT|-] [--to pprof|collapsed|speedscope] [--sample-type T] [--file-names]';
+const HELP = `${USAGE}
+
+IN is pprof (any tool's), a V8 .cpuprofile (DevTools, node --cpu-prof) or .heapprofile.
+  -o OUT            where to write; - for stdout. Default: IN with .pb.gz for pprof, stdout otherwise
+  --to FORMAT       pprof, collapsed (flamegraph.pl's folded stacks) or speedscope (JSON);
+                    default from OUT's name (.pb.gz, .folded, .speedscope.json), else pprof
+  --sample-type T   which values collapsed output holds (default as pprof picks: the last type);
+                    speedscope gets every type unless one is named
+  --file-names      collapsed output: append (file:line) to each frame`;
 
 /** JSON above this cannot become one JavaScript string anyway (V8's limit is about 512 MiB). */
 const MAX_JSON_BYTES = 512 * 2 ** 20;
@@ -105,6 +114,7 @@ export function runConvert(args: string[]): void {
       args,
       allowPositionals: true,
       options: {
+        help: { type: 'boolean', short: 'h', default: false },
         output: { type: 'string', short: 'o' },
         to: { type: 'string' },
         'sample-type': { type: 'string' },
@@ -115,6 +125,10 @@ export function runConvert(args: string[]): void {
     throw new CliError(`convert: ${(error as Error).message} (${USAGE})`);
   }
   const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
   if (positionals.length !== 1) throw new CliError(`convert: expected exactly one input file (${USAGE})`);
   const input = positionals[0];
   if (values.to !== undefined && !OUTPUTS.includes(values.to as OutputFormat)) {

@@ -9,6 +9,12 @@ import { loadAnyProfile } from './convert.js';
 import { CliError } from './errors.js';
 
 const USAGE = 'usage: hotpath view FILE... [--port N] [--host ADDRESS]';
+const HELP = `${USAGE}
+
+Serves a page with a flame graph and a top table of each FILE (pprof from any tool, or a V8
+.cpuprofile/.heapprofile), with sample types, label filters, search and a diff of two files.
+  --port N        port to listen on (default 0: the system chooses); the URL is printed
+  --host ADDRESS  address to listen on (default 127.0.0.1; anything else exposes the files)`;
 
 /** True when the file starts like JSON (a V8 profile) rather than pprof. */
 function startsLikeJson(path: string): boolean {
@@ -29,6 +35,7 @@ export async function runView(args: string[]): Promise<void> {
       args,
       allowPositionals: true,
       options: {
+        help: { type: 'boolean', short: 'h', default: false },
         port: { type: 'string', short: 'p', default: '0' },
         host: { type: 'string', default: '127.0.0.1' },
       },
@@ -37,6 +44,10 @@ export async function runView(args: string[]): Promise<void> {
     throw new CliError(`view: ${(error as Error).message} (${USAGE})`);
   }
   const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
   if (positionals.length === 0) throw new CliError(`view: expected at least one profile file (${USAGE})`);
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port ?? '') || port > 65535) throw new CliError(`view: --port must be an integer from 0 to 65535, got "${values.port}"`);

@@ -12,6 +12,8 @@ const ROW = 18;
 const FONT = '12px system-ui, -apple-system, "Segoe UI", sans-serif';
 const MIN_WIDTH = 0.5;
 const MIN_TEXT = 24;
+/** Canvases taller than about 32k pixels fail to draw: deeper frames are left out. */
+const MAX_ROWS = 1500;
 
 export interface DrawnFrame {
   node: FlameNode;
@@ -118,7 +120,7 @@ export class FlameGraph {
     const canvas = this.canvas;
     const tree = this.tree;
     const width = Math.max(200, (canvas.parentElement?.clientWidth ?? 800) - 2);
-    const rows = tree ? tree.maxDepth + 1 : 1;
+    const rows = tree ? Math.min(tree.maxDepth + 1, MAX_ROWS) : 1;
     const height = rows * ROW + 4;
     const dpr = window.devicePixelRatio || 1;
     canvas.width = Math.round(width * dpr);
@@ -138,6 +140,7 @@ export class FlameGraph {
     for (const node of pathTo(zoomed).slice(0, -1)) this.box(ctx, node, 0, node.depth * ROW, width, true);
     const scale = zoomed.total > 0 ? width / zoomed.total : 0;
     const layout = (node: FlameNode, x: number, w: number): void => {
+      if (node.depth >= MAX_ROWS) return;
       this.box(ctx, node, x, node.depth * ROW, w, false);
       let cx = x;
       for (const child of node.children) {
