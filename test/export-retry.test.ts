@@ -86,7 +86,7 @@ t.test('Retry-After beyond the cap is cut to the cap', async (t) => {
   const exp = new PyroscopeExporter({ url: server.url, service: 's', maxRetryAfterMs: 100, ...fast });
   const t0 = Date.now();
   await exp.export(profile());
-  t.ok(Date.now() - t0 < 2000);
+  t.ok(Date.now() - t0 < 10_000, 'not an hour');
   t.equal(exp.stats().exported, 1);
 });
 
@@ -121,7 +121,7 @@ t.test('a server that never answers: each attempt times out, bounded', async (t)
   await exp.export(profile());
   const took = Date.now() - t0;
   t.equal(server.requests.length, 3, 'three attempts reached the server');
-  t.ok(took >= 600 && took < 3000, `took ${took} ms`);
+  t.ok(took >= 600 && took < 10_000, `took ${took} ms (3 x 200 ms timeouts + backoff)`);
   t.equal(exp.stats().failed, 1);
   t.equal(exp.stats().retries, 2);
   t.match(exp.stats().lastError, /timed out after 200 ms/);
@@ -184,7 +184,7 @@ t.test('close(): drops and counts what is still queued, aborts the one in flight
   const t0 = Date.now();
   await exp.close(100);
   await Promise.all([p1, p2]);
-  t.ok(Date.now() - t0 < 1000, 'close does not wait for the 5 s timeout');
+  t.ok(Date.now() - t0 < 3000, 'close does not wait for the 5 s timeout');
   const s = exp.stats();
   t.equal(s.dropped, 1);
   t.equal(s.failed, 1);
@@ -278,15 +278,15 @@ t.test('the event loop is unaffected while exports fail, retry and succeed', asy
 const exitScript = fileURLToPath(new URL('../dist/src/export/pyroscope.js', import.meta.url));
 
 t.test('a pending upload never keeps the process alive; flush() does until done', async (t) => {
-  // The server answers after 6 s; process start-up on a busy machine can take a second or two.
-  const server = await startServer((req, res) => req.on('end', () => setTimeout(() => res.end('ok'), 6000)).resume(), { readBody: false });
+  // The server answers after 10 s; process start-up on a busy machine can take a few seconds.
+  const server = await startServer((req, res) => req.on('end', () => setTimeout(() => res.end('ok'), 10_000)).resume(), { readBody: false });
   t.teardown(() => server.close());
   const child = (flush: boolean) => new Promise<{ ms: number; out: string }>((resolve) => {
     const code = `
       import { PyroscopeExporter } from ${JSON.stringify(exitScript)};
-      const e = new PyroscopeExporter({ url: ${JSON.stringify(server.url)}, service: 's', timeoutMs: 20000 });
+      const e = new PyroscopeExporter({ url: ${JSON.stringify(server.url)}, service: 's', timeoutMs: 40000 });
       e.export({ kind: 'time', bytes: new Uint8Array(1000).fill(7), start: new Date(), end: new Date() });
-      ${flush ? 'const drained = await e.flush(15000); console.log("drained", drained, JSON.stringify(e.stats()));' : ''}
+      ${flush ? 'const drained = await e.flush(30000); console.log("drained", drained, JSON.stringify(e.stats()));' : ''}
     `;
     const t0 = Date.now();
     const c = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -295,8 +295,8 @@ t.test('a pending upload never keeps the process alive; flush() does until done'
     c.on('exit', () => resolve({ ms: Date.now() - t0, out }));
   });
   const quick = await child(false);
-  t.ok(quick.ms < 5000, `without flush the process exits at once (${quick.ms} ms) although the server takes 6 s`);
+  t.ok(quick.ms < 8000, `without flush the process exits at once (${quick.ms} ms) although the server takes 10 s`);
   const held = await child(true);
-  t.ok(held.ms >= 6000, `with flush it waits for the upload (${held.ms} ms)`);
+  t.ok(held.ms >= 10_000, `with flush it waits for the upload (${held.ms} ms)`);
   t.match(held.out, /drained true \{"exported":1,/);
 });
