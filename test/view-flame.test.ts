@@ -49,6 +49,18 @@ t.test('diff: widths from the new profile, base values and normalised change kep
   t.same([table.rows[0].flat, table.rows[0].baseFlat], [2, 4]);
 });
 
+t.test('diff: frames are matched by name and file, whatever order they first appear in', async (t) => {
+  const reversed = { ...small, sample: [...small.sample].reverse() };
+  const tree = buildDiffTree(small, 0, reversed, 0);
+  const names = (n: { name: string; children: any[] }): string[] => [n.name, ...n.children.flatMap(names)];
+  t.same(names(tree.root), names(buildFlameTree(small, 0).root), 'no duplicate nodes');
+  const check = (n: any): void => {
+    t.equal(n.total, n.baseTotal, `${n.name}: same in both`);
+    n.children.forEach(check);
+  };
+  check(tree.root);
+});
+
 t.test('search: regexp or plain text, nested matches counted once', async (t) => {
   const tree = buildFlameTree(small, 0);
   const re = searchMatcher('^(main|parse)$')!;

@@ -8,6 +8,8 @@ export interface Frame {
   file: string;
   /** The function's start line, else the line of the location; 0 when unknown. */
   line: number;
+  /** Equal for frames with the same name and file (dense from 0, per key map). */
+  key: number;
 }
 
 export class StackResolver {
@@ -15,7 +17,18 @@ export class StackResolver {
   private readonly locations: Map<number, Profile['location'][number]>;
   private readonly cache = new Map<number, Frame[]>();
 
-  constructor(profile: Profile) {
+  private keyOf(name: string, file: string): number {
+    const text = `${name}\u0000${file}`;
+    let key = this.keys.get(text);
+    if (key === undefined) this.keys.set(text, (key = this.keys.size));
+    return key;
+  }
+
+  /** `keys` may be shared between resolvers so that equal frames of two profiles get equal keys. */
+  constructor(
+    profile: Profile,
+    private readonly keys = new Map<string, number>(),
+  ) {
     this.functions = new Map(profile.function.map((f) => [f.id, f]));
     this.locations = new Map(profile.location.map((l) => [l.id, l]));
   }
@@ -30,15 +43,13 @@ export class StackResolver {
     if (lines.length === 0) {
       // No symbols: pprof shows the address.
       const name = location ? `0x${location.address.toString(16)}` : `<location ${locationId}>`;
-      frames.push({ name, file: '', line: 0 });
+      frames.push({ name, file: '', line: 0, key: this.keyOf(name, '') });
     }
     for (let i = lines.length - 1; i >= 0; i--) {
       const f = this.functions.get(lines[i].functionId);
-      frames.push({
-        name: f ? f.name || f.systemName || '<unknown>' : '<unknown>',
-        file: f?.filename ?? '',
-        line: f && f.startLine > 0 ? f.startLine : lines[i].line,
-      });
+      const name = f ? f.name || f.systemName || '<unknown>' : '<unknown>';
+      const file = f?.filename ?? '';
+      frames.push({ name, file, line: f && f.startLine > 0 ? f.startLine : lines[i].line, key: this.keyOf(name, file) });
     }
     this.cache.set(locationId, frames);
     return frames;
