@@ -1,0 +1,78 @@
+// One run of the overhead benchmark, in a fresh process: `node overhead-child.js <cpu|http> <none|hotpath>`.
+//   cpu:  a fixed CPU-bound workload (many functions, stack depth ~25, allocation and JSON);
+//         prints RESULT {wallMs, cpuMs}.
+//   http: a node:http JSON service on an ephemeral port; prints READY <port>, serves until
+//         stdin closes, then prints RESULT {cpuMs, requests}.
+// With `hotpath`, the time profiler samples the main thread at 100 Hz (intervalMicros 10000)
+// with 1 s periods, so each run also pays for period rotations and encoding in the worker.
+import http from 'node:http';
+import { startTimeProfiler } from '../src/time/time-profiler.js';
+
+const [mode, variant] = process.argv.slice(2);
+const profiler = variant === 'hotpath'
+  ? startTimeProfiler({ intervalMicros: 10000, periodMs: 1000, onProfile: () => {} })
+  : null;
+if (variant === 'hotpath' && !profiler) throw new Error('hotpath did not start');
+
+// A workload with a deep, varied stack: a chain of small functions down to a leaf that
+// allocates, does arithmetic and JSON.
+type Fn = (n: number, d: number) => number;
+const chain: Fn[] = [];
+function leaf(n: number): number {
+  const o = { n, s: 'x' + n, a: [n, n * 2, n * 3] };
+  const j = JSON.stringify(o);
+  let h = 0;
+  for (let i = 0; i < j.length; i++) h = (h * 31 + j.charCodeAt(i)) | 0;
+  for (let i = 0; i < 200; i++) h ^= Math.imul(h + i, 2654435761);
+  return h;
+}
+for (let k = 0; k < 33; k++) {
+  const f: Fn = new Function('chain', 'leaf', `return function f${k}(n, d) { return d <= 0 ? leaf(n + ${k}) : chain[(n + d + ${k}) % chain.length](n + 1, d - 1) + ${k}; }`)(chain, leaf);
+  chain.push(f);
+}
+function work(iterations: number): number {
+  let s = 0;
+  for (let i = 0; i < iterations; i++) s = (s + chain[i % chain.length](i, 24)) | 0;
+  return s;
+}
+
+async function main(): Promise<void> {
+  if (mode === 'cpu') {
+    work(20000); // warm-up: compiled before the clock starts
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const s = work(Number(process.env.BENCH_ITERATIONS ?? 1500000));
+    const wallMs = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    if (profiler) await profiler.stop();
+    process.stdout.write(`RESULT ${JSON.stringify({ wallMs, cpuMs: (c.user + c.system) / 1000, s })}\n`);
+    return;
+  }
+  if (mode === 'http') {
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      requests++;
+      const items = [];
+      for (let i = 0; i < 20; i++) items.push({ id: i, name: `item-${i}`, score: leaf(i + requests) });
+      const body = JSON.stringify({ url: req.url, items });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+    server.listen(0, '127.0.0.1', () => {
+      const addr = server.address() as { port: number };
+      process.stdout.write(`READY ${addr.port}\n`);
+    });
+    const c0 = process.cpuUsage();
+    process.stdin.resume();
+    process.stdin.on('end', async () => {
+      const c = process.cpuUsage(c0);
+      server.close();
+      if (profiler) await profiler.stop();
+      process.stdout.write(`RESULT ${JSON.stringify({ cpuMs: (c.user + c.system) / 1000, requests })}\n`);
+      process.exit(0);
+    });
+    return;
+  }
+  throw new Error(`overhead-child: unknown mode ${mode}`);
+}
+await main();
