@@ -5,6 +5,8 @@ import { Builder } from "./builder";
 import { encodeProfile } from "./encode";
 import { Out } from "./wire";
 import { E_NOT_INITIALISED } from "./errors";
+import { deflateReset, gzip } from "./deflate";
+export { gzipLength } from "./deflate";
 export { decodeProfile as decode, tablePtr, tableLen, timeNanos as decodedTimeNanos } from "./decode";
 
 let B: Builder | null = null;
@@ -24,6 +26,7 @@ export function init(nTypes: i32): void {
   scratchPtr = 0;
   scratchCap = 0;
   out = null;
+  deflateReset();
   B = new Builder(nTypes);
 }
 
@@ -33,6 +36,7 @@ export function resetAll(): void {
   scratchPtr = 0;
   scratchCap = 0;
   out = null;
+  deflateReset();
   B = null;
 }
 
@@ -142,4 +146,16 @@ export function encode(): usize {
 export function encodedLength(): i32 {
   let o = out;
   return o === null ? 0 : o.pos;
+}
+
+/** gzips the last encode() output; returns its address, length from gzipLength(). */
+export function gzipEncoded(level: i32): usize {
+  let o = out;
+  if (o === null) throw new Error(E_NOT_INITIALISED);
+  return gzip(o.buf, o.pos, level);
+}
+
+/** gzips n bytes at p (e.g. copied into scratch); length from gzipLength(). */
+export function gzipBytes(p: usize, n: i32, level: i32): usize {
+  return gzip(p, n, level);
 }

@@ -1,12 +1,15 @@
 // Benchmark: encode a realistic 60 s time profile (4 threads x 6,000 samples, stack depth
 // 10-60 drawn from 3,000 distinct frames, 3 sample types, thread labels) to gzipped pprof
 // with hotpath's WASM core, pprof-format and protobufjs. Every encoder gets the same input
-// (frames + samples as frame indexes) and is timed from that input to gzipped bytes, with
-// the same gzip (pako, same level). Median of RUNS runs after WARMUP, rounds interleaved.
+// (frames + samples as frame indexes) and is timed from that input to gzipped bytes at the
+// same gzip level (hotpath: its WASM deflate; the others: pako, the pure-JS gzip a browser
+// build would use). Median of RUNS runs after WARMUP, each encoder in a fresh process.
 // Writes the "Encode" section of bench/RESULTS.md.
 //   npm run build:wasm && npm run build:ts && npm run bench:encode
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { gzip } from 'pako';
 import protobuf from 'protobufjs';
@@ -111,7 +114,7 @@ function hotpath(): Uint8Array {
   return b.encode();
 }
 
-function pprofFormat(aggregate: boolean): Uint8Array {
+function pprofFormat(aggregate: boolean, nativeGzip = false): Uint8Array {
   const st = new PF.StringTable();
   const fns: PF.Function[] = [];
   const locs: PF.Location[] = [];
@@ -153,7 +156,8 @@ function pprofFormat(aggregate: boolean): Uint8Array {
     periodType: new PF.ValueType({ type: st.dedup('wall'), unit: st.dedup('nanoseconds') }),
     period: PERIOD,
   });
-  return gzip(p.encode(), { level: LEVEL });
+  const raw = p.encode();
+  return nativeGzip ? zlib.gzipSync(raw, { level: LEVEL }) : gzip(raw, { level: LEVEL });
 }
 
 const root = protobuf.loadSync(fileURLToPath(new URL('../../proto/profile.proto', import.meta.url)));
@@ -190,35 +194,49 @@ function protobufjs(): Uint8Array {
 }
 
 // ---------------------------------------------------------------- run
+// Each encoder runs in its own child process (same seeded input), so one encoder's garbage
+// and JIT state do not land in another's timings.
 const encoders: [string, () => Uint8Array][] = [
   ['hotpath (WASM core)', hotpath],
   ['pprof-format', () => pprofFormat(false)],
   ['pprof-format + JS aggregation', () => pprofFormat(true)],
   ['protobufjs', protobufjs],
+  ['pprof-format + JS aggregation + node:zlib (Node only)', () => pprofFormat(true, true)],
 ];
 
-// Sanity: every output decodes to the same totals.
-const totals = [0, 0, 0];
-for (const s of samples) for (let k = 0; k < 3; k++) totals[k] += s.values[k];
-for (const [name, f] of encoders) {
+const only = process.argv.find((a) => a.startsWith('--encoder='))?.slice('--encoder='.length);
+if (only !== undefined) {
+  const [name, f] = encoders[Number(only)];
+  // Sanity: the output decodes to the input's totals.
+  const totals = [0, 0, 0];
+  for (const s of samples) for (let k = 0; k < 3; k++) totals[k] += s.values[k];
   const p = decodeProfile(f());
   const got = [0, 0, 0];
   for (const s of p.sample) for (let k = 0; k < 3; k++) got[k] += s.value[k];
   if (got.join() !== totals.join()) throw new Error(`${name}: totals ${got} != ${totals}`);
-}
-const distinct = new Set(samples.map((s) => `${s.thread};${s.stack.join(',')}`)).size;
-
-const times = new Map<string, number[]>(encoders.map(([n]) => [n, []]));
-const sizes = new Map<string, number>();
-for (let round = 0; round < WARMUP + RUNS; round++) {
-  for (const [name, f] of encoders) {
+  const times: number[] = [];
+  let size = 0;
+  for (let round = 0; round < WARMUP + RUNS; round++) {
     const t0 = performance.now();
     const out = f();
     const dt = performance.now() - t0;
-    if (round >= WARMUP) times.get(name)!.push(dt);
-    sizes.set(name, out.length);
+    if (round >= WARMUP) times.push(dt);
+    size = out.length;
   }
+  process.stdout.write(JSON.stringify({ name, times, size, samples: p.sample.length }));
+  process.exit(0);
 }
+
+const distinct = new Set(samples.map((s) => `${s.thread};${s.stack.join(',')}`)).size;
+const times = new Map<string, number[]>();
+const sizes = new Map<string, number>();
+const self = fileURLToPath(import.meta.url);
+encoders.forEach(([name], i) => {
+  const r = JSON.parse(execFileSync(process.execPath, [self, `--encoder=${i}`], { encoding: 'utf8', maxBuffer: 1 << 24 }));
+  times.set(name, r.times);
+  sizes.set(name, r.size);
+  console.error(`${name}: done`);
+});
 const median = (a: number[]) => {
   const s = [...a].sort((x, y) => x - y);
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -240,8 +258,8 @@ const section = [
   '',
   `Input: ${THREADS} threads x ${SAMPLES_PER_THREAD.toLocaleString('en-US')} samples (${distinct.toLocaleString('en-US')} distinct stack+thread keys), ` +
     `depth 10-60 from ${N_FRAMES.toLocaleString('en-US')} distinct frames, 3 sample types, 3 thread labels. ` +
-    `Each encoder is timed from the same frames and samples to gzipped bytes (pako level ${LEVEL} for all), ` +
-    `median of ${RUNS} runs after ${WARMUP} warm-up rounds, encoders interleaved in each round, one process.`,
+    `Each encoder is timed from the same frames and samples to gzipped bytes, gzip level ${LEVEL} for all (hotpath: its own WASM deflate; the others: pako, the pure-JS gzip that also runs in browsers; last row: Node's native zlib), ` +
+    `median of ${RUNS} runs after ${WARMUP} warm-up runs, each encoder in its own process.`,
   '',
   '| encoder | median ms | time vs hotpath | gzipped bytes | size vs hotpath |',
   '|---|---|---|---|---|',

@@ -74,8 +74,10 @@ t.test('memory grows with distinct stacks, not with samples; reset() starts over
     values.set([1, 10_000_000, 3_000_000], i * 3);
   }
   b.addSamples({ records, values, count: n });
+  b.encode();
   const after1 = b.memoryBytes;
   for (let r = 0; r < 19; r++) b.addSamples({ records, values, count: n });
+  b.encode();
   t.equal(b.memoryBytes, after1, `memory after 60,000 samples = after 3,000 (${after1} bytes)`);
   t.equal(b.sampleCount, 300);
   const p = decodeProfile(b.encode());
@@ -92,8 +94,11 @@ t.test('memory grows with distinct stacks, not with samples; reset() starts over
   t.equal(q.timeNanos, 5n);
   t.ok(b.memoryBytes <= after1, 'reset reuses the same memory');
   for (let r = 0; r < 5; r++) {
-    b.reset();
-    b.addSamples({ records: new Int32Array(0), values: new Float64Array(0), count: 0 });
+    b.reset(); // a new period with the same frames and label sets: same ids
+    t.same(frames.map((f) => b.internFrame(f)), ids);
+    t.same([0, 1, 2].map((i) => b.internLabels([{ key: 'thread id', num: i }])), sets);
+    for (let k = 0; k < 20; k++) b.addSamples({ records, values, count: n });
+    b.encode();
   }
   t.ok(b.memoryBytes <= after1, 'repeated periods do not grow memory');
 });

@@ -31,6 +31,9 @@ export interface CoreExports {
   setStringField(which: number, s: number): void;
   encode(): number;
   encodedLength(): number;
+  gzipEncoded(level: number): number;
+  gzipBytes(p: number, n: number, level: number): number;
+  gzipLength(): number;
   decode(p: number, n: number): void;
   tablePtr(kind: number): number;
   tableLen(kind: number): number;
