@@ -106,7 +106,7 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
   if (!addon) return null;
 
   const worker = new Worker(new URL('../worker/time-aggregator.js', import.meta.url), {
-    workerData: { intervalMicros },
+    workerData: { intervalMicros, hotpathInternal: true },
     name: 'hotpath-aggregator',
   } as ConstructorParameters<typeof Worker>[1]);
   worker.unref();
@@ -156,6 +156,8 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
     failAll(e);
   });
   worker.on('exit', () => failAll(new Error('hotpath: the aggregation worker exited')));
+  // Listening for 'message' refs the worker's port again: unref after the listeners are on.
+  worker.unref();
 
   const endPeriod = (toOnProfile: boolean, last: boolean): Promise<Uint8Array> => {
     if (failed) return Promise.reject(failed);
@@ -221,21 +223,33 @@ export function startThreadCollector(opts: ThreadProfilerOptions = {}): ThreadPr
       channel.postMessage(msg);  // a copy: no transfer through a BroadcastChannel
     }
   };
+  let lastFlush = Date.now();
+  const rotate = (seq: number): void => {
+    lastFlush = Date.now();
+    try {
+      send(seq, collector.rotate());
+    } catch (e) {
+      logOnce('time-thread-rotate', `time profiler on thread ${wt.threadId} failed: ${(e as Error).message}`);
+    }
+  };
   channel.onmessage = (ev: unknown) => {
     const m = (ev as { data: { code: number; seq: number; aggregator?: number } }).data;
     if (m.code !== Code.Flush) return;  // batches of other threads travel here too
     lastSeq = m.seq;
     aggregator = m.aggregator ?? -1;
-    try {
-      send(m.seq, collector.rotate());
-    } catch (e) {
-      logOnce('time-thread-rotate', `time profiler on thread ${wt.threadId} failed: ${(e as Error).message}`);
-    }
+    rotate(m.seq);
   };
+  // Without an owner announcing period ends (none started, or stopped), rotate anyway, so the
+  // V8 profile of this thread never grows past about two periods.
+  const selfTimer = setInterval(() => {
+    if (Date.now() - lastFlush >= 1.5 * periodMs) rotate(lastSeq + 1);
+  }, periodMs);
+  selfTimer.unref();
   threadProfiler = {
     stop: () => {
       if (!threadProfiler) return;
       threadProfiler = null;
+      clearInterval(selfTimer);
       channel.onmessage = () => {};
       try {
         send(lastSeq + 1, collector.stop());
