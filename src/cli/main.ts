@@ -2,6 +2,7 @@
 // The `hotpath` command line. Each subcommand lives in its own file; this one only dispatches
 // and turns any failure into one line on stderr with exit code 2 (usage and input errors).
 import { runTop } from './top.js';
+import { runRun } from './run.js';
 import { runView } from './view.js';
 import { runConvert } from './convert.js';
 import { CliError } from './errors.js';
@@ -9,6 +10,10 @@ import { CliError } from './errors.js';
 const USAGE = `hotpath: a production-time profiler for Node.js, and a pprof toolkit
 
 Usage:
+  hotpath run [options] -- <command> [args...]
+      Profiles a Node program, its worker threads and child Node processes; writes a profile
+      each period and at exit, then prints where they are and the hottest functions.
+      See hotpath run --help for the options (service, profiles, period, exporter, ...).
   hotpath top FILE [--sample-type TYPE] [--nodecount N]
       The flat and cumulative table of a pprof file (hotpath's, Go's, @datadog/pprof's, ...).
   hotpath view FILE... [--port N] [--host ADDRESS]
@@ -20,6 +25,7 @@ Usage:
 `;
 
 const commands: Record<string, (args: string[]) => Promise<void> | void> = {
+  run: runRun,
   top: runTop,
   view: runView,
   convert: runConvert,
