@@ -271,4 +271,5 @@ t.test('the viewer in chromium', async (t) => {
   t.same(problems, [], 'no page errors, no CSP violations');
   const foreign = requests.filter((u) => !u.startsWith(viewer.url) && !u.startsWith('data:'));
   t.same(foreign, [], 'every request went to the viewer itself');
+  t.ok(requests.includes(`${viewer.url}dist/src/wasm/core.js`), 'the page loaded the WASM core (hotpath/browser) to decode');
 });

@@ -261,6 +261,8 @@ let lastDiff = false;
 
 async function render(): Promise<void> {
   const seq = ++renderSeq;
+  // Tests and automation wait for 'ready' or 'error' after each change.
+  document.body.dataset.state = 'loading';
   const ids = [state.profileId, ...(state.baseId >= 0 ? [state.baseId] : [])];
   let profiles: Profile[];
   try {
@@ -325,7 +327,6 @@ function show(profile: Profile, base: Profile | undefined): void {
   updateStatus();
   document.body.dataset.state = 'ready';
 }
-
 
 async function start(): Promise<void> {
   // The main thread may only compile WebAssembly asynchronously.
