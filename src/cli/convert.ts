@@ -1,6 +1,6 @@
 // `hotpath convert IN [-o OUT] [--to FORMAT]`: V8 .cpuprofile and .heapprofile to pprof, and
 // any of them to collapsed stacks or speedscope JSON. Every failure is one line naming the file.
-import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeProfile, encodeProfile } from '../index.js';
@@ -37,7 +37,8 @@ function formatFromName(path: string): OutputFormat | undefined {
   return undefined;
 }
 
-function readInput(path: string): Uint8Array {
+/** The file's size and first bytes, so that a file too large for its format is refused unread. */
+function inspectInput(path: string): { size: number; head: Uint8Array } {
   let size: number;
   try {
     const stat = statSync(path);
@@ -48,21 +49,34 @@ function readInput(path: string): Uint8Array {
     const code = (error as NodeJS.ErrnoException).code;
     throw new CliError(`${path}: cannot read: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`);
   }
-  if (size > MAX_PPROF_BYTES) throw new CliError(`${path}: file is ${size} bytes, larger than the 1 GiB limit for profiles`);
-  const bytes = readFileSync(path);
-  if (bytes.length === 0) throw new CliError(`${path}: the file is empty`);
-  return bytes;
+  if (size === 0) throw new CliError(`${path}: the file is empty`);
+  const head = Buffer.alloc(Math.min(size, 4096));
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    readSync(fd, head, 0, head.length, 0);
+  } catch (error) {
+    throw new CliError(`${path}: cannot read: ${(error as Error).message}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return { size, head };
 }
 
 /** Reads any supported input into the profile model. */
 export function loadAnyProfile(path: string): { profile: Profile; format: string } {
-  const bytes = readInput(path);
+  const { size, head } = inspectInput(path);
   let format;
   try {
-    format = detectFormat(bytes);
+    format = detectFormat(head);
   } catch (error) {
     throw new CliError(`${path}: ${(error as Error).message}`);
   }
+  const limit = format === 'pprof' ? MAX_PPROF_BYTES : MAX_JSON_BYTES;
+  if (size > limit) {
+    throw new CliError(`${path}: ${format === 'pprof' ? 'file' : 'JSON profile'} is ${size} bytes, larger than the ${format === 'pprof' ? '1 GiB limit for profiles' : '512 MiB limit'}`);
+  }
+  const bytes = readFileSync(path);
   if (format === 'pprof') {
     try {
       return { profile: decodeProfile(bytes), format };
@@ -70,7 +84,6 @@ export function loadAnyProfile(path: string): { profile: Profile; format: string
       throw new CliError(`${path}: not a V8 profile (JSON) nor a readable pprof profile: ${(error as Error).message}`);
     }
   }
-  if (bytes.length > MAX_JSON_BYTES) throw new CliError(`${path}: JSON profile is ${bytes.length} bytes, larger than the 512 MiB limit`);
   try {
     const json = parseJson(bytes);
     const kind = jsonFormat(json);
