@@ -316,8 +316,10 @@ function show(profile: Profile, base: Profile | undefined): void {
   currentTree = tree;
   currentUnit = unit;
   const samples = filterProfile(profile, filter).sample.length;
+  const when = profile.timeNanos > 0n ? ` · taken ${new Date(Number(profile.timeNanos / 1_000_000n)).toISOString().replace('T', ' ').slice(0, 19)} UTC` : '';
+  const duration = profile.durationNanos > 0 ? ` for ${formatValue(profile.durationNanos, 'nanoseconds')}` : '';
   statusBase =
-    `${state.listed[state.profileId].name} · ${state.typeName}: total ${formatValue(tree.total, unit)} · ${samples} samples` +
+    `${state.listed[state.profileId].name}${when}${duration} · ${state.typeName}: total ${formatValue(tree.total, unit)} · ${samples} samples` +
     (diff ? ` · compared with ${state.listed[state.baseId].name} (${formatValue(tree.baseTotal, unit)}): red grew, blue shrank` : '');
   ui.canvas.dataset.sampleType = state.typeName;
   ui.canvas.dataset.total = String(tree.total);
