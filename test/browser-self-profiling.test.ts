@@ -97,15 +97,18 @@ t.test('a self-profiled page encodes its own pprof with hotpath/browser', async 
   ]);
   const samples = profile.samples.reduce((a, s) => a + s.values[0], 0);
   t.equal(samples, result.samples, 'every sample of the trace is counted');
-  for (const type of ['samples', 'wall']) {
-    const flat = [...flatPercent(profile, type)];
-    t.equal(flat[0][0], 'hotFunction', `${type}: the hot function is on top (${flat.slice(0, 3).map(([n, p]) => `${n} ${p.toFixed(1)}%`).join(', ')})`);
-    t.ok(flat[0][1] > 40, `${type}: and holds most of the time`);
-  }
+  // By wall time, the profile's default type. (Raw sample counts are not checked: on a busy
+  // machine Chromium's sampler fires irregularly, so counts can favour the wrong function
+  // while the time between samples still adds up to the truth.)
+  const flat = [...flatPercent(profile, 'wall')];
+  const shown = flat.slice(0, 3).map(([n, p]) => `${n} ${p.toFixed(1)}%`).join(', ');
+  t.equal(flat[0][0], 'hotFunction', `the hot function is on top (${shown})`);
+  t.ok(flat[0][1] > 50, 'and holds most of the time');
+  const raw = profile.raw as any;
+  t.equal(raw.stringTable[raw.defaultSampleType], 'wall', 'wall is the default sample type');
   const hot = profile.samples.find((s) => s.names[0] === 'hotFunction')!;
   t.equal(hot.names[1], 'runWorkload', 'its caller is the next frame');
   t.equal(hot.labels.page, 'workload', 'labels given to fromSelfProfilingTrace are on every sample');
-  const raw = profile.raw as any;
   const fileOf = raw.stringTable[raw.function.find((f: any) => raw.stringTable[f.name] === 'hotFunction').filename];
   t.equal(fileOf, `${url}workload.js`, 'frames keep their script URL');
   t.ok(raw.timeNanos > 1.6e18, 'start time from performance.timeOrigin');
