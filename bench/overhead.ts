@@ -23,9 +23,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const child = path.join(here, 'overhead-child.js');
 const resultsFile = path.resolve(here, '..', '..', 'bench', 'RESULTS.md');
 
-type Variant = 'none' | 'hotpath';
+type Variant = 'none' | 'hotpath' | 'native';
 
-function runChild(mode: string, variant: Variant, onReady?: (port: number) => Promise<void>): Promise<Record<string, number>> {
+function runChild(mode: string, variant: Variant, onReady?: (port: number, mark: () => void) => Promise<void>): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [child, mode, variant], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
@@ -36,7 +36,7 @@ function runChild(mode: string, variant: Variant, onReady?: (port: number) => Pr
       const m = /READY (\d+)/.exec(out);
       if (m && !readySeen && onReady) {
         readySeen = true;
-        onReady(Number(m[1])).then(() => p.stdin.end(), (e) => { p.kill(); reject(e); });
+        onReady(Number(m[1]), () => p.stdin.write('mark\n')).then(() => p.stdin.end(), (e) => { p.kill(); reject(e); });
       }
     });
     p.on('exit', (code) => {
@@ -55,8 +55,9 @@ async function cpuRun(v: Variant): Promise<{ wall: number; cpu: number }> {
 
 async function httpRun(v: Variant): Promise<{ rps: number; p99: number; cpuPerReq: number }> {
   let load: LoadResult | undefined;
-  const r = await runChild('http', v, async (port) => {
+  const r = await runChild('http', v, async (port, mark) => {
     await autocannon({ url: `http://127.0.0.1:${port}/items`, connections: 10, duration: 1 }); // warm-up
+    mark();
     load = await autocannon({ url: `http://127.0.0.1:${port}/items`, connections: 10, duration: DURATION });
   });
   return { rps: load!.requests.average, p99: load!.latency.p99, cpuPerReq: r.cpuMs / r.requests };

@@ -77,6 +77,8 @@ let cached: NativeAddon | null | undefined;
 
 /** Where the addon builds are looked for, best first. */
 export function nativeCandidates(): string[] {
+  // HOTPATH_ADDON: an explicit build to load instead (tests, unusual installs).
+  if (process.env.HOTPATH_ADDON) return [path.resolve(process.env.HOTPATH_ADDON)];
   const here = path.dirname(fileURLToPath(import.meta.url));
   // dist/src/native.js -> package root is two levels up; src/native.ts (ts-node) -> one.
   const roots = [path.resolve(here, '..', '..'), path.resolve(here, '..')];
@@ -95,9 +97,17 @@ export function loadNative(): NativeAddon | null {
   const require = createRequire(import.meta.url);
   const errors: string[] = [];
   for (const file of nativeCandidates()) {
-    if (!existsSync(file)) continue;
+    if (!existsSync(file)) {
+      errors.push(`${file}: not found`);
+      continue;
+    }
     try {
-      cached = require(file) as NativeAddon;
+      const m = require(file) as NativeAddon;
+      if (typeof m?.timeInit !== 'function' || typeof m?.timeRotate !== 'function') {
+        errors.push(`${file}: not a hotpath addon`);
+        continue;
+      }
+      cached = m;
       return cached;
     } catch (e) {
       errors.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
@@ -106,6 +116,6 @@ export function loadNative(): NativeAddon | null {
   cached = null;
   logOnce('native-load',
     `native addon unavailable for Node ${process.version} (ABI ${process.versions.modules}); ` +
-    `running unprofiled. ${errors.length ? errors.join('; ') : 'No build found: run `npm run build:native`.'}`);
+    `running unprofiled. ${errors.join('; ')}. Build it with \`npm run build:native\`.`);
   return null;
 }

@@ -19,18 +19,26 @@ constexpr int kMaxThreads = 1024;
 std::atomic<ThreadState*> gSlotState[kMaxThreads];
 std::atomic<pthread_t> gSlotThread[kMaxThreads];
 
-std::mutex gRegistryLock;
-std::vector<ThreadState*> gThreads;  // guarded by gRegistryLock
+// Everything the sampler thread touches lives in one object that is never destroyed: at
+// process exit static destructors run while the sampler thread may still be running (no
+// cleanup hook stops it on process.exit()), and a destroyed mutex, vector or std::thread there
+// crashes or aborts the process.
+struct Globals {
+  std::mutex registryLock;
+  std::vector<ThreadState*> threads;  // guarded by registryLock
+  std::thread* sampler = nullptr;
+  std::mutex samplerLock;  // guards samplerRun/samplerInterval; taken before registryLock
+  std::condition_variable samplerWake;
+  bool samplerRun = false;
+  int samplerIntervalMicros = 10000;
+  std::mutex chainLock;
+};
+Globals& G() {
+  static Globals* g = new Globals();
+  return *g;
+}
 
-// The sampler thread.
-std::thread gSampler;
-std::mutex gSamplerLock;  // guards gSamplerRun/gSamplerInterval; taken before gRegistryLock
-std::condition_variable gSamplerWake;
-bool gSamplerRun = false;
-int gSamplerIntervalMicros = 10000;
-
-// The handler that ran before ours (V8's).
-std::mutex gChainLock;
+// The handler that ran before ours (V8's). Plain data: read by the signal handler.
 struct sigaction gChained;
 std::atomic<bool> gChainedValid{false};
 
@@ -70,16 +78,17 @@ void OnSigprof(int sig, siginfo_t* info, void* context) {
 }
 
 void SamplerMain() {
-  std::unique_lock<std::mutex> lk(gSamplerLock);
+  Globals& g = G();
+  std::unique_lock<std::mutex> lk(g.samplerLock);
   auto next = std::chrono::steady_clock::now();
-  while (gSamplerRun) {
-    next += std::chrono::microseconds(gSamplerIntervalMicros);
+  while (g.samplerRun) {
+    next += std::chrono::microseconds(g.samplerIntervalMicros);
     auto now = std::chrono::steady_clock::now();
     if (next < now) next = now;  // fell behind (machine overloaded): do not burst
-    gSamplerWake.wait_until(lk, next, [] { return !gSamplerRun; });
-    if (!gSamplerRun) break;
-    std::lock_guard<std::mutex> reg(gRegistryLock);
-    for (ThreadState* s : gThreads) {
+    g.samplerWake.wait_until(lk, next, [&g] { return !g.samplerRun; });
+    if (!g.samplerRun) break;
+    std::lock_guard<std::mutex> reg(g.registryLock);
+    for (ThreadState* s : g.threads) {
       struct timespec ts;
       if (clock_gettime(s->cpuClock, &ts) == 0) {
         s->samplerCpu.store(int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec, std::memory_order_relaxed);
@@ -99,12 +108,13 @@ void SamplerMain() {
 
 }  // namespace
 
-std::mutex& RegistryLock() { return gRegistryLock; }
+std::mutex& RegistryLock() { return G().registryLock; }
 
 bool RegisterThread(ThreadState* s, int samplerIntervalMicros) {
-  std::lock_guard<std::mutex> sl(gSamplerLock);
+  Globals& g = G();
+  std::lock_guard<std::mutex> sl(g.samplerLock);
   {
-    std::lock_guard<std::mutex> lk(gRegistryLock);
+    std::lock_guard<std::mutex> lk(g.registryLock);
     int slot = -1;
     for (int i = 0; i < kMaxThreads; i++) {
       if (gSlotState[i].load(std::memory_order_relaxed) == nullptr) {
@@ -115,50 +125,56 @@ bool RegisterThread(ThreadState* s, int samplerIntervalMicros) {
     if (slot < 0) return false;
     gSlotState[slot].store(s, std::memory_order_release);
     gSlotThread[slot].store(s->pthread, std::memory_order_release);
-    gThreads.push_back(s);
+    g.threads.push_back(s);
   }
-  if (!gSamplerRun) {
-    gSamplerRun = true;
-    gSamplerIntervalMicros = std::max(100, samplerIntervalMicros);
-    gSampler = std::thread(SamplerMain);
-  } else if (samplerIntervalMicros < gSamplerIntervalMicros) {
-    gSamplerIntervalMicros = std::max(100, samplerIntervalMicros);
+  if (!g.samplerRun) {
+    g.samplerRun = true;
+    g.samplerIntervalMicros = std::max(100, samplerIntervalMicros);
+    g.sampler = new std::thread(SamplerMain);
+  } else if (samplerIntervalMicros < g.samplerIntervalMicros) {
+    g.samplerIntervalMicros = std::max(100, samplerIntervalMicros);
   }
   return true;
 }
 
 void UnregisterThread(ThreadState* s) {
-  std::thread toJoin;
+  Globals& g = G();
+  std::thread* toJoin = nullptr;
   {
-    std::lock_guard<std::mutex> sl(gSamplerLock);
+    std::lock_guard<std::mutex> sl(g.samplerLock);
     {
-      std::lock_guard<std::mutex> lk(gRegistryLock);
+      std::lock_guard<std::mutex> lk(g.registryLock);
       for (int i = 0; i < kMaxThreads; i++) {
         if (gSlotState[i].load(std::memory_order_relaxed) == s) {
           gSlotThread[i].store(pthread_t{}, std::memory_order_release);
           gSlotState[i].store(nullptr, std::memory_order_release);
         }
       }
-      gThreads.erase(std::remove(gThreads.begin(), gThreads.end(), s), gThreads.end());
-      if (gThreads.empty() && gSamplerRun) {
-        gSamplerRun = false;
-        toJoin = std::move(gSampler);
+      g.threads.erase(std::remove(g.threads.begin(), g.threads.end(), s), g.threads.end());
+      if (g.threads.empty() && g.samplerRun) {
+        g.samplerRun = false;
+        toJoin = g.sampler;
+        g.sampler = nullptr;
       }
     }
-    gSamplerWake.notify_all();
+    g.samplerWake.notify_all();
   }
-  if (toJoin.joinable()) toJoin.join();
+  if (toJoin) {
+    toJoin->join();
+    delete toJoin;
+  }
 }
 
 std::vector<int32_t> RegisteredThreadIds() {
-  std::lock_guard<std::mutex> lk(gRegistryLock);
+  Globals& g = G();
+  std::lock_guard<std::mutex> lk(g.registryLock);
   std::vector<int32_t> ids;
-  for (ThreadState* s : gThreads) ids.push_back(s->threadId);
+  for (ThreadState* s : g.threads) ids.push_back(s->threadId);
   return ids;
 }
 
 void EnsureSignalChain() {
-  std::lock_guard<std::mutex> lk(gChainLock);
+  std::lock_guard<std::mutex> lk(G().chainLock);
   struct sigaction current;
   if (sigaction(SIGPROF, nullptr, &current) != 0) return;
   bool ours = (current.sa_flags & SA_SIGINFO) && current.sa_sigaction == OnSigprof;
