@@ -61,6 +61,7 @@ const goFile = join(dir, 'go-written.pb.gz');
 const notProfile = join(dir, 'notes.pb.gz');
 const truncated = join(dir, 'truncated.pb.gz');
 const datadogFile = join(dir, 'datadog-wall.pb.gz');
+const goCpuFile = join(dir, 'go-cpu.pprof');
 
 /** A real @datadog/pprof wall profile of a workload with a known hot function. */
 function writeDatadogProfile(): void {
@@ -99,11 +100,13 @@ t.before(async () => {
   const bytes = readFileSync(app);
   writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
   writeDatadogProfile();
+  // A real Go CPU profile, from runtime/pprof.
+  execFileSync('go', ['run', fileURLToPath(new URL('./fixtures/go-cpu/main.go', import.meta.url)), goCpuFile], { timeout: 120_000 });
 });
 
 t.test('the viewer in chromium', async (t) => {
   const viewer = await startViewer({
-    profiles: [app, before, goFile, notProfile, truncated, datadogFile].map((path) => ({ name: path.split('/').pop()!, path })),
+    profiles: [app, before, goFile, notProfile, truncated, datadogFile, goCpuFile].map((path) => ({ name: path.split('/').pop()!, path })),
   });
   const { context, close } = await launchChromium();
   t.teardown(async () => {
@@ -249,6 +252,18 @@ t.test('the viewer in chromium', async (t) => {
     const ours = new Map(names.map((n, i) => [n, pct[i]]));
     t.same(ours, new Map(go.map((r) => [r.name, r.flatPct])), `same functions and flat% (${type})`);
     t.equal(go[0].name, 'ddHot');
+  });
+
+  await t.test('a runtime/pprof CPU profile from a Go program: the same top as go tool pprof', async (t) => {
+    await page.selectOption('#profile', { label: 'go-cpu.pprof' });
+    await ready();
+    t.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
+    t.equal(await page.inputValue('#sample-type'), 'cpu');
+    const go = goTop(goCpuFile, 'cpu').filter((r) => r.flatPct !== '0.00');
+    const names = (await tableNames()).slice(0, go.length);
+    const pct = await tablePct();
+    t.same(new Map(names.map((n, i) => [n, pct[i]])), new Map(go.map((r) => [r.name, r.flatPct])), 'same functions and flat%');
+    t.ok((await frames()).some((fr) => fr.name === 'main.goHot'), 'main.goHot is in the flame graph');
   });
 
   await t.test('bad files: a clear message on the page, and the page keeps working', async (t) => {
