@@ -1,25 +1,28 @@
 // The public profiler: `start(options)` resolves the settings once, starts the collectors the
-// settings ask for and sends each finished profile to the exporters. One profiler per process:
-// a second start() returns the running one (and says so once) instead of a second sampler.
+// settings ask for, and at the end of each period sends every kind's profile to the exporters
+// together. One profiler per process: a second start() returns the running one (and says so
+// once) instead of starting a second sampler.
 //
 // On a worker thread start() only joins the process's profiler (startThreadCollector): its
 // samples go to the main thread's aggregation worker and into the main thread's profiles.
 import { isMainThread } from 'node:worker_threads';
 import { resolveSettings, publicSettings } from './settings.js';
-import type { CliFlags, HotpathOptions, Settings } from './settings.js';
+import type { CliFlags, HotpathOptions, ProfileKind, Settings } from './settings.js';
 import { createExporter, diffStats, exportComment } from './export/index.js';
 import type { ExporterStats, MultiExporter, ProfileExport } from './export/index.js';
-import { startThreadCollector, startTimeProfiler } from './time/time-profiler.js';
-import type { ThreadProfiler, TimeProfileMeta, TimeProfiler } from './time/time-profiler.js';
+import { startThreadCollector } from './time/time-profiler.js';
+import type { ThreadProfiler } from './time/time-profiler.js';
+import { createTimeCollector } from './time/collector.js';
+import type { CollectorFactory, KindCollector, PeriodInfo } from './collector.js';
 import { getLabels, setLabels, withLabels } from './labels.js';
 import { logOnce } from './log.js';
 
 export interface Profiler {
   /** The resolved settings, credentials redacted. */
   readonly settings: ReturnType<typeof publicSettings>;
-  /** False when the native addon could not load: the program runs unprofiled. */
-  readonly active: boolean;
-  /** Ends the current period of every profile now, exports it and resolves to what was exported. */
+  /** The kinds being collected; empty when the native addon could not load (unprofiled). */
+  readonly kinds: readonly ProfileKind[];
+  /** Ends the current period of every kind now, exports it and resolves to what was exported. */
   flush(): Promise<ProfileExport[]>;
   /** Ends the last period, exports it (waiting up to the export timeout) and stops. Idempotent. */
   stop(): Promise<void>;
@@ -32,6 +35,11 @@ export interface StartOptions extends HotpathOptions {
   /** Called with every finished profile, after it was handed to the exporters. */
   onProfile?: (profile: ProfileExport) => void;
 }
+
+/** Kinds and how to start them; a kind missing here is not built yet and is said once. */
+const FACTORIES: Partial<Record<ProfileKind, CollectorFactory>> = {
+  time: createTimeCollector,
+};
 
 let running: Profiler | null = null;
 
@@ -65,7 +73,7 @@ function startThread(settings: Settings): Profiler {
   }
   return {
     settings: publicSettings(settings),
-    active: thread !== null,
+    kinds: thread ? ['time'] : [],
     flush: async () => [],
     stop: async () => {
       thread?.stop();
@@ -76,72 +84,118 @@ function startThread(settings: Settings): Profiler {
   };
 }
 
+function unixNanos(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+}
+
 function startOwner(settings: Settings, onProfile: StartOptions['onProfile']): Profiler {
   const exporter: MultiExporter = createExporter(settings);
-  let lastStats: ExporterStats = exporter.stats();
-  const intervalMicros = Math.round(settings.samplingIntervalMs * 1000);
+  const collectors: KindCollector[] = [];
+  for (const kind of settings.profiles) {
+    const factory = FACTORIES[kind];
+    if (!factory) {
+      logOnce(`kind-missing:${kind}`, `the ${kind} profile is not available in this version; it is skipped`);
+      continue;
+    }
+    try {
+      const collector = factory(settings);
+      if (collector) collectors.push(collector);
+    } catch (e) {
+      logOnce(`kind-failed:${kind}`, `the ${kind} profile could not start: ${(e as Error).message}`);
+    }
+  }
 
-  const deliver = (profile: ProfileExport): void => {
-    void exporter.exportPeriod([profile]);
+  let lastStats: ExporterStats = exporter.stats();
+  let periodStart = unixNanos();
+  let periodStartMs = performance.now();
+
+  /** The self-report every profile of a period carries. */
+  const selfReport = (): string[] => {
     const now = exporter.stats();
     const delta = diffStats(lastStats, now);
     lastStats = now;
     if (delta.failed > 0 || delta.dropped > 0) logOnce('export-failures', exportComment(delta).replace(/^hotpath: /, ''));
-    if (onProfile) {
+    return [exportComment(delta)];
+  };
+
+  const nextPeriod = (): PeriodInfo => {
+    const nowMs = performance.now();
+    const period = { timeNanos: periodStart, durationNanos: Math.round((nowMs - periodStartMs) * 1e6) };
+    periodStart = unixNanos();
+    periodStartMs = nowMs;
+    return period;
+  };
+
+  const deliver = (period: PeriodInfo, results: (Uint8Array | null)[]): ProfileExport[] => {
+    const startMs = Number(period.timeNanos / 1_000_000n);
+    const profiles: ProfileExport[] = [];
+    results.forEach((bytes, i) => {
+      if (!bytes) return;
+      profiles.push({
+        kind: collectors[i].kind,
+        bytes,
+        start: new Date(startMs),
+        end: new Date(startMs + period.durationNanos / 1e6),
+        sampleRateHz: 1000 / settings.samplingIntervalMs,
+      });
+    });
+    if (profiles.length > 0) void exporter.exportPeriod(profiles);
+    for (const profile of profiles) {
       try {
-        onProfile(profile);
+        onProfile?.(profile);
       } catch (e) {
         logOnce('onprofile-threw', `onProfile threw: ${(e as Error).message}`);
       }
     }
-  };
-  const timeExport = (bytes: Uint8Array, meta: TimeProfileMeta): ProfileExport => {
-    const startMs = Number(BigInt(meta.timeNanos) / 1_000_000n);
-    return {
-      kind: 'time',
-      bytes,
-      start: new Date(startMs),
-      end: new Date(startMs + meta.durationNanos / 1e6),
-      sampleRateHz: 1e6 / intervalMicros,
-    };
+    return profiles;
   };
 
-  let time: TimeProfiler | null = null;
-  if (settings.profiles.includes('time')) {
-    time = startTimeProfiler({
-      intervalMicros,
-      periodMs: settings.periodMs,
-      onProfile: (bytes, meta) => deliver(timeExport(bytes, meta)),
-    });
-  }
-  const active = time !== null;
+  /** Ends the period on every collector; a collector that fails loses its period, not the others'. */
+  const endPeriod = async (last: boolean): Promise<ProfileExport[]> => {
+    const period = nextPeriod();
+    const comments = selfReport();
+    const results = await Promise.all(collectors.map((c) =>
+      (last ? c.stop(period, comments) : c.endPeriod(period, comments)).catch((e: Error) => {
+        logOnce(`period-failed:${c.kind}`, `the ${c.kind} profile of a period was lost: ${e.message}`);
+        return null;
+      })));
+    return deliver(period, results);
+  };
+
+  const timer = setInterval(() => void endPeriod(false), settings.periodMs);
+  timer.unref();
 
   let stopping: Promise<void> | null = null;
-  const profiler: Profiler = {
+  const profiler: Profiler & { stopSync(timeoutMs: number): void } = {
     settings: publicSettings(settings),
-    active,
-    flush: async () => {
-      const out: ProfileExport[] = [];
-      if (time) {
-        // flush() hands the profile back instead of to onProfile: deliver it here.
-        const bytes = await time.flush();
-        const profile: ProfileExport = { kind: 'time', bytes, start: new Date(), end: new Date(), sampleRateHz: 1e6 / intervalMicros };
-        deliver(profile);
-        out.push(profile);
-      }
-      return out;
-    },
+    kinds: collectors.map((c) => c.kind),
+    flush: () => (stopping ? Promise.resolve([]) : endPeriod(false)),
     stop: () => {
       stopping ??= (async () => {
-        try {
-          await time?.stop();
-        } catch (e) {
-          logOnce('stop-failed', `stopping the time profiler failed: ${(e as Error).message}`);
-        }
+        clearInterval(timer);
+        await endPeriod(true);
         await exporter.close(settings.exportTimeoutMs);
         running = null;
       })();
       return stopping;
+    },
+    stopSync: (timeoutMs: number) => {
+      if (stopping) return;
+      stopping = Promise.resolve();
+      clearInterval(timer);
+      const period = nextPeriod();
+      const comments = selfReport();
+      const results = collectors.map((c) => {
+        try {
+          return c.stopSync ? c.stopSync(period, comments, timeoutMs) : null;
+        } catch (e) {
+          logOnce(`exit-failed:${c.kind}`, `the last ${c.kind} profile was lost at exit: ${(e as Error).message}`);
+          return null;
+        }
+      });
+      const profiles = deliver(period, results);
+      if (profiles.length > 0) exporter.exportSync(profiles);
+      running = null;
     },
     ...labelFunctions,
   };

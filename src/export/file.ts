@@ -9,7 +9,7 @@
 // A write that fails (read-only or full disk, no permission) counts the profile as failed and
 // is logged once per error code; the application never sees it.
 
-import { promises as fsp } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, promises as fsp, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { errText, QueuedExporter, type Outcome, type QueueOptions } from './queue.js';
@@ -126,6 +126,39 @@ export class FileExporter extends QueuedExporter {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       this.noteError(`file:${code}`, `cannot write profiles to ${this.dir}: ${errText(err)}`);
       return 'failed';
+    }
+  }
+
+  /** The same steps as deliver(), synchronously: for the last profiles at `process.exit()`. */
+  exportSync(profiles: readonly ProfileExport[]): void {
+    for (const p of profiles) {
+      const base = profileFileName(this.service, p.kind, process.pid, p.start);
+      const tmp = join(this.dir, `.${base}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      try {
+        mkdirSync(this.dir, { recursive: true });
+        const fd = openSync(tmp, 'wx', 0o644);
+        try {
+          for (let pos = 0; pos < p.bytes.byteLength;) pos += writeSync(fd, p.bytes, pos, p.bytes.byteLength - pos);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+        const stem = base.slice(0, -'.pb.gz'.length);
+        let final = join(this.dir, base);
+        for (let i = 2; existsSync(final); i++) final = join(this.dir, `${stem}-${i}.pb.gz`);
+        renameSync(tmp, final);
+        this.counters.exported++;
+        if (this.written.length >= 1000) this.written.shift();
+        this.written.push(final);
+      } catch (err) {
+        try {
+          unlinkSync(tmp);
+        } catch {
+          // never created
+        }
+        this.counters.failed++;
+        this.noteError(`file:${(err as NodeJS.ErrnoException).code ?? 'error'}`, `cannot write profiles to ${this.dir}: ${errText(err)}`);
+      }
     }
   }
 

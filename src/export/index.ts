@@ -32,6 +32,9 @@ export class MultiExporter implements Exporter {
   close(timeoutMs?: number): Promise<void> {
     return Promise.all(this.exporters.map((e) => e.close(timeoutMs))).then(() => undefined);
   }
+  exportSync(profiles: readonly ProfileExport[]): void {
+    for (const e of this.exporters) e.exportSync(profiles);
+  }
   stats(): ExporterStats {
     const sum: ExporterStats = { exported: 0, failed: 0, dropped: 0, retries: 0, queued: 0 };
     for (const e of this.exporters) {

@@ -158,6 +158,12 @@ export abstract class QueuedExporter implements Exporter {
     logOnce(key, message + ' (logged once; later failures are counted)');
   }
 
+  /** Network exporters cannot deliver synchronously: the profiles are dropped and counted. */
+  exportSync(profiles: readonly ProfileExport[]): void {
+    this.counters.dropped += profiles.length;
+    logOnce(`${this.name}:exit`, `${this.name} exporter: ${profiles.length} profile(s) made at process exit could not be sent (no asynchronous work runs then)`);
+  }
+
   flush(timeoutMs = 10_000): Promise<boolean> {
     if (!this.running && this.queue.length === 0) return Promise.resolve(true);
     this.handles.hold();

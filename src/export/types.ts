@@ -55,4 +55,9 @@ export interface Exporter {
   /** Flushes for at most `timeoutMs`, then drops (and counts) what is left. Idempotent. */
   close(timeoutMs?: number): Promise<void>;
   stats(): ExporterStats;
+  /**
+   * Exports synchronously, for the last profiles at `process.exit()` (only synchronous code runs
+   * then). The file exporter writes them; an exporter that cannot counts them as dropped.
+   */
+  exportSync(profiles: readonly ProfileExport[]): void;
 }
