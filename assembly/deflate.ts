@@ -30,7 +30,7 @@ const CL_ORDER: StaticArray<u8> = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 
 let lenCode = new StaticArray<u8>(259);    // match length -> length code index (0-28)
 let distLow = new StaticArray<u8>(256);    // dist - 1 < 256 -> distance code
 let distHigh = new StaticArray<u8>(256);   // (dist - 1) >> 7 -> distance code
-let crcTable = new StaticArray<u32>(256);
+let crcTable = new StaticArray<u32>(1024); // 4 x 256: slicing-by-4 tables
 let tablesReady = false;
 let nextCode = new StaticArray<u32>(16);
 
@@ -39,7 +39,7 @@ function buildTables(): void {
   lenCode = new StaticArray<u8>(259);
   distLow = new StaticArray<u8>(256);
   distHigh = new StaticArray<u8>(256);
-  crcTable = new StaticArray<u32>(256);
+  crcTable = new StaticArray<u32>(1024);
   sortSym = new StaticArray<i32>(N_LITLEN);
   work = new StaticArray<u32>(N_LITLEN);
   blCount = new StaticArray<i32>(N_LITLEN + 1);
@@ -74,12 +74,26 @@ function buildTables(): void {
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     crcTable[i] = c;
   }
+  for (let i = 0; i < 256; i++) {
+    for (let k = 1; k < 4; k++) {
+      let prevEntry = crcTable[(k - 1) * 256 + i];
+      crcTable[k * 256 + i] = (prevEntry >>> 8) ^ crcTable[prevEntry & 0xff];
+    }
+  }
   tablesReady = true;
 }
 
+/** CRC-32 (gzip's), four bytes per step ("slicing by 4": ~3x faster than a byte at a time). */
 export function crc32(p: usize, n: i32): u32 {
   let c: u32 = 0xffffffff;
   let e = p + <usize>n;
+  let t = changetype<usize>(crcTable);
+  while (p + 4 <= e) {
+    c ^= load<u32>(p);
+    c = load<u32>(t + 3072 + ((c & 0xff) << 2)) ^ load<u32>(t + 2048 + (((c >>> 8) & 0xff) << 2)) ^
+        load<u32>(t + 1024 + (((c >>> 16) & 0xff) << 2)) ^ load<u32>(t + ((c >>> 24) << 2));
+    p += 4;
+  }
   while (p < e) {
     c = unchecked(crcTable[(c ^ load<u8>(p)) & 0xff]) ^ (c >>> 8);
     p++;
@@ -126,6 +140,16 @@ function flushBits(): void {
 
 // ---------------------------------------------------------------- Huffman codes
 
+// @ts-ignore: decorator
+@inline function W(w: usize, i: i32): u32 {
+  return load<u32>(w + (<usize>i << 2));
+}
+
+// @ts-ignore: decorator
+@inline function SET(w: usize, i: i32, v: u32): void {
+  store<u32>(w + (<usize>i << 2), v);
+}
+
 // Scratch for building one code: symbols sorted by frequency, and the in-place lengths.
 let sortSym = new StaticArray<i32>(N_LITLEN);
 let work = new StaticArray<u32>(N_LITLEN);
@@ -138,9 +162,9 @@ let blCount = new StaticArray<i32>(N_LITLEN + 1);
  */
 function buildCode(freq: StaticArray<u32>, n: i32, maxBits: i32, lens: StaticArray<u8>, codes: StaticArray<u16>): void {
   let m = 0;
+  memory.fill(changetype<usize>(lens), 0, <usize>n);
   for (let i = 0; i < n; i++) {
-    lens[i] = 0;
-    if (freq[i] != 0) sortSym[m++] = i;
+    if (unchecked(freq[i]) != 0) unchecked(sortSym[m++] = i);
   }
   // make sure at least two symbols have codes
   for (let i = 0; m < 2 && i < n; i++) {
@@ -150,47 +174,59 @@ function buildCode(freq: StaticArray<u32>, n: i32, maxBits: i32, lens: StaticArr
       sortSym[m++] = i;
     }
   }
-  // insertion sort by frequency (stable; n <= 286)
-  for (let i = 1; i < m; i++) {
-    let s = sortSym[i];
-    let f = freq[s];
-    let j = i - 1;
-    while (j >= 0 && freq[sortSym[j]] > f) {
-      sortSym[j + 1] = sortSym[j];
-      j--;
+  // sort by frequency: keys (freq << 9 | symbol), shell sort over raw memory (m <= 286;
+  // frequencies < 2^17 as a block has at most BLOCK_SYMBOLS symbols)
+  let w = changetype<usize>(work);
+  for (let i = 0; i < m; i++) {
+    let sym = unchecked(sortSym[i]);
+    store<u32>(w + (<usize>i << 2), (unchecked(freq[sym]) << 9) | <u32>sym);
+  }
+  for (let gap = m >> 1; gap > 0; gap = gap == 2 ? 1 : (gap * 5) / 11) {
+    for (let i = gap; i < m; i++) {
+      let key = load<u32>(w + (<usize>i << 2));
+      let j = i;
+      while (j >= gap && load<u32>(w + (<usize>(j - gap) << 2)) > key) {
+        store<u32>(w + (<usize>j << 2), load<u32>(w + (<usize>(j - gap) << 2)));
+        j -= gap;
+      }
+      store<u32>(w + (<usize>j << 2), key);
     }
-    sortSym[j + 1] = s;
+  }
+  for (let i = 0; i < m; i++) {
+    let key = load<u32>(w + (<usize>i << 2));
+    unchecked(sortSym[i] = <i32>(key & 511));
+    store<u32>(w + (<usize>i << 2), key >>> 9);
   }
   // Huffman code lengths in place (Moffat & Katajainen) over ascending frequencies
-  for (let i = 0; i < m; i++) work[i] = freq[sortSym[i]];
-  work[0] += work[1];
+  // (w points at work[]; W(i) reads, SET(i, v) writes, both unchecked)
+  store<u32>(w, load<u32>(w) + load<u32>(w, 4));
   let root = 0, leaf = 2;
   for (let next = 1; next < m - 1; next++) {
-    if (leaf >= m || work[root] < work[leaf]) {
-      work[next] = work[root];
-      work[root++] = <u32>next;
+    if (leaf >= m || W(w, root) < W(w, leaf)) {
+      SET(w, next, W(w, root));
+      SET(w, root++, <u32>next);
     } else {
-      work[next] = work[leaf++];
+      SET(w, next, W(w, leaf++));
     }
-    if (leaf >= m || (root < next && work[root] < work[leaf])) {
-      work[next] += work[root];
-      work[root++] = <u32>next;
+    if (leaf >= m || (root < next && W(w, root) < W(w, leaf))) {
+      SET(w, next, W(w, next) + W(w, root));
+      SET(w, root++, <u32>next);
     } else {
-      work[next] += work[leaf++];
+      SET(w, next, W(w, next) + W(w, leaf++));
     }
   }
-  work[m - 2] = 0;
-  for (let next = m - 3; next >= 0; next--) work[next] = work[work[next]] + 1;
+  SET(w, m - 2, 0);
+  for (let next = m - 3; next >= 0; next--) SET(w, next, W(w, <i32>W(w, next)) + 1);
   let avail = 1, used = 0, depth: u32 = 0;
   root = m - 2;
   let next = m - 1;
   while (avail > 0) {
-    while (root >= 0 && work[root] == depth) {
+    while (root >= 0 && W(w, root) == depth) {
       used++;
       root--;
     }
     while (avail > used) {
-      work[next--] = depth;
+      SET(w, next--, depth);
       avail--;
     }
     avail = used << 1;
@@ -232,15 +268,18 @@ function buildCode(freq: StaticArray<u32>, n: i32, maxBits: i32, lens: StaticArr
     nextCode[bits] = code;
   }
   for (let i = 0; i < n; i++) {
-    let l = <u32>lens[i];
+    let l = <u32>unchecked(lens[i]);
     if (l != 0) {
-      let c = nextCode[l]++;
-      let r: u32 = 0;
-      for (let b: u32 = 0; b < l; b++) {
-        r = (r << 1) | (c & 1);
-        c >>>= 1;
-      }
-      codes[i] = <u16>r;
+      let c = unchecked(nextCode[l]);
+      unchecked(nextCode[l] = c + 1);
+      // bit-reverse the l-bit code (deflate sends Huffman codes most significant bit first)
+      let r = c << (32 - l);
+      r = ((r >>> 1) & 0x55555555) | ((r & 0x55555555) << 1);
+      r = ((r >>> 2) & 0x33333333) | ((r & 0x33333333) << 2);
+      r = ((r >>> 4) & 0x0f0f0f0f) | ((r & 0x0f0f0f0f) << 4);
+      r = ((r >>> 8) & 0x00ff00ff) | ((r & 0x00ff00ff) << 8);
+      r = (r >>> 16) | (r << 16);
+      unchecked(codes[i] = <u16>r);
     }
   }
 }
@@ -351,45 +390,18 @@ function writeBlock(final: bool): void {
   }
   putBits(<u32>litCode[256], <u32>litLen[256]);
   nSyms = 0;
-  for (let k = 0; k < N_LITLEN; k++) litFreq[k] = 0;
-  for (let k = 0; k < N_DIST; k++) distFreq[k] = 0;
+  memory.fill(changetype<usize>(litFreq), 0, <usize>N_LITLEN << 2);
+  memory.fill(changetype<usize>(distFreq), 0, <usize>N_DIST << 2);
 }
 
-// @ts-ignore: decorator
-@inline function literal(b: u32): void {
-  store<u32>(syms + (<usize>nSyms << 2), b);
-  nSyms++;
-  unchecked(litFreq[b]++);
-  if (nSyms == BLOCK_SYMBOLS) writeBlock(false);
-}
 
-// @ts-ignore: decorator
-@inline function match(len: u32, dist: u32): void {
-  store<u32>(syms + (<usize>nSyms << 2), (dist << 16) | len);
-  nSyms++;
-  unchecked(litFreq[257 + <i32>unchecked(lenCode[len])]++);
-  unchecked(distFreq[dcode(dist)]++);
-  if (nSyms == BLOCK_SYMBOLS) writeBlock(false);
-}
 
 // ---------------------------------------------------------------- LZ77
 
 let head: usize = 0; // 1 << HASH_BITS i32: latest position with this hash, or -1
 let prev: usize = 0; // WINDOW i32: previous position with the same hash
 
-// @ts-ignore: decorator
-@inline function hash4(p: usize): u32 {
-  return (load<u32>(p) * 2654435761) >>> (32 - HASH_BITS);
-}
 
-// @ts-ignore: decorator
-@inline function insert(src: usize, pos: i32): i32 {
-  let h = <usize>hash4(src + <usize>pos) << 2;
-  let cand = load<i32>(head + h);
-  store<i32>(head + h, pos);
-  store<i32>(prev + (<usize>(pos & WMASK) << 2), cand);
-  return cand;
-}
 
 function matchLength(a: usize, b: usize, max: i32): i32 {
   let l = 0;
@@ -437,46 +449,71 @@ export function gzip(src: usize, n: i32, level: i32): usize {
   store<u16>(out, 0xff00, 8);
   outPos = 10;
 
+  // The loop keeps the symbol buffer, its count and the frequency tables in locals: V8 keeps
+  // WASM globals in memory, and this loop runs once per input byte.
+  let sp = syms;
+  let ns = 0;
+  let lf = changetype<usize>(litFreq);
+  let df = changetype<usize>(distFreq);
+  let hd = head;
+  let pv = prev;
   let pos = 0;
   let last = n - MIN_MATCH; // last position with a full hash
   while (pos < n) {
-    if (pos > last) {
-      literal(<u32>load<u8>(src + <usize>pos));
-      pos++;
-      continue;
-    }
-    let cand = insert(src, pos);
     let best = 0, bestDist = 0;
-    if (maxChain > 0) {
-      let maxLen = min(MAX_MATCH, n - pos);
-      let chain = maxChain;
-      let here = src + <usize>pos;
-      while (cand >= 0 && pos - cand <= WINDOW && cand < pos && chain-- > 0) {
-        let there = src + <usize>cand;
-        if (load<u8>(there + <usize>best) == load<u8>(here + <usize>best)) {
-          let l = matchLength(there, here, maxLen);
-          if (l > best) {
-            best = l;
-            bestDist = pos - cand;
-            if (l >= nice || l == maxLen) break;
+    if (pos <= last) {
+      let h = <usize>((load<u32>(src + <usize>pos) * 2654435761) >>> (32 - HASH_BITS)) << 2;
+      let cand = load<i32>(hd + h);
+      store<i32>(hd + h, pos);
+      store<i32>(pv + (<usize>(pos & WMASK) << 2), cand);
+      if (maxChain > 0) {
+        let maxLen = min(MAX_MATCH, n - pos);
+        let chain = maxChain;
+        let here = src + <usize>pos;
+        while (cand >= 0 && pos - cand <= WINDOW && cand < pos && chain-- > 0) {
+          let there = src + <usize>cand;
+          if (load<u8>(there + <usize>best) == load<u8>(here + <usize>best)) {
+            let l = matchLength(there, here, maxLen);
+            if (l > best) {
+              best = l;
+              bestDist = pos - cand;
+              if (l >= nice || l == maxLen) break;
+            }
           }
+          cand = load<i32>(pv + (<usize>(cand & WMASK) << 2));
         }
-        cand = load<i32>(prev + (<usize>(cand & WMASK) << 2));
       }
     }
     if (best >= MIN_MATCH) {
-      match(<u32>best, <u32>bestDist);
+      store<u32>(sp + (<usize>ns << 2), (<u32>bestDist << 16) | <u32>best);
+      let la = lf + ((<usize>257 + <usize>unchecked(lenCode[best])) << 2);
+      store<u32>(la, load<u32>(la) + 1);
+      let da = df + (<usize>dcode(<u32>bestDist) << 2);
+      store<u32>(da, load<u32>(da) + 1);
       let end = pos + best;
       if (best <= insertMax) {
         let stop = min(end, last + 1);
-        for (let q = pos + 1; q < stop; q++) insert(src, q);
+        for (let q = pos + 1; q < stop; q++) {
+          let h = <usize>((load<u32>(src + <usize>q) * 2654435761) >>> (32 - HASH_BITS)) << 2;
+          store<i32>(pv + (<usize>(q & WMASK) << 2), load<i32>(hd + h));
+          store<i32>(hd + h, q);
+        }
       }
       pos = end;
     } else {
-      literal(<u32>load<u8>(src + <usize>pos));
+      let b = <u32>load<u8>(src + <usize>pos);
+      store<u32>(sp + (<usize>ns << 2), b);
+      let la = lf + (<usize>b << 2);
+      store<u32>(la, load<u32>(la) + 1);
       pos++;
     }
+    if (++ns == BLOCK_SYMBOLS) {
+      nSyms = ns;
+      writeBlock(false);
+      ns = 0;
+    }
   }
+  nSyms = ns;
   writeBlock(true);
   ensureOut(16);
   flushBits();

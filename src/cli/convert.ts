@@ -9,13 +9,15 @@ import { profileToCollapsed } from '../convert/collapsed.js';
 import { cpuProfileToProfile } from '../convert/cpuprofile.js';
 import { detectFormat, jsonFormat, parseJson } from '../convert/detect.js';
 import { heapProfileToProfile } from '../convert/heapprofile.js';
+import { selfProfilingTraceToProfile } from '../convert/self-profiling.js';
 import { profileToSpeedscope } from '../convert/speedscope.js';
 import { CliError } from './errors.js';
 
 const USAGE = 'usage: hotpath convert IN [-o OUT|-] [--to pprof|collapsed|speedscope] [--sample-type T] [--file-names]';
 const HELP = `${USAGE}
 
-IN is pprof (any tool's), a V8 .cpuprofile (DevTools, node --cpu-prof) or .heapprofile.
+IN is pprof (any tool's), a V8 .cpuprofile (DevTools, node --cpu-prof) or .heapprofile, or a
+JS Self-Profiling API trace saved as JSON.
   -o OUT            where to write; - for stdout. Default: IN with .pb.gz for pprof, stdout otherwise
   --to FORMAT       pprof, collapsed (flamegraph.pl's folded stacks) or speedscope (JSON);
                     default from OUT's name (.pb.gz, .folded, .speedscope.json), else pprof
@@ -94,6 +96,7 @@ export function loadAnyProfile(path: string): { profile: Profile; format: string
       profile.timeNanos = endNanos - BigInt(profile.durationNanos);
       return { profile, format: kind };
     }
+    if (kind === 'selfprofile') return { profile: selfProfilingTraceToProfile(json), format: kind };
     return { profile: heapProfileToProfile(json, { timeNanos: endNanos }), format: kind };
   } catch (error) {
     if (error instanceof CliError) throw error;

@@ -2,7 +2,7 @@
 // their top-level keys.
 import { ConvertError } from './errors.js';
 
-export type InputFormat = 'pprof' | 'cpuprofile' | 'heapprofile';
+export type InputFormat = 'pprof' | 'cpuprofile' | 'heapprofile' | 'selfprofile';
 
 /** The first byte that is not JSON whitespace, or -1. */
 function firstByte(bytes: Uint8Array): number {
@@ -33,15 +33,16 @@ export function parseJson(bytes: Uint8Array): unknown {
 }
 
 /** Which format a parsed JSON document is, or a clear error. */
-export function jsonFormat(json: unknown): 'cpuprofile' | 'heapprofile' {
+export function jsonFormat(json: unknown): 'cpuprofile' | 'heapprofile' | 'selfprofile' {
   if (typeof json === 'object' && json !== null && !Array.isArray(json)) {
     if ('nodes' in json) return 'cpuprofile';
     if ('head' in json) return 'heapprofile';
+    if ('frames' in json && 'stacks' in json && 'samples' in json) return 'selfprofile';
     if ('traceEvents' in json || '$schema' in json) {
       throw new ConvertError('this JSON is a trace or a speedscope file; hotpath convert reads .cpuprofile and .heapprofile JSON');
     }
   }
-  throw new ConvertError('JSON that is neither a V8 .cpuprofile (no "nodes") nor a .heapprofile (no "head")');
+  throw new ConvertError('JSON that is neither a V8 .cpuprofile (no "nodes"), a .heapprofile (no "head") nor a JS Self-Profiling trace (no "frames", "stacks" and "samples")');
 }
 
 export function detectFormat(bytes: Uint8Array): InputFormat | 'json' {

@@ -95,6 +95,8 @@ export class ProfileBuilder {
   private vals: Float64Array;
   private valLen = 0;
   private pending = 0;
+  private scratchPtr = 0;
+  private scratchCap = 0;
 
   constructor(opts: ProfileBuilderOptions) {
     if (!opts || !Array.isArray(opts.sampleTypes)) {
@@ -137,6 +139,7 @@ export class ProfileBuilder {
   private start(): void {
     const x = this.core.x;
     x.init(this.nTypes);
+    this.scratchPtr = this.scratchCap = 0;
     for (const st of this.sampleTypes) x.addSampleType(this.internString(st.type), this.internString(st.unit));
     if (this.periodType) this.setPeriodType(this.periodType);
     if (this.period) this.setPeriod(this.period);
@@ -158,6 +161,15 @@ export class ProfileBuilder {
     this.labelSets.clear();
     this.recLen = this.valLen = this.pending = 0;
     this.start();
+  }
+
+  /** The core's scratch area (stable until reset; only grows), without a call when it fits. */
+  private scratch(n: number): number {
+    if (n > this.scratchCap) {
+      this.scratchPtr = this.core.x.scratch(n) >>> 0;
+      this.scratchCap = n;
+    }
+    return this.scratchPtr;
   }
 
   // ------------------------------------------------------------------ header fields
@@ -207,7 +219,7 @@ export class ProfileBuilder {
     if (i !== undefined) return i;
     const x = this.core.x;
     const n = s.length;
-    const p = x.scratch(n * 3) >>> 0;
+    const p = this.scratch(n * 3);
     const u8 = this.core.u8;
     // ASCII fast path: a charCodeAt loop beats TextEncoder.encodeInto on short strings
     // (~3x on the encode benchmark's 9,000 names and paths).
@@ -228,7 +240,7 @@ export class ProfileBuilder {
     const filename = this.internString(m.filename ?? '');
     const buildId = this.internString(m.buildId ?? '');
     const x = this.core.x;
-    const p = x.scratch(B.MAPPING_SIZE) >>> 0;
+    const p = this.scratch(B.MAPPING_SIZE);
     const i32 = this.core.i32;
     const f64 = this.core.f64;
     const q = p >> 2;
@@ -243,7 +255,11 @@ export class ProfileBuilder {
     f64[(p >> 3) + 2] = int(m.memoryStart);
     f64[(p >> 3) + 3] = int(m.memoryLimit);
     f64[(p >> 3) + 4] = int(m.fileOffset);
-    return this.call(() => x.internMapping(p), 'internMapping');
+    try {
+      return x.internMapping(p);
+    } catch (e) {
+      throw wrap(e, 'internMapping');
+    }
   }
 
   /** Function id (dense from 1), by content. */
@@ -252,7 +268,7 @@ export class ProfileBuilder {
     const sys = this.internString(f.systemName ?? '');
     const file = this.internString(f.filename ?? '');
     const x = this.core.x;
-    const p = x.scratch(B.FUNCTION_SIZE) >>> 0;
+    const p = this.scratch(B.FUNCTION_SIZE);
     const i32 = this.core.i32;
     const q = p >> 2;
     i32[q] = name;
@@ -260,19 +276,41 @@ export class ProfileBuilder {
     i32[q + 2] = file;
     i32[q + 3] = 0;
     this.core.f64[(p >> 3) + 2] = int(f.startLine);
-    return this.call(() => x.internFunction(p), 'internFunction');
+    try {
+      return x.internFunction(p);
+    } catch (e) {
+      throw wrap(e, 'internFunction');
+    }
   }
 
   /** Location id (dense from 1) of one line in a function, by content. */
   internLocation(functionId: number, line = 0, column = 0, opts?: LocationOptions): number {
-    return this.internLocationLines([{ functionId, line, column }], opts);
+    const x = this.core.x;
+    const p = this.scratch(B.LOCATION_HEAD + B.LINE_SIZE);
+    const i32 = this.core.i32;
+    const f64 = this.core.f64;
+    const q = p >> 2;
+    i32[q] = opts?.mappingId ?? this.mappingId;
+    i32[q + 1] = opts?.isFolded ? 1 : 0;
+    f64[(p >> 3) + 1] = int(opts?.address);
+    i32[q + 4] = 1;
+    i32[q + 5] = 0;
+    i32[q + 6] = functionId;
+    i32[q + 7] = 0;
+    f64[(p >> 3) + 4] = int(line);
+    f64[(p >> 3) + 5] = int(column);
+    try {
+      return x.internLocation(p, 1);
+    } catch (e) {
+      throw wrap(e, 'internLocation');
+    }
   }
 
   /** Location id of a list of lines, innermost (inlined) first, by content. */
   internLocationLines(lines: readonly LineInfo[], opts: LocationOptions = {}): number {
     const n = lines.length;
     const x = this.core.x;
-    const p = x.scratch(B.LOCATION_HEAD + n * B.LINE_SIZE) >>> 0;
+    const p = this.scratch(B.LOCATION_HEAD + n * B.LINE_SIZE);
     const i32 = this.core.i32;
     const f64 = this.core.f64;
     i32[p >> 2] = opts.mappingId ?? this.mappingId;
@@ -288,7 +326,11 @@ export class ProfileBuilder {
       f64[(at >> 3) + 1] = int(l.line);
       f64[(at >> 3) + 2] = int(l.column);
     }
-    return this.call(() => x.internLocation(p, n), 'internLocation');
+    try {
+      return x.internLocation(p, n);
+    } catch (e) {
+      throw wrap(e, 'internLocation');
+    }
   }
 
   /** Location id of a frame (function by name/file/startLine, then line/column); cached. */
@@ -324,7 +366,7 @@ export class ProfileBuilder {
       idx[i * 3 + 2] = l.str === undefined && l.numUnit ? this.internString(l.numUnit) : 0;
     }
     const x = this.core.x;
-    const p = x.scratch(B.LABELSET_HEAD + n * B.LABEL_SIZE) >>> 0;
+    const p = this.scratch(B.LABELSET_HEAD + n * B.LABEL_SIZE);
     const i32 = this.core.i32;
     const f64 = this.core.f64;
     i32[p >> 2] = n;
@@ -337,7 +379,11 @@ export class ProfileBuilder {
       i32[(at >> 2) + 3] = 0;
       f64[(at >> 3) + 2] = labels[i].str !== undefined ? 0 : int(labels[i].num);
     }
-    id = this.call(() => x.internLabelSet(p, n), 'internLabels');
+    try {
+      id = x.internLabelSet(p, n);
+    } catch (e) {
+      throw wrap(e, 'internLabels');
+    }
     this.labelSets.set(key, id);
     return id;
   }
@@ -402,17 +448,13 @@ export class ProfileBuilder {
     if (count === 0) return;
     const x = this.core.x;
     const valsAt = (nInts * 4 + 7) & ~7;
-    const p = x.scratch(valsAt + nVals * 8) >>> 0;
+    const p = this.scratch(valsAt + nVals * 8);
     this.core.i32.set(recs.subarray(0, nInts), p >> 2);
     this.core.f64.set(vals.subarray(0, nVals), (p + valsAt) >> 3);
-    this.call(() => x.addSamples(p, nInts, p + valsAt, count), 'addSamples');
-  }
-
-  private call<T>(f: () => T, what: string): T {
     try {
-      return f();
+      x.addSamples(p, nInts, p + valsAt, count);
     } catch (e) {
-      throw wrap(e, what);
+      throw wrap(e, 'addSamples');
     }
   }
 
@@ -446,7 +488,12 @@ export class ProfileBuilder {
   encode(): Uint8Array {
     this.encodeView();
     const x = this.core.x;
-    const p = this.call(() => x.gzipEncoded(this.gzipLevel), 'encode') >>> 0;
+    let p: number;
+    try {
+      p = x.gzipEncoded(this.gzipLevel) >>> 0;
+    } catch (e) {
+      throw wrap(e, 'encode');
+    }
     return this.core.u8.slice(p, p + x.gzipLength());
   }
 }

@@ -92,6 +92,8 @@ export class Core {
     this._f64 = new Float64Array(this.buffer);
   }
 
+  // Views are refreshed only when memory has grown: growth detaches the old ArrayBuffer, so its
+  // views read as empty. Cheaper than comparing memory.buffer (a host call) on every access.
   private refresh(): void {
     this.buffer = this.x.memory.buffer;
     this._u8 = new Uint8Array(this.buffer);
@@ -100,17 +102,17 @@ export class Core {
   }
 
   get u8(): Uint8Array {
-    if (this.buffer !== this.x.memory.buffer) this.refresh();
+    if (this._u8.byteLength === 0) this.refresh(); // memory.grow detached the old buffer
     return this._u8;
   }
 
   get i32(): Int32Array {
-    if (this.buffer !== this.x.memory.buffer) this.refresh();
+    if (this._u8.byteLength === 0) this.refresh(); // memory.grow detached the old buffer
     return this._i32;
   }
 
   get f64(): Float64Array {
-    if (this.buffer !== this.x.memory.buffer) this.refresh();
+    if (this._u8.byteLength === 0) this.refresh(); // memory.grow detached the old buffer
     return this._f64;
   }
 
