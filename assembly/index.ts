@@ -6,6 +6,7 @@ import { encodeProfile } from "./encode";
 import { Out } from "./wire";
 import { E_NOT_INITIALISED } from "./errors";
 import { deflateReset, gzip } from "./deflate";
+import { orderReset } from "./order";
 export { gzipLength } from "./deflate";
 export { decodeProfile as decode, tablePtr, tableLen, timeNanos as decodedTimeNanos } from "./decode";
 
@@ -27,6 +28,7 @@ export function init(nTypes: i32): void {
   scratchCap = 0;
   out = null;
   deflateReset();
+  orderReset();
   B = new Builder(nTypes);
 }
 
@@ -37,6 +39,7 @@ export function resetAll(): void {
   scratchCap = 0;
   out = null;
   deflateReset();
+  orderReset();
   B = null;
 }
 

@@ -22,11 +22,26 @@ function compare(s: Interner, x: i32, y: i32): i32 {
   return lx < ly ? -1 : lx > ly ? 1 : 0;
 }
 
+// Two index buffers, kept across encodes (a heap reset drops them: see orderReset).
+let bufA: usize = 0;
+let bufB: usize = 0;
+let bufCap: i32 = 0;
+
+export function orderReset(): void {
+  bufA = bufB = 0;
+  bufCap = 0;
+}
+
 /** Returns the address of n sample indexes (i32) in output order. Bottom-up merge sort. */
 export function sampleOrder(s: Interner): usize {
   let n = s.count;
-  let a = heap.alloc(<usize>max(n, 1) << 2);
-  let b = heap.alloc(<usize>max(n, 1) << 2);
+  if (n > bufCap) {
+    bufCap = max(n, bufCap << 1);
+    bufA = heap.alloc(<usize>bufCap << 2);
+    bufB = heap.alloc(<usize>bufCap << 2);
+  }
+  let a = bufA;
+  let b = bufB;
   for (let i = 0; i < n; i++) store<i32>(a + (<usize>i << 2), i);
   for (let width = 1; width < n; width <<= 1) {
     for (let lo = 0; lo < n; lo += width << 1) {
