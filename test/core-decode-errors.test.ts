@@ -95,6 +95,7 @@ t.test('gzip bombs are stopped early', async (t) => {
   const ok = decodeProfile(gz, { maxDecompressedBytes: raw.length });
   t.ok(ok.sample.length > 0, 'a profile exactly at the cap is fine');
   expectError(t, gz, /exceeds the limit/, { maxDecompressedBytes: raw.length - 1 });
+  expectError(t, raw, /^profile exceeds the limit of \d+ bytes$/, { maxDecompressedBytes: raw.length - 1 });
 });
 
 t.test('1,000+ mutated inputs: a valid profile or a one-line ProfileFormatError', async (t) => {

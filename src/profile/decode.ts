@@ -23,7 +23,7 @@ const T_COMMENT = 10;
 const T_HEADER = 11; // drop, keep, duration, period type, period unit, period, default type, doc url
 
 export interface DecodeOptions {
-  /** Cap on the decompressed size of gzipped input (default 256 MiB). */
+  /** Cap on the size of the (decompressed) profile (default 256 MiB). */
   maxDecompressedBytes?: number;
   /** Cap on decompressed / compressed size, checked past 32 MiB of output (default 100). */
   maxDecompressionRatio?: number;
@@ -35,9 +35,9 @@ const utf8 = new TextDecoder('utf-8');
 export function decodeProfile(bytes: Uint8Array, opts: DecodeOptions = {}): Profile {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeProfile: bytes must be a Uint8Array');
   if (bytes.length === 0) throw new ProfileFormatError('empty input: not a pprof profile');
-  const raw = isGzip(bytes)
-    ? gunzip(bytes, opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES, opts.maxDecompressionRatio ?? DEFAULT_MAX_RATIO)
-    : bytes;
+  const maxBytes = opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+  const raw = isGzip(bytes) ? gunzip(bytes, maxBytes, opts.maxDecompressionRatio ?? DEFAULT_MAX_RATIO) : bytes;
+  if (raw.length > maxBytes) throw new ProfileFormatError(`profile exceeds the limit of ${maxBytes} bytes`);
   if (raw.length === 0) throw new ProfileFormatError('empty profile after decompression');
   const core = new Core();
   const x = core.x;
