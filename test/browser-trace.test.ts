@@ -5,6 +5,11 @@ import { fromSelfProfilingTrace, resolveTrace } from '../dist/src/browser.js';
 import { decodeProfile } from '../dist/src/index.js';
 import { topTable } from '../dist/src/report/top.js';
 import { referenceDecode } from './fixtures/reference.js';
+import { selfProfilingTraceToProfile } from '../dist/src/convert/self-profiling.js';
+import { hotpath } from './helpers/cli.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 // main (app.js) calls work (app.js) which calls leaf (lib.js); one sample has no stack.
 const trace = {
@@ -53,6 +58,18 @@ t.test('encoded: gzipped pprof that protobufjs and our decoder read alike', asyn
     ['work', 5, 30],
     ['main', 0, 40],
   ]);
+});
+
+t.test('a trace saved as JSON converts on the command line too', async (t) => {
+  const model = selfProfilingTraceToProfile(JSON.parse(JSON.stringify(trace)), { sampleInterval: 10 });
+  const viaWasm = decodeProfile(await fromSelfProfilingTrace(trace, { sampleInterval: 10 }));
+  const rows = (p: any) => topTable(p, 'wall').rows.map((r) => [r.name, r.flat, r.cum]);
+  t.same(rows(model), rows(viaWasm), 'the same table as the browser path');
+  const file = join(mkdtempSync(join(tmpdir(), 'hotpath-trace-')), 'trace.json');
+  writeFileSync(file, JSON.stringify(trace));
+  const r = hotpath(['convert', file, '--to', 'collapsed', '--sample-type', 'samples']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, '(idle) 1\nmain;(anonymous) 1\nmain;work 1\nmain;work;leaf 2\n');
 });
 
 t.test('not a trace: a clear error', async (t) => {
