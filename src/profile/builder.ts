@@ -97,6 +97,9 @@ export class ProfileBuilder {
   private pending = 0;
   private scratchPtr = 0;
   private scratchCap = 0;
+  /** Ids are dense, so the largest id handed out is the count: checked in addSampleIds. */
+  private nLocations = 0;
+  private nLabelSets = 1;
 
   constructor(opts: ProfileBuilderOptions) {
     if (!opts || !Array.isArray(opts.sampleTypes)) {
@@ -140,6 +143,8 @@ export class ProfileBuilder {
     const x = this.core.x;
     x.init(this.nTypes);
     this.scratchPtr = this.scratchCap = 0;
+    this.nLocations = 0;
+    this.nLabelSets = 1;
     for (const st of this.sampleTypes) x.addSampleType(this.internString(st.type), this.internString(st.unit));
     if (this.periodType) this.setPeriodType(this.periodType);
     if (this.period) this.setPeriod(this.period);
@@ -299,11 +304,14 @@ export class ProfileBuilder {
     i32[q + 7] = 0;
     f64[(p >> 3) + 4] = int(line);
     f64[(p >> 3) + 5] = int(column);
+    let id: number;
     try {
-      return x.internLocation(p, 1);
+      id = x.internLocation(p, 1);
     } catch (e) {
       throw wrap(e, 'internLocation');
     }
+    if (id > this.nLocations) this.nLocations = id;
+    return id;
   }
 
   /** Location id of a list of lines, innermost (inlined) first, by content. */
@@ -326,11 +334,14 @@ export class ProfileBuilder {
       f64[(at >> 3) + 1] = int(l.line);
       f64[(at >> 3) + 2] = int(l.column);
     }
+    let id: number;
     try {
-      return x.internLocation(p, n);
+      id = x.internLocation(p, n);
     } catch (e) {
       throw wrap(e, 'internLocation');
     }
+    if (id > this.nLocations) this.nLocations = id;
+    return id;
   }
 
   /** Location id of a frame (function by name/file/startLine, then line/column); cached. */
@@ -385,6 +396,7 @@ export class ProfileBuilder {
       throw wrap(e, 'internLabels');
     }
     this.labelSets.set(key, id);
+    if (id >= this.nLabelSets) this.nLabelSets = id + 1;
     return id;
   }
 
@@ -407,11 +419,19 @@ export class ProfileBuilder {
       this.flush();
       if (d + 2 > this.recs.length) this.recs = new Int32Array(d + 2 + FLUSH_INTS);
     }
+    if (!(labelSetId >= 0 && labelSetId < this.nLabelSets)) {
+      throw new RangeError(`addSample: unknown label set id ${labelSetId}`);
+    }
     const r = this.recs;
     let at = this.recLen;
     r[at++] = labelSetId;
     r[at++] = d;
-    for (let i = 0; i < d; i++) r[at++] = locationIds[i];
+    const nLoc = this.nLocations;
+    for (let i = 0; i < d; i++) {
+      const id = locationIds[i];
+      if (!(id >= 1 && id <= nLoc)) throw new RangeError(`addSample: unknown location id ${id}`);
+      r[at++] = id;
+    }
     this.recLen = at;
     const v = this.vals;
     for (let t = 0; t < this.nTypes; t++) v[this.valLen++] = values[t];
