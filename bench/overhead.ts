@@ -23,7 +23,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const child = path.join(here, 'overhead-child.js');
 const resultsFile = path.resolve(here, '..', '..', 'bench', 'RESULTS.md');
 
-type Variant = 'none' | 'hotpath' | 'native';
+type Variant = 'none' | 'hotpath' | 'native' | 'labels';
 
 function runChild(mode: string, variant: Variant, onReady?: (port: number, mark: () => void) => Promise<void>): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
@@ -70,7 +70,8 @@ const median = (xs: number[]): number => {
 const fmt = (r: number): string => `${r.toFixed(4)} (${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(2)}%)`;
 
 async function main(): Promise<void> {
-  const ratios: Record<string, number[]> = { cpuWall: [], cpuCpu: [], rps: [], p99: [], cpuPerReq: [] };
+  const ratios: Record<string, number[]> = { cpuWall: [], cpuCpu: [], rps: [], p99: [], cpuPerReq: [], awaitCpu: [] };
+  const awaitNs: number[] = [];
   for (let i = 0; i < PAIRS; i++) {
     // Alternate which variant goes first, so drifts in machine load cancel.
     const order: Variant[] = i % 2 === 0 ? ['none', 'hotpath'] : ['hotpath', 'none'];
@@ -78,6 +79,10 @@ async function main(): Promise<void> {
     for (const v of order) c[v] = await cpuRun(v);
     const h: Record<string, { rps: number; p99: number; cpuPerReq: number }> = {};
     for (const v of order) h[v] = await httpRun(v);
+    const a: Record<string, Record<string, number>> = {};
+    for (const v of (i % 2 === 0 ? ['none', 'labels'] : ['labels', 'none']) as Variant[]) a[v] = await runChild('await', v);
+    ratios.awaitCpu.push(a.labels.cpuMs / a.none.cpuMs);
+    awaitNs.push(((a.labels.cpuMs - a.none.cpuMs) * 1e6) / a.none.awaits);
     ratios.cpuWall.push(c.hotpath.wall / c.none.wall);
     ratios.cpuCpu.push(c.hotpath.cpu / c.none.cpu);
     ratios.rps.push(h.hotpath.rps / h.none.rps);
@@ -104,6 +109,9 @@ async function main(): Promise<void> {
     `| node:http JSON service, autocannon 10 conns ${DURATION} s | throughput (req/s) | ${fmt(median(ratios.rps))} | ${Math.min(...ratios.rps).toFixed(3)} | ${Math.max(...ratios.rps).toFixed(3)} |`,
     `| node:http JSON service | p99 latency | ${fmt(median(ratios.p99))} | ${Math.min(...ratios.p99).toFixed(3)} | ${Math.max(...ratios.p99).toFixed(3)} |`,
     `| node:http JSON service | server CPU per request | ${fmt(median(ratios.cpuPerReq))} | ${Math.min(...ratios.cpuPerReq).toFixed(3)} | ${Math.max(...ratios.cpuPerReq).toFixed(3)} |`,
+    `| await-heavy (100 concurrent requests x 20 awaits) | CPU with labels vs without (no profiler) | ${fmt(median(ratios.awaitCpu))} | ${Math.min(...ratios.awaitCpu).toFixed(3)} | ${Math.max(...ratios.awaitCpu).toFixed(3)} |`,
+    '',
+    `Labels: the await-heavy row is the cost of labels that follow \`await\` (src/labels.ts: AsyncLocalStorage plus an async_hooks before/after pair writing the label-set id into the slot the SIGPROF hook reads): about ${median(awaitNs).toFixed(0)} ns of CPU per await (median). A program that never calls withLabels/setLabels does not install the hook and pays nothing.`,
     '',
     'Throughput below 1 and the other ratios above 1 are costs. autocannon runs in the benchmark process, on the same 2 cores as the server.',
     '<!-- overhead:end -->',

@@ -44,6 +44,8 @@ enum Experiment : uint32_t {
   kExpPerProfileInterval = 1u << 2,
   kExpLeafLines = 1u << 3,
   kExpNoSignalChain = 1u << 4,
+  kExpNoCallCallbacks = 1u << 5,
+  kExpNoProfile = 1u << 6,
 };
 
 void OnPrepare(uv_prepare_t* h) {
@@ -93,6 +95,7 @@ v8::CpuProfilingOptions ProfileOptions(ThreadState* s) {
 }
 
 bool StartProfile(ThreadState* s) {
+  if (s->experiment & kExpNoProfile) return true;
   v8::CpuProfilingResult r = s->profiler->Start(ProfileOptions(s));
   if (r.status != v8::CpuProfilingStatus::kStarted) return false;
   s->profileId = r.id;
@@ -353,8 +356,10 @@ Napi::Value JsTimeInit(const Napi::CallbackInfo& info) {
   uv_unref(reinterpret_cast<uv_handle_t*>(&s->prepare));
   uv_unref(reinterpret_cast<uv_handle_t*>(&s->check));
   s->openHandles = 2;
-  s->isolate->AddBeforeCallEnteredCallback(OnBeforeCall);
-  s->isolate->AddCallCompletedCallback(OnCallCompleted);
+  if (!(s->experiment & kExpNoCallCallbacks)) {
+    s->isolate->AddBeforeCallEnteredCallback(OnBeforeCall);
+    s->isolate->AddCallCompletedCallback(OnCallCompleted);
+  }
   s->isolate->AddGCPrologueCallback(OnGcPrologue, s);
   s->isolate->AddGCEpilogueCallback(OnGcEpilogue, s);
   s->flags.store(kFlagInJs);  // we are being called from JS right now
@@ -402,6 +407,7 @@ Napi::Value JsTimeRotate(const Napi::CallbackInfo& info) {
     s->profiling = false;
   }
   int64_t endNs = MonotonicNs();
+  if (s->experiment & kExpNoProfile) return env.Undefined();
   v8::CpuProfile* p = s->profiler->Stop(old);
   if (!p) return env.Undefined();
   Napi::Object batch = BuildBatch(env, s, p, endNs);
