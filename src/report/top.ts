@@ -1,6 +1,7 @@
 // Flat and cumulative totals per function, as `go tool pprof -top` computes them:
 // flat is what a function holds as the leaf of a sample, cum is every sample it appears in
-// (counted once per sample, however often it recurses).
+// (counted once per sample, however often it recurses). Like go's -top, functions are grouped
+// by name: a native `now` and node:internal's `now` are one row (the first file seen is shown).
 import type { Profile } from '../profile/model.js';
 
 export interface TopRow {
@@ -43,7 +44,7 @@ export function topTable(profile: Profile, wanted?: string): TopTable {
     const f = functions.get(functionId);
     const name = f ? f.name || f.systemName || '<unknown>' : '<unknown>';
     const filename = f ? f.filename : '';
-    const key = `${name}\u0000${filename}`;
+    const key = name;
     let row = rows.get(key);
     if (!row) {
       row = { name, filename, flat: 0, cum: 0 };
