@@ -77,8 +77,9 @@ export function topTable(profile: Profile, wanted?: string): TopTable {
     }
   }
   const type = profile.sampleType[index] ?? { type: '', unit: '' };
+  // go tool pprof's order for -top: flat, then name (byte order), then cum.
   const sorted = [...rows.values()].sort(
-    (a, b) => Math.abs(b.flat) - Math.abs(a.flat) || Math.abs(b.cum) - Math.abs(a.cum) || a.name.localeCompare(b.name),
+    (a, b) => Math.abs(b.flat) - Math.abs(a.flat) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || Math.abs(b.cum) - Math.abs(a.cum),
   );
   return { sampleType: type.type, unit: type.unit, total, rows: sorted };
 }
