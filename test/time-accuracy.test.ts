@@ -31,13 +31,19 @@ function run(scenario: string): Result {
   return JSON.parse(line.slice(7)) as Result;
 }
 
+const SAMPLES = 0;
 const WALL = 1;
 const CPU = 2;
 const pct = (x: number): string => (x * 100).toFixed(1);
 
 /** Checks that each function's share (among fns) in the profile is within `points` of the truth. */
 function checkShares(tt: Tap.Test, r: Result, fns: string[], points: number): void {
-  for (const [col, truthCol, what] of [[WALL, 0, 'wall'], [CPU, 1, 'cpu']] as const) {
+  // V8's "bad state" (RESEARCH.md) shows up as samples V8 took without its signal; hotpath
+  // drops them (said in a comment), so the sample counts stay right too: checked as `samples`
+  // against the cpu truth.
+  const dropped = r.comments.map((c) => /dropped (\d+) samples/.exec(c)?.[1]).filter(Boolean);
+  tt.comment(`V8 samples without a signal, dropped: ${dropped.length ? dropped.join(', ') : 0}`);
+  for (const [col, truthCol, what] of [[WALL, 0, 'wall'], [CPU, 1, 'cpu'], [SAMPLES, 1, 'samples']] as const) {
     const truthSum = fns.reduce((s, f) => s + r.truth[f][truthCol], 0);
     const profSum = fns.reduce((s, f) => s + (r.total[f]?.[col] ?? 0), 0);
     for (const f of fns) {
