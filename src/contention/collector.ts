@@ -1,0 +1,68 @@
+// The contention profile: waits to acquire locks and the time they are held, sampled.
+//
+//   createContentionCollector(settings, options?): KindCollector | null
+//
+// Sources, all on the thread that runs the collector (start one per worker thread that takes
+// locks): Atomics.wait / waitAsync / notify (src/contention/atomics.ts), async-mutex
+// (src/contention/async-mutex.ts) and trackLock() for home-made locks (src/contention/track.ts).
+// Sample types lock-acquire/count, lock-acquire-wait/nanoseconds, lock-release/count,
+// lock-release-hold/nanoseconds; label `lock name`. One share of acquires is sampled
+// (src/contention/state.ts) and values are scaled by 1/share; the profile's period says it.
+import type { KindCollector } from '../collector.js';
+import type { Settings } from '../settings.js';
+import { KIND_SPECS } from '../worker/event-batch.js';
+import { Recorder } from '../worker/event-recorder.js';
+import type { RecorderLimits } from '../worker/event-recorder.js';
+import { createEventCollector } from '../worker/event-client.js';
+import { ContentionState, DEFAULT_LOCK_SHARE, setState, state } from './state.js';
+import { installAtomics, uninstallAtomics } from './atomics.js';
+import { installAsyncMutex, uninstallAsyncMutex } from './async-mutex.js';
+import { logOnce } from '../log.js';
+
+export { trackLock } from './track.js';
+export type { TrackedLock } from './track.js';
+export { nameAtomicsLock } from './atomics.js';
+export { DEFAULT_LOCK_SHARE } from './state.js';
+
+export interface ContentionOptions {
+  /** Share of acquires sampled, in (0, 1]. Default DEFAULT_LOCK_SHARE. */
+  lockShare?: number;
+  /** Wrap Atomics.wait/waitAsync/notify (default true). */
+  atomics?: boolean;
+  /** Instrument async-mutex when the application has it (default true). */
+  asyncMutex?: boolean;
+  limits?: RecorderLimits;
+}
+
+export function createContentionCollector(_settings: Settings, options: ContentionOptions = {}): KindCollector | null {
+  const share = options.lockShare ?? DEFAULT_LOCK_SHARE;
+  if (typeof share !== 'number' || !(share > 0 && share <= 1)) {
+    throw new RangeError(`hotpath: lockShare must be a number in (0, 1], got ${String(share)}`);
+  }
+  if (state !== null) {
+    logOnce('contention-twice', 'the contention profile is already running on this thread; the second one is ignored');
+    return null;
+  }
+  const recorder = new Recorder('contention', KIND_SPECS.contention.sampleTypes.length, options.limits);
+  const s = new ContentionState(share, recorder);
+  setState(s);
+  if (options.atomics !== false) installAtomics();
+  let found: string[] = [];
+  if (options.asyncMutex !== false) found = installAsyncMutex();
+  return createEventCollector({
+    kind: 'contention',
+    recorder,
+    periodType: { type: 'lock-acquire', unit: 'count' },
+    period: Math.round(1 / share),
+    periodNotes: () => {
+      const notes = [`hotpath: contention: 1 in ${Math.round(1 / share)} lock acquires sampled on average; values scaled by ${+(1 / share).toFixed(3)}`];
+      if (found.length > 0) notes.push(`hotpath: contention: async-mutex instrumented (${found.join(', ')})`);
+      return notes;
+    },
+    uninstall: () => {
+      uninstallAtomics();
+      uninstallAsyncMutex();
+      setState(null);
+    },
+  });
+}

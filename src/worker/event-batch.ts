@@ -1,0 +1,74 @@
+// The raw events of one period of one thread, for the contention, exception and event-loop
+// profiles: what the application's thread records (src/worker/event-recorder.ts) and what the
+// event encoder worker (src/worker/event-encoder.ts) turns into pprof. Plain data and typed
+// arrays only, so that a batch crosses threads by structured clone with its buffers transferred.
+
+/** The three kinds that record events on the application's threads. */
+export type EventKind = 'contention' | 'exceptions' | 'eventloop';
+
+export interface EventBatch {
+  kind: EventKind;
+  threadId: number;
+  threadName: string;
+  /** 0 when the addon is unavailable (the `os thread id` label is then left out). */
+  osThreadId: number;
+  /** String table of this batch; index 0 is ''. */
+  strings: string[];
+  /** FRAME_INTS ints per frame: function name, file name (string ids), line, column (1-based). */
+  frames: Int32Array;
+  /** Frame ids of all stacks, leaf first, one stack after the other. */
+  stackFrames: Int32Array;
+  /** Per stack: its first index in stackFrames and its depth. */
+  stackIndex: Int32Array;
+  /** Per event: stack id, string id of the kind's label value (0: none). */
+  events: Int32Array;
+  /** Per event: `nValues` numbers, already scaled to estimates of true totals. */
+  values: Float64Array;
+  nValues: number;
+  /** Events dropped because the period's buffers were full. */
+  dropped: number;
+  /** Free-form notes for the profile's comments (already counted things, e.g. truncations). */
+  notes: string[];
+}
+
+export const FRAME_INTS = 4;
+export const EVENT_INTS = 2;
+
+/** The sample types of each kind, in the order of EventBatch.values. */
+export const KIND_SPECS: Record<EventKind, KindSpec> = {
+  contention: {
+    sampleTypes: [
+      { type: 'lock-acquire', unit: 'count' },
+      { type: 'lock-acquire-wait', unit: 'nanoseconds' },
+      { type: 'lock-release', unit: 'count' },
+      { type: 'lock-release-hold', unit: 'nanoseconds' },
+    ],
+    defaultSampleType: 'lock-acquire-wait',
+    labelKey: 'lock name',
+  },
+  exceptions: {
+    sampleTypes: [{ type: 'exception-samples', unit: 'count' }],
+    defaultSampleType: 'exception-samples',
+    labelKey: 'exception type',
+  },
+  eventloop: {
+    sampleTypes: [
+      { type: 'event-loop-blocks', unit: 'count' },
+      { type: 'event-loop-block-time', unit: 'nanoseconds' },
+    ],
+    defaultSampleType: 'event-loop-block-time',
+    labelKey: '',
+  },
+};
+
+export interface KindSpec {
+  sampleTypes: { type: string; unit: string }[];
+  defaultSampleType: string;
+  /** Key of the kind's own label; '' for none. */
+  labelKey: string;
+}
+
+/** Buffers of a batch, for the transfer list. */
+export function batchBuffers(b: EventBatch): ArrayBuffer[] {
+  return [b.frames.buffer, b.stackFrames.buffer, b.stackIndex.buffer, b.events.buffer, b.values.buffer] as ArrayBuffer[];
+}

@@ -1,0 +1,282 @@
+// The owner side of the event profiles: a KindCollector (src/collector.ts) around a kind's
+// Recorder, and the one event encoder worker (src/worker/event-encoder.ts) they share.
+//
+// On the main thread, endPeriod() takes the period's batch (typed arrays), transfers it to the
+// encoder worker and resolves to the gzipped pprof the worker sends back. Worker threads that
+// run the same collector answer the owner's period ends themselves: they post their batch on a
+// BroadcastChannel the encoder listens to, and their endPeriod() resolves to null.
+// stopSync() (process.exit, fatal errors) posts the last batch with a SharedArrayBuffer and
+// blocks on it (Atomics.wait, bounded by the timeout) until the worker has written the bytes.
+import { BroadcastChannel, Worker, isMainThread, threadId as currentThreadId } from 'node:worker_threads';
+import * as wt from 'node:worker_threads';
+import type { KindCollector, PeriodInfo } from '../collector.js';
+import { loadNative } from '../native.js';
+import { logOnce } from '../log.js';
+import { batchBuffers } from './event-batch.js';
+import type { EventBatch, EventKind } from './event-batch.js';
+import type { Recorder } from './event-recorder.js';
+import {
+  EVENTS_CONTROL_CHANNEL, EVENTS_DATA_CHANNEL, EventCode, SYNC_HEADER, SYNC_LENGTH, SYNC_STATE, SyncState,
+} from './event-protocol.js';
+import type { EncodeMessage, FlushMessage, FromEncoder, OnControlChannel, OnDataChannel } from './event-protocol.js';
+
+/** What a kind plugs into the generic collector. */
+export interface EventSource {
+  readonly kind: EventKind;
+  readonly recorder: Recorder;
+  /** Removes the kind's hooks. Called once, at stop. */
+  uninstall(): void;
+  /** Comments for the period that ends now (sampling share, counts by kind of event, ...). */
+  periodNotes?(): string[];
+  /** Called at the period end before the recorder is taken (e.g. to pull events from a helper thread). */
+  beforeTake?(): Promise<void> | void;
+  periodType?: { type: string; unit: string };
+  period?: number;
+}
+
+/** How long the encoder waits for the other threads' batches of a period. */
+const THREAD_WAIT_MS = 300;
+/** Room for the last profile written synchronously (bigger ones are lost, and said so once). */
+const SYNC_BYTES = 4 << 20;
+
+function threadName(): string {
+  if (isMainThread) return 'main';
+  const name = (wt as { threadName?: string }).threadName;
+  return typeof name === 'string' && name !== '' ? name : 'worker';
+}
+
+let osTid: number | undefined;
+function osThreadId(): number {
+  if (osTid === undefined) {
+    try {
+      osTid = loadNative()?.osThreadId() ?? 0;
+    } catch {
+      osTid = 0;
+    }
+  }
+  return osTid;
+}
+
+function takeBatch(source: EventSource): EventBatch {
+  return source.recorder.take(isMainThread ? 0 : currentThreadId, threadName(), osThreadId());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The encoder worker, shared by the kinds of this process.
+
+interface Pending {
+  resolve(b: Uint8Array | null): void;
+  reject(e: Error): void;
+}
+
+class Encoder {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private seq = 0;
+  private failed: Error | null = null;
+  refs = 0;
+
+  constructor() {
+    this.worker = new Worker(new URL('./event-encoder.js', import.meta.url), {
+      workerData: { hotpathInternal: true },
+      name: 'hotpath-event-encoder',
+    } as ConstructorParameters<typeof Worker>[1]);
+    this.worker.on('message', (m: FromEncoder) => {
+      const p = this.pending.get(m.seq);
+      if (m.code === EventCode.Encoded) {
+        if (!p) return;
+        this.pending.delete(m.seq);
+        p.resolve(m.bytes);
+      } else if (m.code === EventCode.Failed) {
+        logOnce(`event-encoder-${m.kind}`, `${m.kind} profile encoding failed: ${m.message}`);
+        if (p) {
+          this.pending.delete(m.seq);
+          p.reject(new Error(m.message));
+        }
+      } else {
+        this.fail(new Error(`hotpath: this should not happen: unknown event encoder message ${(m as { code: unknown }).code}`));
+      }
+      if (this.pending.size === 0) this.worker.unref();
+    });
+    this.worker.on('error', (e) => {
+      logOnce('event-encoder', `event profile encoder failed: ${e.message}`);
+      this.fail(e);
+    });
+    this.worker.on('exit', () => this.fail(new Error('hotpath: the event encoder worker exited')));
+    // Listening for 'message' refs the worker's port again: unref after the listeners are on.
+    this.worker.unref();
+  }
+
+  private fail(e: Error): void {
+    this.failed = e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  encode(kind: EventKind, batch: EventBatch, period: PeriodInfo, comments: readonly string[], source: EventSource,
+    threads: number[]): Promise<Uint8Array | null> {
+    if (this.failed) return Promise.reject(this.failed);
+    const seq = ++this.seq;
+    const m = this.message(kind, seq, batch, period, comments, source);
+    m.threads = threads;
+    this.worker.ref();
+    this.worker.postMessage(m, batchBuffers(batch));
+    return new Promise((resolve, reject) => this.pending.set(seq, { resolve, reject }));
+  }
+
+  /** Synchronous encode: blocks this thread up to timeoutMs. Null on timeout or nothing to say. */
+  encodeSync(kind: EventKind, batch: EventBatch, period: PeriodInfo, comments: readonly string[], source: EventSource, timeoutMs: number): Uint8Array | null {
+    if (this.failed) return null;
+    const sab = new SharedArrayBuffer(SYNC_HEADER + SYNC_BYTES);
+    const ctl = new Int32Array(sab, 0, 2);
+    const m = this.message(kind, ++this.seq, batch, period, comments, source);
+    m.sync = sab;
+    this.worker.postMessage(m, batchBuffers(batch));
+    const deadline = Date.now() + timeoutMs;
+    while (Atomics.load(ctl, SYNC_STATE) === SyncState.Waiting) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      Atomics.wait(ctl, SYNC_STATE, SyncState.Waiting, left);
+    }
+    const state = Atomics.load(ctl, SYNC_STATE) as SyncState;
+    if (state === SyncState.Done) return new Uint8Array(sab, SYNC_HEADER, Atomics.load(ctl, SYNC_LENGTH)).slice();
+    if (state === SyncState.Waiting) logOnce(`event-sync-${kind}`, `the last ${kind} profile was not ready in ${timeoutMs} ms`);
+    if (state === SyncState.TooBig) logOnce(`event-sync-${kind}`, `the last ${kind} profile is larger than ${SYNC_BYTES} bytes: lost`);
+    return null;
+  }
+
+  private message(kind: EventKind, seq: number, batch: EventBatch, period: PeriodInfo, comments: readonly string[], source: EventSource): EncodeMessage {
+    const notes = [...comments, ...(source.periodNotes?.() ?? [])];
+    const m: EncodeMessage = {
+      code: EventCode.Encode, seq, kind, timeNanos: period.timeNanos.toString(), durationNanos: period.durationNanos,
+      comments: notes, batch, threads: [], waitMs: THREAD_WAIT_MS,
+    };
+    if (source.periodType) m.periodType = source.periodType;
+    if (source.period !== undefined) m.period = source.period;
+    return m;
+  }
+
+  release(): void {
+    if (--this.refs > 0) return;
+    this.worker.postMessage({ code: EventCode.Stop });
+    this.worker.unref();
+    if (encoder === this) encoder = null;
+  }
+}
+
+let encoder: Encoder | null = null;
+
+function acquireEncoder(): Encoder {
+  encoder ??= new Encoder();
+  encoder.refs++;
+  return encoder;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The collectors.
+
+/** A KindCollector for an event kind on this thread (owner on the main thread, member elsewhere). */
+export function createEventCollector(source: EventSource): KindCollector {
+  return isMainThread ? ownerCollector(source) : threadCollector(source);
+}
+
+function ownerCollector(source: EventSource): KindCollector {
+  const enc = acquireEncoder();
+  const control = new BroadcastChannel(EVENTS_CONTROL_CHANNEL);
+  (control as unknown as { unref(): void }).unref();
+  // Worker threads collecting this kind (Hello / Bye on the control channel).
+  const threads = new Set<number>();
+  control.onmessage = (ev: unknown) => {
+    const m = (ev as { data: OnControlChannel }).data;
+    if (m.code === EventCode.Hello && m.kind === source.kind) threads.add(m.threadId);
+    else if (m.code === EventCode.Bye && m.kind === source.kind) threads.delete(m.threadId);
+  };
+  let seq = 0;
+  let stopped = false;
+  const end = async (period: PeriodInfo, comments: readonly string[]): Promise<Uint8Array | null> => {
+    const s = ++seq;
+    const flush: FlushMessage = { code: EventCode.Flush, kind: source.kind, seq: s };
+    control.postMessage(flush);
+    try {
+      await source.beforeTake?.();
+    } catch (e) {
+      logOnce(`event-before-${source.kind}`, `${source.kind} profile: ${(e as Error).message}`);
+    }
+    return enc.encode(source.kind, takeBatch(source), period, comments, source, [...threads]);
+  };
+  const finish = (): void => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      source.uninstall();
+    } catch (e) {
+      logOnce(`event-uninstall-${source.kind}`, `${source.kind} profile: removing its hooks failed: ${(e as Error).message}`);
+    }
+    control.close();
+  };
+  return {
+    kind: source.kind,
+    endPeriod: (period, comments) => end(period, comments),
+    stop: async (period, comments) => {
+      try {
+        return await end(period, comments);
+      } finally {
+        finish();
+        enc.release();
+      }
+    },
+    stopSync: (period, comments, timeoutMs) => {
+      const batch = takeBatch(source);
+      finish();
+      return enc.encodeSync(source.kind, batch, period, comments, source, timeoutMs);
+    },
+  };
+}
+
+function threadCollector(source: EventSource): KindCollector {
+  const control = new BroadcastChannel(EVENTS_CONTROL_CHANNEL);
+  const data = new BroadcastChannel(EVENTS_DATA_CHANNEL);
+  (control as unknown as { unref(): void }).unref();
+  (data as unknown as { unref(): void }).unref();
+  const post = (m: OnDataChannel): void => {
+    try {
+      data.postMessage(m); // a copy: BroadcastChannel does not transfer
+    } catch (e) {
+      logOnce(`event-thread-${source.kind}`, `${source.kind} profile on thread ${currentThreadId} could not send its events: ${(e as Error).message}`);
+    }
+  };
+  control.postMessage({ code: EventCode.Hello, kind: source.kind, threadId: currentThreadId });
+  control.onmessage = (ev: unknown) => {
+    const m = (ev as { data: OnControlChannel }).data;
+    if (m.code !== EventCode.Flush || m.kind !== source.kind) return;
+    post({ code: EventCode.ThreadBatch, kind: source.kind, seq: m.seq, batch: takeBatch(source) });
+  };
+  let stopped = false;
+  const finish = (): null => {
+    if (stopped) return null;
+    stopped = true;
+    try {
+      source.uninstall();
+    } catch (e) {
+      logOnce(`event-uninstall-${source.kind}`, `${source.kind} profile: removing its hooks failed: ${(e as Error).message}`);
+    }
+    const batch = takeBatch(source);
+    post({ code: EventCode.Bye, kind: source.kind, threadId: currentThreadId, batch });
+    control.postMessage({ code: EventCode.Bye, kind: source.kind, threadId: currentThreadId });
+    control.onmessage = () => {};
+    control.close();
+    data.close();
+    return null;
+  };
+  return {
+    kind: source.kind,
+    endPeriod: async () => null,
+    stop: async () => finish(),
+    stopSync: () => finish(),
+  };
+}
+
+/** Unix nanoseconds now (for tests and for callers without a period clock). */
+export function unixNanosNow(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+}
