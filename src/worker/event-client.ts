@@ -28,8 +28,11 @@ export interface EventSource {
   uninstall(): void;
   /** Comments for the period that ends now (sampling share, counts by kind of event, ...). */
   periodNotes?(): string[];
-  /** Called at the period end before the recorder is taken (e.g. to pull events from a helper thread). */
-  beforeTake?(): Promise<void> | void;
+  /**
+   * The period's batch, when it is not this thread's recorder's (the event-loop profile's
+   * events are recorded by its watchdog thread). A source with take() has no stopSync.
+   */
+  take?(): Promise<EventBatch>;
   periodType?: { type: string; unit: string };
   period?: number;
 }
@@ -197,12 +200,14 @@ function ownerCollector(source: EventSource): KindCollector {
     const s = ++seq;
     const flush: FlushMessage = { code: EventCode.Flush, kind: source.kind, seq: s };
     control.postMessage(flush);
+    let batch: EventBatch;
     try {
-      await source.beforeTake?.();
+      batch = source.take ? await source.take() : takeBatch(source);
     } catch (e) {
-      logOnce(`event-before-${source.kind}`, `${source.kind} profile: ${(e as Error).message}`);
+      logOnce(`event-take-${source.kind}`, `${source.kind} profile: ${(e as Error).message}`);
+      batch = takeBatch(source);
     }
-    return enc.encode(source.kind, takeBatch(source), period, comments, source, [...threads]);
+    return enc.encode(source.kind, batch, period, comments, source, [...threads]);
   };
   const finish = (): void => {
     if (stopped) return;
@@ -214,7 +219,7 @@ function ownerCollector(source: EventSource): KindCollector {
     }
     control.close();
   };
-  return {
+  const collector: KindCollector = {
     kind: source.kind,
     endPeriod: (period, comments) => end(period, comments),
     stop: async (period, comments) => {
@@ -225,12 +230,15 @@ function ownerCollector(source: EventSource): KindCollector {
         enc.release();
       }
     },
-    stopSync: (period, comments, timeoutMs) => {
+  };
+  if (!source.take) {
+    collector.stopSync = (period, comments, timeoutMs) => {
       const batch = takeBatch(source);
       finish();
       return enc.encodeSync(source.kind, batch, period, comments, source, timeoutMs);
-    },
-  };
+    };
+  }
+  return collector;
 }
 
 function threadCollector(source: EventSource): KindCollector {
