@@ -11,6 +11,7 @@ interface Result {
   done: { threadId: number; cpuNs: number }[];
   mainCpu: number;
   threads: Record<string, [number, number, number]>;
+  threadNames: Record<string, string>;
   perThread: Record<string, { total: Record<string, [number, number, number]> }>;
   names: { name: string; fn: string; threadId: number }[];
 }
@@ -27,6 +28,7 @@ t.test('each worker thread cpu matches its own clock, under its labels', async (
       const truth = r.done.find((d) => d.threadId === w.threadId)!.cpuNs;
       const got = r.threads[String(w.threadId)]?.[2] ?? 0;
       tt.ok(Math.abs(got / truth - 1) <= 0.05, `${w.name} (thread ${w.threadId}): profile cpu ${(got / 1e6).toFixed(0)} ms vs its clock ${(truth / 1e6).toFixed(0)} ms (±5%)`);
+      tt.equal(r.threadNames[String(w.threadId)], w.name, `thread ${w.threadId}'s samples carry thread name ${w.name} and an os thread id`);
       const mine = r.perThread[String(w.threadId)].total;
       const other = w.fn === 'burnA' ? 'burnB' : 'burnA';
       // >= 70%, not ~100%: on Node 24 (V8 13) V8 sometimes names the OSR-compiled code of
@@ -37,6 +39,7 @@ t.test('each worker thread cpu matches its own clock, under its labels', async (
     }
     const main = r.threads['0'];
     tt.ok(main, 'the main thread is in the profile');
+    tt.equal(r.threadNames['0'], 'main', 'thread 0 is named main');
     tt.ok(main[2] < 0.1 * main[1], `idle main thread: cpu ${(main[2] / 1e6).toFixed(0)} ms of wall ${(main[1] / 1e6).toFixed(0)} ms`);
   }
 });

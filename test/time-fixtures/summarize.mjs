@@ -18,7 +18,7 @@ export function summarize(bytes, { threadId } = {}) {
   const p = decodeProfile(bytes);
   const fn = new Map(p.function.map((f) => [f.id, f]));
   const loc = new Map(p.location.map((l) => [l.id, l]));
-  const self = {}, total = {}, threads = {}, lines = {}, labels = {};
+  const self = {}, total = {}, threads = {}, lines = {}, labels = {}, threadNames = {};
   const add = (o, k, v) => {
     o[k] ??= [0, 0, 0];
     for (let i = 0; i < 3; i++) o[k][i] += v[i];
@@ -26,6 +26,8 @@ export function summarize(bytes, { threadId } = {}) {
   for (const s of p.sample) {
     const tid = s.label.find((l) => l.key === 'thread id')?.str;
     add(threads, tid, s.value);
+    threadNames[tid] ??= s.label.find((l) => l.key === 'thread name')?.str;
+    if (!s.label.some((l) => l.key === 'os thread id' && Number(l.str) > 0)) threadNames[tid] = '(missing os thread id)';
     if (threadId !== undefined && tid !== String(threadId)) continue;
     const names = s.locationId.map((id) => {
       const l = loc.get(id).line[0];
@@ -40,7 +42,7 @@ export function summarize(bytes, { threadId } = {}) {
     }
     if (!s.label.some((l) => !l.key.startsWith('thread') && l.key !== 'os thread id')) add(labels, '(none)', s.value);
   }
-  return { self, total, threads, lines, labels, comments: p.comment, period: p.period, sampleTypes: p.sampleType.map((t) => t.type) };
+  return { self, total, threads, threadNames, lines, labels, comments: p.comment, period: p.period, sampleTypes: p.sampleType.map((t) => t.type) };
 }
 
 /** Prints the result for the parent test as the last stdout line. */
