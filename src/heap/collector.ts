@@ -1,0 +1,254 @@
+// The heap profile (alloc_objects/count, alloc_space/bytes, inuse_objects/count,
+// inuse_space/bytes; thread labels; `(external)` for memory outside the JS heap).
+//
+//   createHeapCollector(settings): KindCollector | null      the profiler's factory for 'heap'
+//     Starts V8's sampling heap profiler on this (the main) thread, the heap encoder worker
+//     (src/worker/heap-encoder.ts) and, near the heap limit, a last synchronous profile written
+//     to settings.outDir with the file exporter's naming. Worker threads join with
+//     startHeapThread() (src/heap/thread.ts). Null (after one warning) without the addon.
+//   takeHeapProfile(): Promise<Uint8Array>                  for /debug/pprof/heap
+//     The live heap now and the allocations of the current period so far, of every profiled
+//     thread, gzipped pprof; the period goes on. When no heap collector runs, the first call
+//     starts the main thread's sampler (kept running, so later pulls know more).
+//
+// Each period end: the owner announces Flush on the control channel (worker threads send their
+// batch to the encoder), takes its own batch and hands it to the encoder, which waits for the
+// threads that run the heap profiler (or a timeout) and sends back the encoded profile.
+import { getHeapStatistics } from 'node:v8';
+import { BroadcastChannel, Worker, isMainThread } from 'node:worker_threads';
+import type { KindCollector, PeriodInfo } from '../collector.js';
+import type { Settings } from '../settings.js';
+import { loadNative } from '../native.js';
+import { logOnce } from '../log.js';
+import { FileExporter } from '../export/file.js';
+import type { ProfileBuilder } from '../profile/builder.js';
+import { batchTransferList, heapAddon } from './batch.js';
+import type { HeapAddon, HeapBatch } from './batch.js';
+import { encodeHeapProfile, newHeapBuilder } from './encode.js';
+import { HeapSampler, resolveSamplerOptions } from './sampler.js';
+import type { HeapSamplerOptions } from './sampler.js';
+import { HEAP_CONTROL_CHANNEL, HeapCode } from './protocol.js';
+import type { EncodeMessage, FlushMessage, FromEncoder } from './protocol.js';
+
+export { startHeapThread } from './thread.js';
+export type { HeapThread, HeapThreadOptions } from './thread.js';
+
+export interface HeapCollectorOptions extends HeapSamplerOptions {
+  /** How long a period end waits for the other threads' batches (default 1000 ms). */
+  flushTimeoutMs?: number;
+  /** Near the heap limit, write a last profile here (file exporter naming). Unset: no such profile. */
+  nearLimit?: { outDir: string; service: string };
+}
+
+/** Extra heap granted near the limit while the last profile is written: max(16 MiB, limit/8). */
+const NEAR_LIMIT_MIN_EXTRA = 16 << 20;
+
+function unixNanosNow(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+}
+
+interface Pending {
+  resolve(b: Uint8Array): void;
+  reject(e: Error): void;
+}
+
+/** The main thread's side: its sampler, the encoder worker, the control channel. */
+class HeapOwner {
+  private readonly worker: Worker;
+  private readonly channel: BroadcastChannel;
+  private readonly pending = new Map<number, Pending>();
+  private seq = 0;
+  private failed: Error | null = null;
+  private stopped = false;
+  private periodStart = unixNanosNow();
+  private periodStartMs = performance.now();
+  private syncBuilder: ProfileBuilder | null = null;
+  private nearLimitSet = false;
+
+  constructor(private readonly addon: HeapAddon, private readonly sampler: HeapSampler, private readonly flushTimeoutMs: number) {
+    this.worker = new Worker(new URL('../worker/heap-encoder.js', import.meta.url), {
+      workerData: { intervalBytes: sampler.options.intervalBytes, hotpathInternal: true },
+      name: 'hotpath-heap-encoder',
+    } as ConstructorParameters<typeof Worker>[1]);
+    this.worker.on('message', (m: FromEncoder) => this.onMessage(m));
+    this.worker.on('error', (e) => {
+      logOnce('heap-encoder', `heap profile encoder failed: ${e.message}`);
+      this.failAll(e);
+    });
+    this.worker.on('exit', () => this.failAll(new Error('hotpath: the heap encoder worker exited')));
+    // Listening for 'message' refs the worker's port again: unref after the listeners are on.
+    this.worker.unref();
+    this.channel = new BroadcastChannel(HEAP_CONTROL_CHANNEL);
+    (this.channel as unknown as { unref(): void }).unref();
+  }
+
+  private onMessage(m: FromEncoder): void {
+    const p = this.pending.get(m.seq);
+    if (m.code === HeapCode.Encoded) {
+      if (!p) return;
+      this.pending.delete(m.seq);
+      if (this.pending.size === 0) this.worker.unref();
+      p.resolve(m.bytes);
+    } else if (m.code === HeapCode.Failed) {
+      logOnce('heap-encoder', `heap profile encoding failed: ${m.message}`);
+      if (p) {
+        this.pending.delete(m.seq);
+        p.reject(new Error(m.message));
+      }
+    } else {
+      this.failAll(new Error(`hotpath: this should not happen: unknown heap encoder message ${(m as { code: unknown }).code}`));
+    }
+  }
+
+  private failAll(e: Error): void {
+    this.failed ??= e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+    this.worker.unref();
+  }
+
+  /** Ends the period (or, peek, looks at it) on every thread; resolves to the encoded profile. */
+  request(peek: boolean, period: PeriodInfo | null, comments: readonly string[], last = false): Promise<Uint8Array> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (this.stopped) return Promise.reject(new Error('hotpath: the heap profiler is stopped'));
+    const seq = ++this.seq;
+    const flush: FlushMessage = { code: HeapCode.Flush, seq, peek, encoder: this.worker.threadId };
+    this.channel.postMessage(flush);
+    const batch = (last ? this.sampler.stop() : this.sampler.rotate(!peek)) ?? null;
+    const nowMs = performance.now();
+    const p = period ?? { timeNanos: this.periodStart, durationNanos: Math.round((nowMs - this.periodStartMs) * 1e6) };
+    if (!peek) {
+      this.periodStart = unixNanosNow();
+      this.periodStartMs = nowMs;
+    }
+    const msg: EncodeMessage = {
+      code: HeapCode.Encode, seq, peek, timeNanos: p.timeNanos.toString(), durationNanos: p.durationNanos,
+      comments: [...comments], batch, threads: this.otherThreads(), waitMs: this.flushTimeoutMs,
+    };
+    this.worker.ref();
+    this.worker.postMessage(msg, batch ? batchTransferList(batch) : []);
+    return new Promise((resolve, reject) => this.pending.set(seq, { resolve, reject }));
+  }
+
+  private otherThreads(): number[] {
+    return this.addon.heapThreads().filter((id) => id !== 0);
+  }
+
+  async stop(period: PeriodInfo, comments: readonly string[]): Promise<Uint8Array> {
+    try {
+      return await this.request(false, period, comments, true);
+    } finally {
+      this.close();
+    }
+  }
+
+  private close(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.channel.close();
+    this.worker.postMessage({ code: HeapCode.Stop });
+    if (owner === this) owner = null;
+  }
+
+  /** The last period, encoded on this thread: for process.exit (only this thread's data). */
+  stopSync(period: PeriodInfo, comments: readonly string[]): Uint8Array | null {
+    if (this.stopped) return null;
+    const batch = this.sampler.stop();
+    this.close();
+    void this.worker.terminate();
+    if (!batch) return null;
+    return this.encodeHere(batch, period, comments);
+  }
+
+  private encodeHere(batch: HeapBatch, period: PeriodInfo, comments: readonly string[]): Uint8Array {
+    this.syncBuilder ??= newHeapBuilder(this.sampler.options.intervalBytes);
+    return encodeHeapProfile(this.syncBuilder, [batch], { ...period, comments });
+  }
+
+  /** Near the heap limit: write a last profile of this thread synchronously to outDir. */
+  enableNearLimit(outDir: string, service: string): void {
+    if (this.nearLimitSet) return;
+    this.nearLimitSet = true;
+    const exporter = new FileExporter({ dir: outDir, service });
+    // Made now: compiling the WASM core with the heap at its limit is a risk not worth taking.
+    this.syncBuilder ??= newHeapBuilder(this.sampler.options.intervalBytes);
+    const handler = (): void => {
+      try {
+        const batch = this.sampler.rotate(true);
+        if (!batch) return;
+        const nowMs = performance.now();
+        const start = this.periodStart;
+        const durationNanos = Math.round((nowMs - this.periodStartMs) * 1e6);
+        this.periodStart = unixNanosNow();
+        this.periodStartMs = nowMs;
+        const bytes = this.encodeHere(batch, { timeNanos: start, durationNanos }, [
+          'hotpath: heap: written near the heap limit (the process is about to run out of memory)',
+        ]);
+        const startDate = new Date(Number(start / 1_000_000n));
+        exporter.exportSync([{ kind: 'heap', bytes, start: startDate, end: new Date(startDate.getTime() + durationNanos / 1e6) }]);
+        const where = exporter.written[exporter.written.length - 1];
+        logOnce('heap-near-limit', where
+          ? `near the heap limit: wrote the last heap profile to ${where}`
+          : `near the heap limit: could not write the last heap profile to ${outDir}`);
+      } catch (e) {
+        logOnce('heap-near-limit', `near the heap limit: the last heap profile was lost: ${(e as Error).message}`);
+      }
+    };
+    const limit = getHeapStatistics().heap_size_limit;
+    this.addon.heapNearLimit(handler, Math.max(NEAR_LIMIT_MIN_EXTRA, Math.round(limit / 8)));
+  }
+}
+
+let owner: HeapOwner | null = null;
+
+function startOwner(options: HeapCollectorOptions): HeapOwner | null {
+  if (owner) return owner;
+  if (!isMainThread) throw new Error('hotpath: the heap collector runs on the main thread; use startHeapThread() on workers');
+  const opts = resolveSamplerOptions(options);
+  const flushTimeoutMs = options.flushTimeoutMs ?? 1000;
+  if (!(Number.isInteger(flushTimeoutMs) && flushTimeoutMs >= 0 && flushTimeoutMs <= 600_000)) {
+    throw new RangeError(`hotpath: heap option flushTimeoutMs must be an integer from 0 to 600000, got ${String(flushTimeoutMs)}`);
+  }
+  const native = loadNative();
+  const addon = heapAddon(native);
+  if (!addon) {
+    if (native) logOnce('heap-addon-old', 'the native addon has no heap profiler (rebuild it); the heap profile is skipped');
+    return null;
+  }
+  const sampler = new HeapSampler(addon, opts);
+  owner = new HeapOwner(addon, sampler, flushTimeoutMs);
+  return owner;
+}
+
+/** The heap KindCollector with explicit options (tests, embedders). */
+export function startHeapCollector(options: HeapCollectorOptions = {}): KindCollector | null {
+  const o = startOwner(options);
+  if (!o) return null;
+  if (options.nearLimit) o.enableNearLimit(options.nearLimit.outDir, options.nearLimit.service);
+  return {
+    kind: 'heap',
+    endPeriod: (period, comments) => o.request(false, period, comments),
+    stop: (period, comments) => o.stop(period, comments),
+    stopSync: (period, comments) => o.stopSync(period, comments),
+  };
+}
+
+/** CollectorFactory of the `heap` kind, for src/profiler.ts. */
+export function createHeapCollector(settings: Settings): KindCollector | null {
+  return startHeapCollector({
+    intervalBytes: settings.heapSamplingIntervalBytes,
+    nearLimit: { outDir: settings.outDir, service: settings.service },
+  });
+}
+
+/** For /debug/pprof/heap: every profiled thread's live heap now and this period's allocations. */
+export function takeHeapProfile(): Promise<Uint8Array> {
+  let o: HeapOwner | null;
+  try {
+    o = startOwner({});
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  if (!o) return Promise.reject(new Error('hotpath: the heap profile is unavailable (the native addon could not load)'));
+  return o.request(true, null, []);
+}

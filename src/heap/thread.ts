@@ -1,0 +1,106 @@
+// The heap profile on worker threads.
+//
+//   startHeapThread(options?): HeapThread | null
+//     Call on a worker thread that should appear in the heap profile (the profiler's
+//     startThread does it). Starts V8's sampling heap profiler on this thread and answers the
+//     owner's period ends (Flush on the control channel) with this thread's batch, sent straight
+//     to the heap encoder worker (postMessageToThread; a copy through the data channel where that
+//     does not exist). Returns null (after one warning) without the addon. HeapThread.stop()
+//     sends the last batch and stops. A worker that is terminated loses its last partial period;
+//     the addon's cleanup hook stops V8's profiler safely.
+import { BroadcastChannel, isMainThread, threadId as currentThreadId } from 'node:worker_threads';
+import * as wt from 'node:worker_threads';
+import { loadNative } from '../native.js';
+import { logOnce } from '../log.js';
+import { batchTransferList, heapAddon } from './batch.js';
+import type { HeapBatch } from './batch.js';
+import { HeapSampler, resolveSamplerOptions } from './sampler.js';
+import type { HeapSamplerOptions } from './sampler.js';
+import { HEAP_CONTROL_CHANNEL, HEAP_DATA_CHANNEL, HeapCode } from './protocol.js';
+import type { BatchMessage, ByeMessage, FlushMessage } from './protocol.js';
+
+export interface HeapThreadOptions extends HeapSamplerOptions {
+  /** The profiler's period; without period ends from an owner the thread rotates by itself. */
+  periodMs?: number;
+}
+
+export interface HeapThread {
+  stop(): void;
+}
+
+let current: HeapThread | null = null;
+
+type ToThread = (id: number, v: unknown, transfer?: ArrayBuffer[]) => Promise<void>;
+const toThread = (wt as { postMessageToThread?: ToThread }).postMessageToThread;
+
+function post(encoder: number, msg: BatchMessage | ByeMessage, batch: HeapBatch | undefined): void {
+  if (toThread && encoder >= 0) {
+    toThread(encoder, msg, batch ? batchTransferList(batch) : []).catch((e: Error) => {
+      logOnce('heap-thread-send', `heap profiler on thread ${currentThreadId} could not send its data: ${e.message}`);
+    });
+    return;
+  }
+  const data = new BroadcastChannel(HEAP_DATA_CHANNEL);
+  try {
+    data.postMessage(msg); // a copy: no transfer through a BroadcastChannel
+  } finally {
+    data.close();
+  }
+}
+
+export function startHeapThread(options: HeapThreadOptions = {}): HeapThread | null {
+  const opts = resolveSamplerOptions(options);
+  const periodMs = options.periodMs ?? 60_000;
+  if (!(Number.isInteger(periodMs) && periodMs >= 100)) {
+    throw new RangeError(`hotpath: heap option periodMs must be an integer >= 100, got ${String(periodMs)}`);
+  }
+  if (current) return current;
+  if (isMainThread) throw new Error('hotpath: startHeapThread is for worker threads; the main thread runs the heap collector');
+  const addon = heapAddon(loadNative());
+  if (!addon) return null;
+  const sampler = new HeapSampler(addon, opts);
+  const control = new BroadcastChannel(HEAP_CONTROL_CHANNEL);
+  (control as unknown as { unref(): void }).unref();
+  let encoder = -1;
+  let lastSeq = 0;
+  let lastFlush = Date.now();
+  const answer = (seq: number, peek: boolean): void => {
+    try {
+      const batch = sampler.rotate(!peek);
+      if (batch) post(encoder, { code: HeapCode.Batch, seq, peek, batch }, batch);
+    } catch (e) {
+      logOnce('heap-thread-rotate', `heap profiler on thread ${currentThreadId} failed: ${(e as Error).message}`);
+    }
+  };
+  control.onmessage = (ev: unknown) => {
+    const m = (ev as { data: FlushMessage }).data;
+    if (m.code !== HeapCode.Flush) return;
+    encoder = m.encoder;
+    if (!m.peek) {
+      lastSeq = m.seq;
+      lastFlush = Date.now();
+    }
+    answer(m.seq, m.peek);
+  };
+  // No owner announcing period ends (none started, or it stopped): end periods anyway, so what
+  // this thread keeps never grows past about two periods.
+  const selfTimer = setInterval(() => {
+    if (Date.now() - lastFlush < 1.5 * periodMs) return;
+    lastFlush = Date.now();
+    if (encoder >= 0) answer(lastSeq + 1, false);
+    else sampler.rotate(true);
+  }, periodMs);
+  selfTimer.unref();
+  current = {
+    stop: () => {
+      if (current === null) return;
+      current = null;
+      clearInterval(selfTimer);
+      control.onmessage = () => {};
+      control.close();
+      const batch = sampler.stop();
+      post(encoder, { code: HeapCode.Bye, threadId: currentThreadId, batch }, batch);
+    },
+  };
+  return current;
+}
