@@ -1,6 +1,7 @@
 // hotpath's native addon. Thin by design: it hands out compact arrays and never aggregates.
 #include <napi.h>
 
+#include "heap_profiler.h"
 #include "time_profiler.h"
 
 namespace hotpath {
@@ -12,6 +13,7 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version, "version"));
   InitTimeProfiler(env, exports);
+  InitHeapProfiler(env, exports);
   return exports;
 }
 
