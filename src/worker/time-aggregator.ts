@@ -89,7 +89,11 @@ function comments(): string[] {
     if (s.unmatched > 0) {
       out.push(`hotpath: ${who}: dropped ${s.unmatched} samples V8 recorded without its sampling signal`);
     }
-    if (lost > Math.max(2, 0.02 * s.expected)) {
+    if (s.signals === 0 && s.samplerTicks > 5) {
+      // The native sampler thread ticked but V8's profiler sent no signal: its thread is stuck.
+      out.push(`hotpath: ${who}: V8's sampler sent no signal for ${s.samplerTicks} ticks of hotpath's sampler thread ` +
+        `(${(s.samplerCpuNs / 1e6).toFixed(1)} ms of the thread's CPU meanwhile); this period has no samples for it`);
+    } else if (lost > Math.max(2, 0.02 * s.expected)) {
       out.push(`hotpath: ${who}: ${s.samples} samples for ~${Math.round(s.expected)} expected ` +
         `(${lost} lost; ${s.unusedSignals} signals without a V8 sample); their time is carried by the next sample`);
     }
