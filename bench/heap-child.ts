@@ -1,0 +1,78 @@
+// One run of the heap profile benchmark (bench/heap.ts), in a fresh process.
+//   node heap-child.js work <none|heap> <iterations>
+//     An allocation-heavy workload (objects, arrays, strings, JSON, a Map of recent items):
+//     fixed work; prints wall and process CPU (every thread, so the encoder's work counts).
+//   node --expose-gc heap-child.js periods <none|heap> <periods> <periodMs>
+//     The same workload in short periods, each ended like the profiler ends one; after every
+//     25 periods, gc() and a memory reading. Prints the readings.
+import { startHeapCollector } from '../src/heap/collector.js';
+import type { KindCollector } from '../src/collector.js';
+
+const [mode, variant, a, b] = process.argv.slice(2);
+
+interface Item { id: number; name: string; tags: string[]; score: number; nested: { at: number; list: number[] } }
+
+function makeItem(i: number): Item {
+  return { id: i, name: `item-${i}`, tags: ['a' + (i & 7), 'b' + (i & 15)], score: i * 0.5, nested: { at: i, list: [i, i + 1, i + 2, i + 3] } };
+}
+function render(items: Item[]): string {
+  return JSON.stringify(items.map((x) => ({ id: x.id, label: x.name.toUpperCase(), n: x.nested.list.length })));
+}
+function parseBack(s: string): number {
+  return (JSON.parse(s) as { id: number }[]).reduce((acc, x) => acc + x.id, 0);
+}
+const recent = new Map<number, Item>();
+let sink = 0;
+function step(i: number): void {
+  const batch: Item[] = [];
+  for (let k = 0; k < 16; k++) batch.push(makeItem(i * 16 + k));
+  sink += parseBack(render(batch));
+  recent.set(i, batch[0]);
+  if (recent.size > 20000) recent.delete(i - 20000);
+  const buf = new Array(48).fill(i);
+  sink += buf.length;
+}
+
+const unixNs = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)) * 1000n;
+
+async function work(iterations: number): Promise<void> {
+  const collector: KindCollector | null = variant === 'heap' ? startHeapCollector({}) : null;
+  // Steady state: the encoder worker's start (a thread and the WASM core) is a one-time cost.
+  for (let i = 0; i < 2000; i++) step(i);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const start = unixNs();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < iterations; i++) step(i);
+  // One period end inside the measured time (a real period is 60 s, so this over-weighs it).
+  let bytes = 0;
+  if (collector) bytes = (await collector.endPeriod({ timeNanos: start, durationNanos: 1 }, []))?.byteLength ?? 0;
+  const wallMs = performance.now() - t0;
+  const cu = process.cpuUsage(c0);
+  if (collector) await collector.stop({ timeNanos: start, durationNanos: 1 }, []);
+  console.log('RESULT ' + JSON.stringify({ wallMs, cpuMs: (cu.user + cu.system) / 1000, bytes, sink: sink % 7 }));
+}
+
+async function periods(n: number, periodMs: number): Promise<void> {
+  const collector: KindCollector | null = variant === 'heap' ? startHeapCollector({}) : null;
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  const readings: { period: number; rss: number; heapUsed: number; external: number; profileBytes: number }[] = [];
+  let i = 0;
+  let profileBytes = 0;
+  for (let p = 1; p <= n; p++) {
+    const t0 = performance.now();
+    while (performance.now() - t0 < periodMs) for (let k = 0; k < 50; k++) step(i++);
+    if (collector) profileBytes = (await collector.endPeriod({ timeNanos: unixNs(), durationNanos: periodMs * 1e6 }, []))?.byteLength ?? 0;
+    if (p % 25 === 0) {
+      gc();
+      const m = process.memoryUsage();
+      readings.push({ period: p, rss: m.rss, heapUsed: m.heapUsed, external: m.external, profileBytes });
+    }
+  }
+  if (collector) await collector.stop({ timeNanos: unixNs(), durationNanos: 0 }, []);
+  console.log('RESULT ' + JSON.stringify({ readings }));
+}
+
+if (mode === 'work') await work(Number(a));
+else if (mode === 'periods') await periods(Number(a), Number(b));
+else throw new Error(`heap-child: unknown mode ${mode}`);

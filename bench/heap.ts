@@ -1,0 +1,127 @@
+// Cost and memory of the default heap profile (512 KiB interval, adaptive GC-interval reads),
+// in fresh processes (bench/heap-child.ts):
+//   cost:   an allocation-heavy workload of fixed size, in PAIRS alternating pairs (none, heap;
+//           the order flips every pair): median of the paired ratios heap/none of wall time and
+//           of process CPU (all threads: the encoder worker's work counts).
+//   memory: PERIODS short periods (PERIOD_MS each, the same workload between period ends),
+//           with and without the profiler: RSS and heapUsed after gc() every 25 periods; the
+//           least-squares slope from period 100 on, in bytes per period.
+// Writes the "Heap profile" section of bench/RESULTS.md (between its markers).
+//   npm run build && npm run bench:heap        (PAIRS=10 ITER=240000 PERIODS=600 PERIOD_MS=50)
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PAIRS = Number(process.env.PAIRS ?? 10);
+const ITER = Number(process.env.ITER ?? 240000);
+const PERIODS = Number(process.env.PERIODS ?? 600);
+const PERIOD_MS = Number(process.env.PERIOD_MS ?? 50);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const child = path.join(here, 'heap-child.js');
+const resultsFile = path.resolve(here, '..', '..', 'bench', 'RESULTS.md');
+const START = '<!-- heap:start -->';
+const END = '<!-- heap:end -->';
+
+function runChild(args: string[], flags: string[] = []): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [...flags, child, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.setEncoding('utf8');
+    p.stdout.on('data', (d: string) => { out += d; });
+    p.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) reject(new Error(`${args.join(' ')} exited ${code}: ${out}`));
+      else resolve(JSON.parse(line.slice(7)) as Record<string, unknown>);
+    });
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function slope(points: { x: number; y: number }[]): number {
+  const n = points.length;
+  const mx = points.reduce((a, p) => a + p.x, 0) / n;
+  const my = points.reduce((a, p) => a + p.y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.x - mx) * (p.y - my);
+    den += (p.x - mx) ** 2;
+  }
+  return num / den;
+}
+
+interface Reading { period: number; rss: number; heapUsed: number; external: number; profileBytes: number }
+
+async function main(): Promise<void> {
+  const load = os.loadavg()[0];
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  const raw: string[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const order = i % 2 === 0 ? ['none', 'heap'] : ['heap', 'none'];
+    const r: Record<string, { wallMs: number; cpuMs: number }> = {};
+    for (const v of order) r[v] = (await runChild(['work', v, String(ITER)])) as { wallMs: number; cpuMs: number };
+    wall.push(r.heap.wallMs / r.none.wallMs);
+    cpu.push(r.heap.cpuMs / r.none.cpuMs);
+    raw.push(`${r.none.wallMs.toFixed(0)}/${r.heap.wallMs.toFixed(0)} ms wall, ${r.none.cpuMs.toFixed(0)}/${r.heap.cpuMs.toFixed(0)} ms cpu`);
+    process.stderr.write(`pair ${i + 1}: ${raw[raw.length - 1]}\n`);
+  }
+  const mem: Record<string, Reading[]> = {};
+  for (const v of ['none', 'heap']) {
+    mem[v] = ((await runChild(['periods', v, String(PERIODS), String(PERIOD_MS)], ['--expose-gc'])) as { readings: Reading[] }).readings;
+  }
+  const slopes = (v: string, key: 'rss' | 'heapUsed'): number =>
+    slope(mem[v].filter((p) => p.period >= 100).map((p) => ({ x: p.period, y: p[key] })));
+  const first = (v: string): Reading => mem[v].find((p) => p.period >= 100)!;
+  const last = (v: string): Reading => mem[v][mem[v].length - 1];
+  const mb = (n: number): string => (n / 1e6).toFixed(1);
+  const pct = (x: number): string => `${((x - 1) * 100).toFixed(2)}%`;
+  const cpuModel = os.cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
+  const lines = [
+    START,
+    '## Heap profile (issue 5)',
+    '',
+    `System: ${cpuModel}, ${os.cpus().length} cores (shared with other jobs), Node ${process.version}, ${os.type()} ${os.release()}, ` +
+      `${new Date().toISOString().slice(0, 10)} (load average at start ${load.toFixed(1)})`,
+    '',
+    '`npm run build && npm run bench:heap` (bench/heap.ts, bench/heap-child.ts). Default settings: 512 KiB mean',
+    'sampling interval, 64 frames, GC-interval reads adaptive within 0.3% of wall time.',
+    '',
+    `Cost on an allocation-heavy workload (objects, arrays, strings, JSON, a Map of recent items; ${ITER} steps,`,
+    `one period end inside the measured time), ${PAIRS} alternating pairs of fresh processes, median of paired ratios heap/none:`,
+    '',
+    '| measure | median ratio | overhead | per-pair ratios |',
+    '|---|---|---|---|',
+    `| wall time | ${median(wall).toFixed(4)} | ${pct(median(wall))} | ${wall.map((x) => x.toFixed(3)).join(' ')} |`,
+    `| process CPU (all threads) | ${median(cpu).toFixed(4)} | ${pct(median(cpu))} | ${cpu.map((x) => x.toFixed(3)).join(' ')} |`,
+    '',
+    `Runs (none/heap): ${raw.join('; ')}.`,
+    '',
+    `Memory over ${PERIODS} periods of ${PERIOD_MS} ms (the same workload between period ends; gc() before each reading,`,
+    'every 25 periods; least-squares slope from period 100 on):',
+    '',
+    '| variant | RSS at 100 / at end (MB) | RSS slope (bytes/period) | heapUsed at 100 / at end (MB) | heapUsed slope (bytes/period) |',
+    '|---|---|---|---|---|',
+    ...['none', 'heap'].map((v) => `| ${v} | ${mb(first(v).rss)} / ${mb(last(v).rss)} | ${slopes(v, 'rss').toFixed(0)} | ` +
+      `${mb(first(v).heapUsed)} / ${mb(last(v).heapUsed)} | ${slopes(v, 'heapUsed').toFixed(0)} |`),
+    '',
+    `Profile size per ${PERIOD_MS} ms period: ${last('heap').profileBytes} bytes.`,
+    END,
+  ];
+  const section = lines.join('\n');
+  process.stdout.write(section + '\n');
+  let doc = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '# Benchmark results\n';
+  const s = doc.indexOf(START);
+  const e = doc.indexOf(END);
+  doc = s >= 0 && e > s ? doc.slice(0, s) + section + doc.slice(e + END.length) : doc.trimEnd() + '\n\n' + section + '\n';
+  writeFileSync(resultsFile, doc);
+}
+
+await main();
