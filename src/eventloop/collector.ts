@@ -18,8 +18,7 @@ import type { Settings } from '../settings.js';
 import type { EventBatch } from '../worker/event-batch.js';
 import { Recorder } from '../worker/event-recorder.js';
 import type { RecorderLimits } from '../worker/event-recorder.js';
-import { createEventCollector } from '../worker/event-client.js';
-import { loadNative } from '../native.js';
+import { createEventCollector, osThreadId } from '../worker/event-client.js';
 import { logOnce } from '../log.js';
 import { BEAT, BLOCKS, BLOCK_NS, HEARTBEAT_SLOTS, LATENESS, WatchdogCode } from './shared.js';
 import type { FromWatchdog, WatchdogData } from './shared.js';
@@ -78,14 +77,8 @@ export function createEventLoopCollector(_settings: Settings, options: EventLoop
   const timer = setInterval(beat, heartbeatMs);
   timer.unref();
 
-  let osThreadId = 0;
-  try {
-    osThreadId = loadNative()?.osThreadId() ?? 0;
-  } catch {
-    osThreadId = 0;
-  }
   const data: WatchdogData = {
-    heartbeat: sab, thresholdMs, sampleIntervalMs, pollMs: Math.min(10, thresholdMs / 2), osThreadId, hotpathInternal: true,
+    heartbeat: sab, thresholdMs, sampleIntervalMs, pollMs: Math.min(10, thresholdMs / 2), osThreadId: osThreadId(), hotpathInternal: true,
   };
   if (options.limits) data.limits = options.limits;
   const worker = new Worker(new URL('./watchdog.js', import.meta.url), {

@@ -10,7 +10,8 @@
 import { BroadcastChannel, Worker, isMainThread, threadId as currentThreadId } from 'node:worker_threads';
 import * as wt from 'node:worker_threads';
 import type { KindCollector, PeriodInfo } from '../collector.js';
-import { loadNative } from '../native.js';
+import { existsSync } from 'node:fs';
+import { loadNative, nativeCandidates } from '../native.js';
 import { logOnce } from '../log.js';
 import { batchBuffers } from './event-batch.js';
 import type { EventBatch, EventKind } from './event-batch.js';
@@ -49,10 +50,15 @@ function threadName(): string {
 }
 
 let osTid: number | undefined;
-function osThreadId(): number {
+/**
+ * This thread's OS thread id, from the addon when it is built (0, and no `os thread id` label,
+ * otherwise). The event profiles work without the addon, so its absence is not reported here:
+ * loadNative's "running unprofiled" would not be true of them.
+ */
+export function osThreadId(): number {
   if (osTid === undefined) {
     try {
-      osTid = loadNative()?.osThreadId() ?? 0;
+      osTid = nativeCandidates().some((f) => existsSync(f)) ? loadNative()?.osThreadId() ?? 0 : 0;
     } catch {
       osTid = 0;
     }
