@@ -26,5 +26,7 @@ t.test('out of heap: the last heap profile names the leaking site', async (tt) =
   const top = Object.entries(s.byLeaf).sort((x, y) => y[1].inuse_space - x[1].inuse_space)[0];
   tt.equal(top[0], 'leakySite', `top inuse_space: ${top[0]} with ${(top[1].inuse_space / 1e6).toFixed(1)} MB of ${(s.totals.inuse_space / 1e6).toFixed(1)} MB`);
   tt.ok(top[1].inuse_space > 0.5 * s.totals.inuse_space, 'holding most of the live heap');
-  tt.notOk(s.byLeaf.churnSite?.inuse_space, 'the garbage-making site holds nothing live');
+  // As of the last GC: garbage made since then still counts (Node 24 shows a few MB here).
+  const churn = s.byLeaf.churnSite?.inuse_space ?? 0;
+  tt.ok(churn < 0.1 * top[1].inuse_space, `the garbage-making site holds little: ${(churn / 1e6).toFixed(1)} MB`);
 });
