@@ -2,14 +2,17 @@
 //
 // - The event loop empties (normal end): `beforeExit` stops the profiler; the export keeps the
 //   loop alive until it is done (bounded by the export timeout), then the process ends as before.
-// - SIGINT / SIGTERM with no handler of the program's own: hotpath's handler stops the profiler
-//   (bounded), removes itself and sends the same signal again, so the process dies of that
-//   signal with the status it would have had. When the program has its own handler, hotpath
-//   steps aside: the program decides, and its exit goes through `exit` below.
-//   Limit: a JS signal handler runs when the main thread returns to the event loop, so a program
+// - `process.exit()` and uncaught exceptions: only synchronous code runs in `exit`, so the last
+//   period is ended with `stopSync` (the aggregation worker encodes it while this thread waits,
+//   bounded) and written by the exporters that can write synchronously (files).
+// - SIGINT, SIGTERM, SIGHUP: hotpath's listener, added at start (before the program's own), ends
+//   the profiler the same synchronous way, then removes itself. If the program listens too, its
+//   listeners run next and decide what happens, exactly as without hotpath; libraries such as
+//   signal-exit, which re-raise a signal only when theirs are the last listeners, see the same
+//   list as without hotpath. If nobody else listens, hotpath raises the signal again, so the
+//   process dies of it with the status it would have had.
+//   Limit: a JS signal listener runs when the main thread returns to the event loop, so a program
 //   stuck in synchronous code ends when it yields (without hotpath it would end at once).
-// - `process.exit()` and uncaught exceptions: only synchronous code runs in `exit`; the profiler's
-//   `stopSync` (when it has one) ends the period and writes files synchronously.
 import type { Profiler } from './profiler.js';
 import { logOnce } from './log.js';
 
@@ -19,41 +22,12 @@ export interface SyncStoppable {
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-const SIGNAL_STOP_TIMEOUT_MS = 5000;
+/** How long the last period may hold a dying process. */
 const EXIT_STOP_TIMEOUT_MS = 2000;
 
 export function installExitHandlers(profiler: Profiler & SyncStoppable): void {
   let ended = false;
-  const endAsync = (): Promise<void> => {
-    if (ended) return Promise.resolve();
-    ended = true;
-    return profiler.stop();
-  };
-
-  process.once('beforeExit', () => {
-    void endAsync();
-  });
-
-  for (const signal of SIGNALS) {
-    const onSignal = (): void => {
-      // Someone else listens too: the program handles this signal; do not end it for it.
-      if (process.listenerCount(signal) > 1) return;
-      process.removeListener(signal, onSignal);
-      const timer = setTimeout(resend, SIGNAL_STOP_TIMEOUT_MS);
-      let sent = false;
-      function resend(): void {
-        if (sent) return;
-        sent = true;
-        clearTimeout(timer);
-        // With no listener left, Node restores the default action: the process dies of it.
-        process.kill(process.pid, signal);
-      }
-      endAsync().then(resend, resend);
-    };
-    process.on(signal, onSignal);
-  }
-
-  process.once('exit', () => {
+  const endSync = (): void => {
     if (ended) return;
     ended = true;
     try {
@@ -61,5 +35,23 @@ export function installExitHandlers(profiler: Profiler & SyncStoppable): void {
     } catch (e) {
       logOnce('exit-stop', `could not write the last profile at exit: ${(e as Error).message}`);
     }
+  };
+
+  process.once('beforeExit', () => {
+    if (ended) return;
+    ended = true;
+    void profiler.stop();
   });
+
+  for (const signal of SIGNALS) {
+    const onSignal = (): void => {
+      process.removeListener(signal, onSignal);
+      endSync();
+      // With no listener left, Node restores the default action: the process dies of it.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+
+  process.once('exit', endSync);
 }

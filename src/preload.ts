@@ -7,8 +7,17 @@
 //   - wraps worker_threads.Worker so each new worker gets `--require register.cjs` in its
 //     execArgv. If Node refuses that execArgv, the worker is created exactly as the program
 //     asked, unprofiled.
+// On Node 20 a worker cannot know its own name (worker_threads.threadName came in Node 22), so
+// the wrapper, installed for that alone under `hotpath run`, also passes the name in the
+// worker's environment (HOTPATH_THREAD_NAME) for the `thread name` label.
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { WorkerOptions } from 'node:worker_threads';
+import { THREAD_NAME_ENV } from './time/thread-collector.js';
+
+// The CommonJS object, so that replacing Worker on it reaches every importer
+// (syncBuiltinESMExports updates the ES module view).
+const wt = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
 
 export const REGISTER_CJS = fileURLToPath(new URL('./register.cjs', import.meta.url));
 
@@ -25,23 +34,29 @@ export function withPreload(nodeOptions: string | undefined): string {
 
 let done = false;
 
+/** Node 22+ tells a worker its own name; on Node 20 the wrapper passes it in the environment. */
+const NODE_KNOWS_THREAD_NAMES = 'threadName' in wt;
+
 export function preloadIntoWorkersAndChildren(): void {
   if (done) return;
   done = true;
   const alreadyPreloaded = (process.env.NODE_OPTIONS ?? '').includes(REGISTER_CJS);
   process.env.NODE_OPTIONS = withPreload(process.env.NODE_OPTIONS);
-  if (alreadyPreloaded) return;  // workers get it from NODE_OPTIONS already
+  // Workers get the preload from NODE_OPTIONS already, and learn their names from Node.
+  if (alreadyPreloaded && NODE_KNOWS_THREAD_NAMES) return;
 
-  const require = createRequire(import.meta.url);
-  const wt = require('node:worker_threads') as typeof import('node:worker_threads');
   const Original = wt.Worker;
   // A function, not a subclass, so that it can fall back to the program's own options; with
   // Reflect.construct and new.target, `instanceof` and the program's own subclasses still work.
-  function Worker(this: unknown, filename: string | URL, options: import('node:worker_threads').WorkerOptions = {}) {
+  function Worker(this: unknown, filename: string | URL, options: WorkerOptions = {}) {
     if (!new.target) throw new TypeError("Class constructor Worker cannot be invoked without 'new'");
-    const execArgv = [...(options.execArgv ?? process.execArgv), '--require', REGISTER_CJS];
+    const ours: WorkerOptions = { ...options };
+    if (!alreadyPreloaded) ours.execArgv = [...(options.execArgv ?? process.execArgv), '--require', REGISTER_CJS];
+    if (!NODE_KNOWS_THREAD_NAMES && options.name && options.env !== wt.SHARE_ENV) {
+      ours.env = { ...((options.env as NodeJS.ProcessEnv | undefined) ?? process.env), [THREAD_NAME_ENV]: options.name };
+    }
     try {
-      return Reflect.construct(Original, [filename, { ...options, execArgv }], new.target);
+      return Reflect.construct(Original, [filename, ours], new.target);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
       return Reflect.construct(Original, [filename, options], new.target);
@@ -49,6 +64,6 @@ export function preloadIntoWorkersAndChildren(): void {
   }
   Object.setPrototypeOf(Worker, Original);
   Worker.prototype = Original.prototype;
-  wt.Worker = Worker as unknown as typeof Original;
+  (wt as { Worker: unknown }).Worker = Worker;
   syncBuiltinESMExports();
 }

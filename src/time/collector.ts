@@ -15,7 +15,8 @@ export function createTimeCollector(settings: Settings): KindCollector | null {
   if (!time) return null;
   return {
     kind: 'time',
-    endPeriod: (_period: PeriodInfo, _comments: readonly string[]) => time.flush(),
-    stop: (_period: PeriodInfo, _comments: readonly string[]) => time.stop(),
+    endPeriod: (_period: PeriodInfo, comments: readonly string[]) => time.flush(comments),
+    stop: (_period: PeriodInfo, comments: readonly string[]) => time.stop(comments),
+    stopSync: (_period: PeriodInfo, comments: readonly string[], timeoutMs: number) => time.stopSync(comments, timeoutMs),
   };
 }

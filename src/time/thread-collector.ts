@@ -24,9 +24,14 @@ export interface CollectedBatch {
   labelSets: { id: number; labels: Labels }[];
 }
 
+/** The variable through which a worker learns its name where Node cannot tell it. */
+export const THREAD_NAME_ENV = 'HOTPATH_THREAD_NAME';
+
 function defaultThreadName(): string {
   if (isMainThread) return 'main';
-  const name = (wt as { threadName?: string }).threadName;
+  // worker_threads.threadName exists from Node 22; on Node 20 hotpath's Worker wrapper
+  // (src/preload.ts) passes the name in the worker's environment.
+  const name = (wt as { threadName?: string }).threadName ?? process.env[THREAD_NAME_ENV];
   return typeof name === 'string' && name !== '' ? name : 'worker';
 }
 

@@ -28,6 +28,7 @@ import * as wt from 'node:worker_threads';
 import { loadNative } from '../native.js';
 import type { NativeAddon } from '../native.js';
 import { logOnce } from '../log.js';
+import { createSyncReply, waitSyncReply } from '../worker/sync-reply.js';
 import { ThreadCollector } from './thread-collector.js';
 import type { CollectedBatch } from './thread-collector.js';
 import { Code, TIME_CHANNEL, batchTransferList } from '../worker/protocol.js';
@@ -47,8 +48,14 @@ export interface TimeProfilerOptions {
 }
 
 export interface TimeProfiler {
-  flush(): Promise<Uint8Array>;
-  stop(): Promise<Uint8Array>;
+  /** `comments` are added to the profile (the owner's self-report). */
+  flush(comments?: readonly string[]): Promise<Uint8Array>;
+  stop(comments?: readonly string[]): Promise<Uint8Array>;
+  /**
+   * The last period, synchronously, for `process.exit()` and fatal errors: blocks up to
+   * `timeoutMs` while the aggregation worker encodes it. Null when it could not be had.
+   */
+  stopSync(comments?: readonly string[], timeoutMs?: number): Uint8Array | null;
   /** The aggregation worker's threadId (it is not profiled). */
   readonly aggregatorThreadId: number;
 }
@@ -159,8 +166,8 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
   // Listening for 'message' refs the worker's port again: unref after the listeners are on.
   worker.unref();
 
-  const endPeriod = (toOnProfile: boolean, last: boolean): Promise<Uint8Array> => {
-    if (failed) return Promise.reject(failed);
+  /** Ends the period: rotates this thread, asks the others, tells the aggregator to close it. */
+  const sendEndPeriod = (last: boolean, comments: readonly string[], sync?: SharedArrayBuffer, timeoutMs = flushTimeoutMs): number => {
     const s = ++seq;
     const flush: FlushMessage = { code: Code.Flush, seq: s, aggregator: worker.threadId };
     channel.postMessage(flush);
@@ -168,13 +175,21 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
     if (c) worker.postMessage(batchMessage(s, c), batchTransferList(c.batch));
     const nowMono = addon.monotonicNs();
     const end: EndPeriodMessage = {
-      code: Code.EndPeriod, seq: s, threads: addon.registeredThreads(), timeoutMs: flushTimeoutMs,
+      code: Code.EndPeriod, seq: s, threads: addon.registeredThreads(), timeoutMs,
       timeNanos: periodStartUnix.toString(), durationNanos: nowMono - periodStartMono,
+      comments: [...comments],
     };
+    if (sync) end.sync = sync;
     periodStartUnix = unixNanosNow();
     periodStartMono = nowMono;
-    worker.ref();
     worker.postMessage(end);
+    return s;
+  };
+
+  const endPeriod = (toOnProfile: boolean, last: boolean, comments: readonly string[] = []): Promise<Uint8Array> => {
+    if (failed) return Promise.reject(failed);
+    worker.ref();
+    const s = sendEndPeriod(last, comments);
     return new Promise((resolve, reject) => pending.set(s, { resolve, reject, toOnProfile }));
   };
 
@@ -185,16 +200,28 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
 
   owner = {
     aggregatorThreadId: worker.threadId,
-    flush: () => (stopped ? Promise.reject(new Error('hotpath: the time profiler is stopped')) : endPeriod(false, false)),
-    stop: () => {
+    flush: (comments = []) => (stopped ? Promise.reject(new Error('hotpath: the time profiler is stopped')) : endPeriod(false, false, comments)),
+    stop: (comments = []) => {
       if (stopped) return stopped;
       clearInterval(timer);
-      stopped = endPeriod(true, true).finally(() => {
+      stopped = endPeriod(true, true, comments).finally(() => {
         channel.close();
         worker.postMessage({ code: Code.Stop });
         owner = null;
       });
       return stopped;
+    },
+    stopSync: (comments = [], timeoutMs = 2000) => {
+      if (stopped || failed) return null;
+      stopped = Promise.resolve(new Uint8Array(0));
+      clearInterval(timer);
+      // Other threads can still answer (their loops run), but not for long: the process is ending.
+      const sync = createSyncReply();
+      sendEndPeriod(true, comments, sync, Math.min(flushTimeoutMs, Math.floor(timeoutMs / 4)));
+      const bytes = waitSyncReply(sync, timeoutMs);
+      channel.close();
+      owner = null;
+      return bytes;
     },
   };
   return owner;

@@ -40,6 +40,10 @@ export interface EndPeriodMessage {
   /** Unix ns of the period's start, as a decimal string (bigint does not clone everywhere). */
   timeNanos: string;
   durationNanos: number;
+  /** Comments from the owner (its self-report) to add to this period's profile. */
+  comments?: string[];
+  /** Set for the last period at process.exit: reply through it (src/worker/sync-reply.ts). */
+  sync?: SharedArrayBuffer;
 }
 
 export interface FlushMessage {

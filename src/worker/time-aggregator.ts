@@ -9,6 +9,7 @@ import { ProfileBuilder } from '../profile/builder.js';
 import { Code, TIME_CHANNEL } from './protocol.js';
 import type { BatchMessage, EndPeriodMessage, ThreadPeriodStats, ToAggregator, TimeProfileMeta } from './protocol.js';
 import { ThreadTable, expandBatch } from '../time/expand.js';
+import { writeSyncReply } from './sync-reply.js';
 
 if (!parentPort) throw new Error('hotpath: time-aggregator must run as a worker thread');
 const port = parentPort;
@@ -117,6 +118,7 @@ async function endPeriod(m: EndPeriodMessage): Promise<void> {
   const late = [...threads].filter((id) => (answered.get(id) ?? 0) < m.seq);
   const notes = comments();
   if (late.length > 0) notes.push(`hotpath: threads ${late.join(', ')} did not answer in ${m.timeoutMs} ms; their samples go in the next period`);
+  for (const c of m.comments ?? []) b.addComment(c);
   for (const c of notes) b.addComment(c);
   b.setTimeNanos(BigInt(m.timeNanos));
   b.setDurationNanos(m.durationNanos);
@@ -137,7 +139,8 @@ async function endPeriod(m: EndPeriodMessage): Promise<void> {
       gone.delete(id);
     }
   }
-  port.postMessage({ code: Code.Profile, seq: m.seq, bytes, meta }, [bytes.buffer as ArrayBuffer]);
+  if (m.sync) writeSyncReply(m.sync, bytes);  // the owner is blocked at exit, waiting for it
+  else port.postMessage({ code: Code.Profile, seq: m.seq, bytes, meta }, [bytes.buffer as ArrayBuffer]);
 }
 
 let running = false;
@@ -150,6 +153,7 @@ async function drain(): Promise<void> {
       try {
         await endPeriod(m);
       } catch (e) {
+        if (m.sync) writeSyncReply(m.sync, null);
         port.postMessage({ code: Code.Error, seq: m.seq, message: (e as Error).stack ?? String(e) });
       }
     }
