@@ -84,7 +84,12 @@ const PROGRAM: ExpandedFrame = { name: '(program)', file: '', line: 0 };
 const GC: ExpandedFrame = { name: '(garbage collector)', file: '', line: 0 };
 
 /** Calls sink once per sample of the batch (after table.learn). */
-export function expandBatch(table: ThreadTable, b: NativeTimeBatch, sink: SampleSink): ExpandTotals {
+/** Rewrites a JS frame (source maps); must return the same object for the same input to stay cheap. */
+export type FrameMapper = (frame: ExpandedFrame) => ExpandedFrame;
+
+const identity: FrameMapper = (f) => f;
+
+export function expandBatch(table: ThreadTable, b: NativeTimeBatch, sink: SampleSink, mapFrame: FrameMapper = identity): ExpandTotals {
   const nodes = b.nodes;
   const nNodes = nodes.length / NODE_FIELDS;
   const str = table.strings;
@@ -131,7 +136,7 @@ export function expandBatch(table: ThreadTable, b: NativeTimeBatch, sink: Sample
       f = [];
     } else {
       const p = parent * NODE_FIELDS;
-      f = [{ name: str[nodes[p + 1]], file: str[nodes[p + 2]], line: nodes[node * NODE_FIELDS + 3] }]
+      f = [mapFrame({ name: str[nodes[p + 1]], file: str[nodes[p + 2]], line: nodes[node * NODE_FIELDS + 3] })]
         .concat(framesAbove(parent));
     }
     callerFrames[node] = f;
@@ -166,7 +171,7 @@ export function expandBatch(table: ThreadTable, b: NativeTimeBatch, sink: Sample
       continue;
     }
     const o = node * NODE_FIELDS;
-    const leaf: ExpandedFrame = { name: str[nodes[o + 1]], file: str[nodes[o + 2]], line: leafLine(node) };
+    const leaf = mapFrame({ name: str[nodes[o + 1]], file: str[nodes[o + 2]], line: leafLine(node) });
     sink([leaf, ...framesAbove(node)], [1, wall, cpu], labels);
   }
   return totals;

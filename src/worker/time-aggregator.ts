@@ -9,6 +9,7 @@ import { ProfileBuilder } from '../profile/builder.js';
 import { Code, TIME_CHANNEL } from './protocol.js';
 import type { BatchMessage, EndPeriodMessage, ThreadPeriodStats, ToAggregator, TimeProfileMeta } from './protocol.js';
 import { ThreadTable, expandBatch } from '../time/expand.js';
+import { createFrameMapper } from './frame-mapper.js';
 import { writeSyncReply } from './sync-reply.js';
 
 if (!parentPort) throw new Error('hotpath: time-aggregator must run as a worker thread');
@@ -16,6 +17,7 @@ const port = parentPort;
 const intervalMicros: number = (workerData as { intervalMicros: number }).intervalMicros;
 
 const tables = new Map<number, ThreadTable>();
+const frameMapper = createFrameMapper();
 let stats = new Map<number, ThreadPeriodStats>();
 /** Highest period seq each thread has answered. */
 const answered = new Map<number, number>();
@@ -53,7 +55,7 @@ function onBatch(m: BatchMessage): void {
   const totals = expandBatch(t, b, (frames, values, labels) => {
     bl.addSample(frames, values, labels);
     samples++;
-  });
+  }, frameMapper.map);
   let s = stats.get(b.threadId);
   if (!s) {
     s = {
@@ -119,6 +121,7 @@ async function endPeriod(m: EndPeriodMessage): Promise<void> {
   const notes = comments();
   if (late.length > 0) notes.push(`hotpath: threads ${late.join(', ')} did not answer in ${m.timeoutMs} ms; their samples go in the next period`);
   for (const c of m.comments ?? []) b.addComment(c);
+  for (const c of frameMapper.takeComments()) b.addComment(c);
   for (const c of notes) b.addComment(c);
   b.setTimeNanos(BigInt(m.timeNanos));
   b.setDurationNanos(m.durationNanos);
