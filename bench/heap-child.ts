@@ -2,6 +2,7 @@
 //   node heap-child.js work <none|heap> <iterations>
 //     An allocation-heavy workload (objects, arrays, strings, JSON, a Map of recent items):
 //     fixed work; prints wall and process CPU (every thread, so the encoder's work counts).
+//   node heap-child.js blocks <rounds> <iterations>     (see blocks() below)
 //   node --expose-gc heap-child.js periods <none|heap> <periods> <periodMs>
 //     The same workload in short periods, each ended like the profiler ends one; after every
 //     25 periods, gc() and a memory reading. Prints the readings.
@@ -37,8 +38,10 @@ const unixNs = (): bigint => BigInt(Math.round((performance.timeOrigin + perform
 
 async function work(iterations: number): Promise<void> {
   const collector: KindCollector | null = variant === 'heap' ? startHeapCollector({}) : null;
-  // Steady state: the encoder worker's start (a thread and the WASM core) is a one-time cost.
-  for (let i = 0; i < 2000; i++) step(i);
+  // Steady state: the encoder worker's start (a thread, the WASM core and its tier-up) is a
+  // one-time cost: warm everything up, a first period end included, before measuring.
+  for (let i = 0; i < 20000; i++) step(i);
+  if (collector) await collector.endPeriod({ timeNanos: unixNs(), durationNanos: 1 }, []);
   await new Promise((resolve) => setTimeout(resolve, 300));
   const start = unixNs();
   const c0 = process.cpuUsage();
@@ -51,6 +54,43 @@ async function work(iterations: number): Promise<void> {
   const cu = process.cpuUsage(c0);
   if (collector) await collector.stop({ timeNanos: start, durationNanos: 1 }, []);
   console.log('RESULT ' + JSON.stringify({ wallMs, cpuMs: (cu.user + cu.system) / 1000, bytes, sink: sink % 7 }));
+}
+
+// In one process, blocks of the same work with V8's sampler off, on without GC-interval reads,
+// and on by default, in rotating order: adjacent blocks share the machine's state, so the
+// ratios separate V8's own cost from hotpath's reads. Main-thread CPU (the addon's clock).
+async function blocks(rounds: number, iterations: number): Promise<void> {
+  const { loadNative } = await import('../src/native.js');
+  const { heapAddon } = await import('../src/heap/batch.js');
+  const native = loadNative()!;
+  const addon = heapAddon(native)!;
+  const variants: Record<string, number | null> = { none: null, v8only: 1e-9, default: 0 };
+  const cpu: Record<string, number[]> = { none: [], v8only: [], default: [] };
+  const samples: number[] = [];
+  const readNs: number[] = [];
+  let base = 0;
+  for (let i = 0; i < 20000; i++) step(i);
+  for (let r = 0; r < rounds; r++) {
+    const order = Object.keys(variants);
+    if (r % 2) order.reverse();
+    for (const v of order) {
+      const share = variants[v];
+      if (share !== null) addon.heapInit(0, 'main', 512 * 1024, 64, 0.003, share, r);
+      const c0 = native.threadCpuNs();
+      for (let i = 0; i < iterations; i++) step(base + i);
+      cpu[v].push((native.threadCpuNs() - c0) / 1e6);
+      base += iterations;
+      if (share !== null) {
+        const b = addon.heapRotate(true)!;
+        addon.heapDispose();
+        if (v === 'default') {
+          samples.push(b.stats.samples);
+          readNs.push(b.stats.readNs);
+        }
+      }
+    }
+  }
+  console.log('RESULT ' + JSON.stringify({ cpu, samples, readNs }));
 }
 
 async function periods(n: number, periodMs: number): Promise<void> {
@@ -75,4 +115,5 @@ async function periods(n: number, periodMs: number): Promise<void> {
 
 if (mode === 'work') await work(Number(a));
 else if (mode === 'periods') await periods(Number(a), Number(b));
+else if (mode === 'blocks') await blocks(Number(variant), Number(a));
 else throw new Error(`heap-child: unknown mode ${mode}`);

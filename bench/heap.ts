@@ -7,17 +7,19 @@
 //           with and without the profiler: RSS and heapUsed after gc() every 25 periods; the
 //           least-squares slope from period 100 on, in bytes per period.
 // Writes the "Heap profile" section of bench/RESULTS.md (between its markers).
-//   npm run build && npm run bench:heap        (PAIRS=10 ITER=240000 PERIODS=600 PERIOD_MS=50)
+//   npm run build && npm run bench:heap        (PAIRS=16 ITER=160000 PERIODS=600 PERIOD_MS=50 ROUNDS=40 BLOCK_ITER=20000)
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const PAIRS = Number(process.env.PAIRS ?? 10);
-const ITER = Number(process.env.ITER ?? 240000);
+const PAIRS = Number(process.env.PAIRS ?? 16);
+const ITER = Number(process.env.ITER ?? 160000);
 const PERIODS = Number(process.env.PERIODS ?? 600);
 const PERIOD_MS = Number(process.env.PERIOD_MS ?? 50);
+const ROUNDS = Number(process.env.ROUNDS ?? 40);
+const BLOCK_ITER = Number(process.env.BLOCK_ITER ?? 20000);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const child = path.join(here, 'heap-child.js');
 const resultsFile = path.resolve(here, '..', '..', 'bench', 'RESULTS.md');
@@ -73,6 +75,11 @@ async function main(): Promise<void> {
     raw.push(`${r.none.wallMs.toFixed(0)}/${r.heap.wallMs.toFixed(0)} ms wall, ${r.none.cpuMs.toFixed(0)}/${r.heap.cpuMs.toFixed(0)} ms cpu`);
     process.stderr.write(`pair ${i + 1}: ${raw[raw.length - 1]}\n`);
   }
+  const bl = (await runChild(['blocks', String(ROUNDS), String(BLOCK_ITER)])) as { cpu: Record<string, number[]>; samples: number[]; readNs: number[] };
+  const blockRatio = (v: string): number => median(bl.cpu[v].map((x, i) => x / bl.cpu.none[i]));
+  const blockMs = median(bl.cpu.none);
+  const perSampleUs = ((blockRatio('v8only') - 1) * blockMs * 1000) / median(bl.samples);
+  const readShare = median(bl.readNs.map((ns, i) => ns / 1e6 / bl.cpu.default[i]));
   const mem: Record<string, Reading[]> = {};
   for (const v of ['none', 'heap']) {
     mem[v] = ((await runChild(['periods', v, String(PERIODS), String(PERIOD_MS)], ['--expose-gc'])) as { readings: Reading[] }).readings;
@@ -103,6 +110,18 @@ async function main(): Promise<void> {
     `| process CPU (all threads) | ${median(cpu).toFixed(4)} | ${pct(median(cpu))} | ${cpu.map((x) => x.toFixed(3)).join(' ')} |`,
     '',
     `Runs (none/heap): ${raw.join('; ')}.`,
+    '',
+    `Where it goes (one process, ${ROUNDS} rounds of three adjacent blocks of ${BLOCK_ITER} steps, ~${blockMs.toFixed(0)} ms each, order`,
+    'flipping every round; main-thread CPU; median of the ratios to the round\'s block without profiler):',
+    '',
+    '| block | median ratio | overhead |',
+    '|---|---|---|',
+    `| V8's sampling heap profiler alone (hotpath reads nothing) | ${blockRatio('v8only').toFixed(4)} | ${pct(blockRatio('v8only'))} |`,
+    `| default (V8's profiler + hotpath's GC-interval reads) | ${blockRatio('default').toFixed(4)} | ${pct(blockRatio('default'))} |`,
+    '',
+    `${median(bl.samples)} samples per block (${((median(bl.samples) / blockMs) * 1000).toFixed(0)} per CPU second, i.e. ` +
+      `~${((median(bl.samples) * 512 * 1024) / blockMs / 1e6).toFixed(2)} GB/s allocated): V8's profiler costs ~${perSampleUs.toFixed(1)} us per sample; ` +
+      `hotpath's reads took ${(readShare * 100).toFixed(2)}% of the block's CPU.`,
     '',
     `Memory over ${PERIODS} periods of ${PERIOD_MS} ms (the same workload between period ends; gc() before each reading,`,
     'every 25 periods; least-squares slope from period 100 on):',
