@@ -107,7 +107,7 @@ struct HeapThread {
   uint64_t probedSamples = 0;
 
   // Per-period counters.
-  uint64_t gcs = 0, reads = 0, probedIntervals = 0, intervals = 0, nestedGcs = 0;
+  uint64_t gcs = 0, reads = 0, probedIntervals = 0, intervals = 0, nestedGcs = 0, restarts = 0;
   int64_t readNsTotal = 0, readNsMax = 0;
 
   // Near the heap limit.
@@ -204,7 +204,7 @@ inline double Scale(const HeapThread* s, double size) {
 
 // Reads V8's profile. collect: add the samples above the cut (the interval since the last read)
 // to the allocations with weight w. inuse: if set, sum every sample into it (the live heap).
-void Read(HeapThread* s, bool collect, double w, std::vector<double>* inuse) {
+bool Read(HeapThread* s, bool collect, double w, std::vector<double>* inuse) {
   s->inRead = true;
   int64_t t0 = NowNs();
   std::unique_ptr<v8::AllocationProfile> p(s->isolate->GetHeapProfiler()->GetAllocationProfile());
@@ -237,6 +237,7 @@ void Read(HeapThread* s, bool collect, double w, std::vector<double>* inuse) {
   s->readNsTotal += dt;
   if (dt > s->readNsMax) s->readNsMax = dt;
   s->readNsAvg = s->readNsAvg == 0 ? double(dt) : s->readNsAvg + kEwma * (double(dt) - s->readNsAvg);
+  return p != nullptr;
 }
 
 // q for the next interval: reads (about two per probed interval) within budget of wall time.
@@ -300,7 +301,7 @@ void ClearPeriod(HeapThread* s) {
   s->alloc.clear();
   s->weight = 0;
   s->probedSamples = 0;
-  s->gcs = s->reads = s->probedIntervals = s->intervals = s->nestedGcs = 0;
+  s->gcs = s->reads = s->probedIntervals = s->intervals = s->nestedGcs = s->restarts = 0;
   s->readNsTotal = s->readNsMax = 0;
   // Release the tables' memory too (a burst period must not pin its peak).
   std::vector<std::string>().swap(s->strings);
@@ -423,7 +424,16 @@ Napi::Value JsHeapRotate(const Napi::CallbackInfo& info) {
   {
     v8::HandleScope scope(s->isolate);
     bool collect = s->probeCur && s->cutFresh;
-    Read(s, collect, 1.0 / s->qCur, &inuse);
+    if (!Read(s, collect, 1.0 / s->qCur, &inuse)) {
+      // Someone stopped V8's profiler (the inspector's HeapProfiler.stopSampling stops the one
+      // profiler of the isolate, ours): start it again. Its sample ids start again at 0.
+      if (s->isolate->GetHeapProfiler()->StartSamplingHeapProfiler(
+              uint64_t(s->interval), s->stackDepth, v8::HeapProfiler::kSamplingNoFlags)) {
+        s->restarts++;
+        s->cutId = s->periodStartId = 0;
+        s->nodeStack.clear();
+      }
+    }
     s->cutFresh = true;
   }
   inuse.resize(s->alloc.size(), 0.0);
@@ -468,6 +478,7 @@ Napi::Value JsHeapRotate(const Napi::CallbackInfo& info) {
   st.Set("readNs", double(s->readNsTotal));
   st.Set("maxReadNs", double(s->readNsMax));
   st.Set("q", s->q);
+  st.Set("restarts", double(s->restarts));
   b.Set("stats", st);
   if (reset) {
     ClearPeriod(s);

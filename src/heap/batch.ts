@@ -33,6 +33,8 @@ export interface HeapBatchStats {
   maxReadNs: number;
   /** Share of GC intervals probed at the period's end. */
   q: number;
+  /** Times V8's profiler was found stopped by someone else (the inspector) and started again. */
+  restarts: number;
 }
 
 export interface HeapBatch {

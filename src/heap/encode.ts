@@ -44,6 +44,10 @@ export function batchNotes(b: HeapBatch): string[] {
     `alloc_* scaled from the ${s.probedSamples} (${share}%) read in ${s.probedIntervals} of ${s.gcs} GC intervals; ` +
     `inuse_* as of the last GC; ${s.reads} reads took ${(s.readNs / 1e6).toFixed(1)} ms`,
   ];
+  if (s.restarts > 0) {
+    notes.push(`hotpath: heap: ${who}: V8's sampling heap profiler was stopped by someone else (the inspector?) and started again; ` +
+      'objects allocated before that are missing from inuse_*');
+  }
   if (s.probedSamples === 0) notes.push(`hotpath: heap: ${who}: no GC interval was read this period: alloc_* are missing`);
   return notes;
 }
