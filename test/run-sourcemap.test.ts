@@ -47,3 +47,18 @@ t.test('a tsc-compiled app with external source maps shows .ts files and lines',
   const generated = [...cpu.keys()].filter((k) => / app\.js:/.test(k));
   t.same(generated, [], 'no frame left in the generated app.js');
 });
+
+t.test('an app run through tsx is profiled under its .ts file', async (t) => {
+  const work = mkdtempSync(join(tmpdir(), 'hotpath-tsx-'));
+  copyFileSync(SOURCE, join(work, 'app.ts'));
+  const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+  const out = join(work, 'profiles');
+  const run = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'run', '--out', out, '--profiles', 'time', '--', tsx, join(work, 'app.ts')], { encoding: 'utf8', timeout: 60_000 });
+  t.equal(run.status, 0, run.stderr);
+  t.match(run.stdout, /done 2/);
+  const names = [...leafCpu(out).keys()];
+  // tsx compiles each module onto one line and V8 gives no column, so the line is unknown (0):
+  // the frame keeps the .ts file and the function, and says nothing false about the line.
+  t.ok(names.some((k) => k.startsWith('squares app.ts:')), `squares in app.ts (${names.slice(0, 5).join(', ')})`);
+  t.ok(names.some((k) => k.startsWith('cubes app.ts:')), 'cubes in app.ts');
+});

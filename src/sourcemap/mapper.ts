@@ -85,6 +85,8 @@ const NOT_A_FILE = /^(node:|internal\/|wasm:|https?:|evalmachine|\[)/;
 
 export class SourceMapper {
   private readonly cache = new Map<string, Entry>();
+  private readonly provided = new Map<string, Entry>();
+  private readonly maxProvided = 5000;
   private readonly maxFiles: number;
   private readonly maxListed: number;
   private readonly maxFileBytes: number;
@@ -114,6 +116,20 @@ export class SourceMapper {
     if (!pos) {
       this.counts.framesUnmapped++;
       return same;
+    }
+    if (frame.column <= 0) {
+      // Without a column (V8 reports caller lines only) a generated line that holds code of
+      // several original lines cannot be mapped to one of them (tsx emits whole modules on one
+      // line): keep the original file, say the line is unknown rather than guess.
+      const last = originalPositionFor(entry.map, { line: frame.line, column: Number.MAX_SAFE_INTEGER, bias: GREATEST_LOWER_BOUND });
+      if (last.source !== null && last.source !== pos.source) {
+        this.counts.framesUnmapped++;
+        return same;
+      }
+      if (last.line !== null && last.line !== pos.line) {
+        pos.line = 0;
+        pos.column = -1;
+      }
     }
     const out: MappedFrame = {
       file: outputName(pos.source, frame.file),
@@ -151,7 +167,26 @@ export class SourceMapper {
     return lines;
   }
 
+  /**
+   * A map the profiled thread already had in memory (Node's source-map cache: code compiled on
+   * load by tsx, ts-node, or loaders), for a file whose map is not on disk. Kept apart from the
+   * disk cache, which may evict: a provided map is sent only once.
+   */
+  provide(file: string, payload: unknown): void {
+    let url: string;
+    try {
+      url = file.startsWith('file:') ? file : pathToFileURL(file).href;
+    } catch {
+      return;
+    }
+    const entry = this.fromJson(file, payload, url);
+    if (this.provided.size >= this.maxProvided) this.provided.delete(this.provided.keys().next().value as string);
+    this.provided.set(file, entry);
+  }
+
   private entry(file: string): Entry {
+    const given = this.provided.get(file);
+    if (given) return given;
     const hit = this.cache.get(file);
     if (hit) {
       // LRU: move to the end.
@@ -236,6 +271,12 @@ export class SourceMapper {
     } catch {
       return problem('broken', 'bad JSON');
     }
+    return this.fromJson(file, json, mapUrl);
+  }
+
+  /** Checks a parsed source map and makes it usable. */
+  private fromJson(file: string, json: unknown, mapUrl: string): Entry {
+    const problem = (kind: MapProblemKind, reason: string): Entry => ({ kind: 'problem', problem: { file, kind, reason } });
     if (!json || typeof json !== 'object' || (json as { version?: unknown }).version !== 3) {
       return problem('broken', 'not a version 3 source map');
     }

@@ -4,6 +4,8 @@
 // The collector does no aggregation: rotate() returns the native batch (typed arrays plus the
 // strings and label sets new since the last batch), which the caller transfers to the
 // aggregation worker.
+import { memorySourceMaps } from './memory-source-maps.js';
+import type { MemorySourceMap } from './memory-source-maps.js';
 import { threadId as currentThreadId, isMainThread } from 'node:worker_threads';
 import * as wt from 'node:worker_threads';
 import type { NativeAddon, NativeTimeBatch } from '../native.js';
@@ -22,6 +24,7 @@ export interface ThreadCollectorOptions {
 export interface CollectedBatch {
   batch: NativeTimeBatch;
   labelSets: { id: number; labels: Labels }[];
+  sourceMaps: MemorySourceMap[];
 }
 
 /** The variable through which a worker learns its name where Node cannot tell it. */
@@ -50,7 +53,7 @@ export class ThreadCollector {
   rotate(): CollectedBatch | undefined {
     if (this.stopped) return undefined;
     const batch = this.addon.timeRotate(true);
-    return batch && { batch, labelSets: takeNewLabelSets() };
+    return batch && { batch, labelSets: takeNewLabelSets(), sourceMaps: memorySourceMaps(batch) };
   }
 
   /** Stops profiling this thread; returns the last data. */
@@ -59,6 +62,6 @@ export class ThreadCollector {
     this.stopped = true;
     const batch = this.addon.timeRotate(false);
     this.addon.timeDispose();
-    return batch && { batch, labelSets: takeNewLabelSets() };
+    return batch && { batch, labelSets: takeNewLabelSets(), sourceMaps: memorySourceMaps(batch) };
   }
 }

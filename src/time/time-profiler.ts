@@ -95,7 +95,7 @@ function validateCommon(opts: ThreadProfilerOptions): { intervalMicros: number; 
 }
 
 function batchMessage(seq: number, c: CollectedBatch): BatchMessage {
-  return { code: Code.Batch, seq, batch: c.batch, labelSets: c.labelSets };
+  return { code: Code.Batch, seq, batch: c.batch, labelSets: c.labelSets, sourceMaps: c.sourceMaps };
 }
 
 function unixNanosNow(): bigint {

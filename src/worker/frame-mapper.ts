@@ -11,6 +11,8 @@ export interface FrameMapper {
   map(frame: ExpandedFrame): ExpandedFrame;
   /** Comments about missing or broken maps found since the last call. */
   takeComments(): string[];
+  /** A map from the profiled thread's memory (src/time/memory-source-maps.ts). */
+  provide(file: string, payload: unknown): void;
 }
 
 export function createFrameMapper(mapper = new SourceMapper()): FrameMapper {
@@ -29,5 +31,10 @@ export function createFrameMapper(mapper = new SourceMapper()): FrameMapper {
       return out;
     },
     takeComments: () => mapper.takeComments(),
+    provide(file, payload) {
+      mapper.provide(file, payload);
+      // Frames of this file looked up before its map arrived were kept unmapped: look again.
+      for (const key of cache.keys()) if (key.startsWith(`${file}\u0000`)) cache.delete(key);
+    },
   };
 }

@@ -3,6 +3,7 @@
 // and fails loudly.
 import type { NativeTimeBatch } from '../native.js';
 import type { Labels } from '../labels.js';
+import type { MemorySourceMap } from '../time/memory-source-maps.js';
 
 /** BroadcastChannel name: the owner announces period ends here; threads may send batches here. */
 export const TIME_CHANNEL = 'hotpath:time';
@@ -29,6 +30,8 @@ export interface BatchMessage {
   seq: number;
   batch: NativeTimeBatch;
   labelSets: { id: number; labels: Labels }[];
+  /** Maps of scripts first seen in this batch that exist only in the thread's memory. */
+  sourceMaps?: MemorySourceMap[];
 }
 
 export interface EndPeriodMessage {

@@ -51,6 +51,7 @@ function onBatch(m: BatchMessage): void {
     tables.set(b.threadId, t);
   }
   t.learn(b, m.labelSets);
+  for (const map of m.sourceMaps ?? []) frameMapper.provide(map.file, map.payload);
   const bl = builder;
   const totals = expandBatch(t, b, (frames, values, labels) => {
     bl.addSample(frames, values, labels);

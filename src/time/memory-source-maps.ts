@@ -1,0 +1,40 @@
+// Source maps that exist only in the profiled thread's memory: code compiled on load (tsx,
+// ts-node, custom loaders) is mapped by Node's source-map cache, not by a file on disk, and the
+// aggregation worker cannot see another thread's cache. At each period end this finds the maps
+// of the scripts first seen in the period (once per script) and sends them along with the batch.
+// Cost on the application's thread: one findSourceMap() per new script, and only when source
+// maps are enabled (tsx enables them; otherwise nothing is looked up).
+import { findSourceMap } from 'node:module';
+import type { NativeTimeBatch } from '../native.js';
+import { NODE_FIELDS } from './expand.js';
+
+export interface MemorySourceMap {
+  file: string;
+  /** The map, without sourcesContent (the aggregator needs positions, not sources). */
+  payload: unknown;
+}
+
+const NOT_A_SCRIPT = /^(node:|internal\/|wasm:|\[|$)/;
+
+export function memorySourceMaps(batch: NativeTimeBatch): MemorySourceMap[] {
+  if (!(process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled || batch.newStrings.length === 0) return [];
+  const files = new Set<string>();
+  const nodes = batch.nodes;
+  for (let o = 0; o < nodes.length; o += NODE_FIELDS) {
+    const index = nodes[o + 2] - batch.stringBase;
+    if (index >= 0 && index < batch.newStrings.length) files.add(batch.newStrings[index]);
+  }
+  const out: MemorySourceMap[] = [];
+  for (const file of files) {
+    if (NOT_A_SCRIPT.test(file)) continue;
+    try {
+      const map = findSourceMap(file);
+      if (!map) continue;
+      const { sourcesContent: _dropped, ...payload } = map.payload as { sourcesContent?: unknown };
+      out.push({ file, payload });
+    } catch {
+      // A bad map is the aggregator's to report when it meets the file on disk; skip it here.
+    }
+  }
+  return out;
+}
