@@ -62,6 +62,7 @@ async function work(iterations: number): Promise<void> {
 async function blocks(rounds: number, iterations: number): Promise<void> {
   const { loadNative } = await import('../src/native.js');
   const { heapAddon } = await import('../src/heap/batch.js');
+  const { DEFAULT_READ_BUDGET } = await import('../src/heap/sampler.js');
   const native = loadNative()!;
   const addon = heapAddon(native)!;
   const variants: Record<string, number | null> = { none: null, v8only: 1e-9, default: 0 };
@@ -75,7 +76,7 @@ async function blocks(rounds: number, iterations: number): Promise<void> {
     if (r % 2) order.reverse();
     for (const v of order) {
       const share = variants[v];
-      if (share !== null) addon.heapInit(0, 'main', 512 * 1024, 64, 0.003, share, r);
+      if (share !== null) addon.heapInit(0, 'main', 512 * 1024, 64, DEFAULT_READ_BUDGET, share, r);
       const c0 = native.threadCpuNs();
       for (let i = 0; i < iterations; i++) step(base + i);
       cpu[v].push((native.threadCpuNs() - c0) / 1e6);

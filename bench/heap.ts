@@ -99,7 +99,7 @@ async function main(): Promise<void> {
       `${new Date().toISOString().slice(0, 10)} (load average at start ${load.toFixed(1)})`,
     '',
     '`npm run build && npm run bench:heap` (bench/heap.ts, bench/heap-child.ts). Default settings: 512 KiB mean',
-    'sampling interval, 64 frames, GC-interval reads adaptive within 0.3% of wall time.',
+    'sampling interval, 64 frames, GC-interval reads adaptive within 0.2% of the thread\'s CPU.',
     '',
     `Cost on an allocation-heavy workload (objects, arrays, strings, JSON, a Map of recent items; ${ITER} steps,`,
     `one period end inside the measured time), ${PAIRS} alternating pairs of fresh processes, median of paired ratios heap/none:`,

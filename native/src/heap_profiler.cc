@@ -20,10 +20,11 @@
 //     including the ones that die in GC g.
 //   - Reading costs ~40 us for a small app (it walks V8's tree and every script), and an
 //     allocation-heavy loop runs ~150 GCs a second, so reading at every GC would cost ~0.7%.
-//     Instead each interval is "probed" with probability q, decided at its start (the previous
-//     GC's prologue) before any of its allocations happen, hence independently of what it will
-//     allocate. A probed interval needs a read at both ends. q adapts so that reads stay within
-//     `budget` (default 0.3%) of wall time, from the measured read cost and GC rate.
+//     Instead a share q of the intervals is "probed", in runs of kRun consecutive intervals
+//     (kRun + 1 reads per run), each run started with a probability decided at an interval's
+//     start (the previous GC's prologue), before any of its allocations happen, hence
+//     independently of what it will allocate. q adapts so that reads stay within `budget`
+//     (default 0.2%) of this thread's CPU time, from the measured read cost and GC rate.
 //   - Each probed sample weighs 1/q (Horvitz-Thompson). At the period end the weights are
 //     normalised by the exact number of samples V8 took in the period (the id counter's
 //     advance), which removes most of the variance of the interval draw.
@@ -66,8 +67,19 @@ int64_t NowNs() {
   return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+// This thread's CPU clock: the read budget is a share of the thread's CPU, not of wall time
+// (on a busy machine wall time runs ahead of CPU time and a wall budget would overspend).
+int64_t ThreadCpuNs() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 constexpr double kMinQ = 0.01;
 constexpr double kEwma = 0.1;
+// Probed intervals come in runs of kRun consecutive intervals: a run needs kRun + 1 reads
+// instead of 2 * kRun for isolated intervals.
+constexpr int kRun = 4;
 
 struct HeapThread {
   v8::Isolate* isolate = nullptr;
@@ -77,22 +89,23 @@ struct HeapThread {
   int32_t osThreadId = 0;
   double interval = 524288;
   int stackDepth = 64;
-  double budget = 0.003;
+  double budget = 0.002;
   double fixedQ = 0;  // > 0: tests and measurements force q
   bool running = false;
 
   // Probing (see the top of this file).
   bool inRead = false;
   bool probeCur = true;   // the open interval is probed (decided at its start)
-  double qCur = 1;        // the q it was drawn with
-  double q = 1;           // the q for the next draw
+  double qCur = 1;        // the share of intervals probed when it was decided
+  double q = 1;           // the share of intervals to probe from now (long-run)
+  int runLeft = kRun;     // probed intervals left in the current run, the open one included
   bool cutFresh = true;   // cutId was read at the open interval's start
   uint64_t cutId = 0;     // largest sample id seen at the last read
   uint64_t periodStartId = 0;
   std::mt19937_64 rng;
   double readNsAvg = 0;
-  double gcIntervalNsAvg = 0;
-  int64_t lastGcNs = 0;
+  double gcIntervalNsAvg = 0;  // thread CPU between two GCs
+  int64_t lastGcCpuNs = 0;
 
   // Per-period tables.
   std::vector<std::string> strings;
@@ -206,7 +219,7 @@ inline double Scale(const HeapThread* s, double size) {
 // to the allocations with weight w. inuse: if set, sum every sample into it (the live heap).
 bool Read(HeapThread* s, bool collect, double w, std::vector<double>* inuse) {
   s->inRead = true;
-  int64_t t0 = NowNs();
+  int64_t t0 = ThreadCpuNs();
   std::unique_ptr<v8::AllocationProfile> p(s->isolate->GetHeapProfiler()->GetAllocationProfile());
   if (p) {
     Walk(s, p->GetRootNode(), -1, true);
@@ -231,7 +244,7 @@ bool Read(HeapThread* s, bool collect, double w, std::vector<double>* inuse) {
     }
     s->cutId = top;
   }
-  int64_t dt = NowNs() - t0;
+  int64_t dt = ThreadCpuNs() - t0;
   s->inRead = false;
   s->reads++;
   s->readNsTotal += dt;
@@ -240,7 +253,8 @@ bool Read(HeapThread* s, bool collect, double w, std::vector<double>* inuse) {
   return p != nullptr;
 }
 
-// q for the next interval: reads (about two per probed interval) within budget of wall time.
+// q, the share of intervals to probe: reads within budget of this thread's CPU. In runs of kRun
+// intervals a share f of probed intervals costs f * (kRun + 1) / kRun reads per interval.
 void UpdateQ(HeapThread* s) {
   if (s->fixedQ > 0) {
     s->q = s->fixedQ;
@@ -251,7 +265,13 @@ void UpdateQ(HeapThread* s) {
     return;
   }
   double affordable = s->budget * s->gcIntervalNsAvg / s->readNsAvg;  // reads per interval
-  s->q = affordable >= 1 ? 1 : std::max(kMinQ, affordable / 2);
+  s->q = affordable >= 1 ? 1 : std::max(kMinQ, affordable * kRun / (kRun + 1));
+}
+
+// Probability of starting a run at an interval outside a run, for a long-run share q of probed
+// intervals: runs of kRun after a geometric wait, q = kRun p / (kRun p + 1 - p).
+inline double RunStart(double q) {
+  return q >= 1 ? 1 : q / (kRun - q * (kRun - 1));
 }
 
 void OnGcPrologue(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags, void* data) {
@@ -267,16 +287,29 @@ void OnGcPrologue(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags, vo
     s->nestedGcs++;
     s->probeCur = false;
     s->cutFresh = false;
+    s->runLeft = 0;
     return;
   }
-  int64_t now = NowNs();
-  if (s->lastGcNs != 0) {
-    double d = double(now - s->lastGcNs);
+  int64_t now = ThreadCpuNs();
+  if (s->lastGcCpuNs != 0) {
+    double d = double(now - s->lastGcCpuNs);
     s->gcIntervalNsAvg = s->gcIntervalNsAvg == 0 ? d : s->gcIntervalNsAvg + kEwma * (d - s->gcIntervalNsAvg);
   }
-  s->lastGcNs = now;
+  s->lastGcCpuNs = now;
   UpdateQ(s);
-  bool probeNext = s->q >= 1 || std::uniform_real_distribution<double>(0, 1)(s->rng) < s->q;
+  // The next interval is probed if the current run goes on, or a new run starts now. Either
+  // way the decision is taken before any of its allocations happen.
+  bool probeNext;
+  if (s->runLeft > 1) {
+    s->runLeft--;
+    probeNext = true;
+  } else if (s->q >= 1 || std::uniform_real_distribution<double>(0, 1)(s->rng) < RunStart(s->q)) {
+    s->runLeft = kRun;
+    probeNext = true;
+  } else {
+    s->runLeft = 0;
+    probeNext = false;
+  }
   bool collect = s->probeCur && s->cutFresh;
   if (s->probeCur || probeNext) {
     v8::HandleScope scope(isolate);

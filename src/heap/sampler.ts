@@ -5,15 +5,15 @@ import type { HeapAddon, HeapBatch } from './batch.js';
 
 export const DEFAULT_INTERVAL_BYTES = 512 * 1024;
 export const DEFAULT_STACK_DEPTH = 64;
-/** Share of wall time the GC-interval reads may take (native/src/heap_profiler.cc). */
-export const DEFAULT_READ_BUDGET = 0.003;
+/** Share of the thread's CPU time the GC-interval reads may take (native/src/heap_profiler.cc). */
+export const DEFAULT_READ_BUDGET = 0.002;
 
 export interface HeapSamplerOptions {
   /** Mean bytes between two samples (default 512 KiB). */
   intervalBytes?: number;
   /** Frames kept per sample (default 64). */
   stackDepth?: number;
-  /** Share of wall time spent reading V8's profile at GCs (default 0.003). */
+  /** Share of the thread's CPU time spent reading V8's profile at GCs (default 0.002). */
   readBudget?: number;
   /** Forces the share of GC intervals read, in (0, 1] (tests and measurements); default adaptive. */
   probeShare?: number;
