@@ -3,6 +3,10 @@
 //     An allocation-heavy workload (objects, arrays, strings, JSON, a Map of recent items):
 //     fixed work; prints wall and process CPU (every thread, so the encoder's work counts).
 //   node heap-child.js blocks <rounds> <iterations>     (see blocks() below)
+//   node heap-child.js http <none|heap>
+//     A node:http JSON service (each request builds and serializes 100 items); prints
+//     `READY <port>`; `mark` on stdin starts the count, the end of stdin prints the process CPU
+//     and the requests served since the mark.
 //   node --expose-gc heap-child.js periods <none|heap> <periods> <periodMs>
 //     The same workload in short periods, each ended like the profiler ends one; after every
 //     25 periods, gc() and a memory reading. Prints the readings.
@@ -114,7 +118,46 @@ async function periods(n: number, periodMs: number): Promise<void> {
   console.log('RESULT ' + JSON.stringify({ readings }));
 }
 
+async function http(): Promise<void> {
+  const { createServer } = await import('node:http');
+  const collector: KindCollector | null = variant === 'heap' ? startHeapCollector({}) : null;
+  let requests = 0;
+  let seq = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    const items: Item[] = [];
+    for (let k = 0; k < 100; k++) items.push(makeItem(seq++));
+    const body = JSON.stringify({ items, total: items.length, page: req.url });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const start = unixNs();
+  let c0 = process.cpuUsage();
+  let r0 = 0;
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (d: string) => {
+    if (d.includes('mark')) {
+      c0 = process.cpuUsage();
+      r0 = requests;
+    }
+  });
+  process.stdin.on('end', () => {
+    void (async () => {
+      // One period end inside the measured load (a real period is 60 s).
+      if (collector) await collector.endPeriod({ timeNanos: start, durationNanos: 1 }, []);
+      const cu = process.cpuUsage(c0);
+      const served = requests - r0;
+      if (collector) await collector.stop({ timeNanos: start, durationNanos: 1 }, []);
+      server.close();
+      console.log('RESULT ' + JSON.stringify({ cpuMs: (cu.user + cu.system) / 1000, requests: served }));
+    })();
+  });
+  console.log(`READY ${(server.address() as { port: number }).port}`);
+}
+
 if (mode === 'work') await work(Number(a));
+else if (mode === 'http') await http();
 else if (mode === 'periods') await periods(Number(a), Number(b));
 else if (mode === 'blocks') await blocks(Number(variant), Number(a));
 else throw new Error(`heap-child: unknown mode ${mode}`);

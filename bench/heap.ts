@@ -3,22 +3,33 @@
 //   cost:   an allocation-heavy workload of fixed size, in PAIRS alternating pairs (none, heap;
 //           the order flips every pair): median of the paired ratios heap/none of wall time and
 //           of process CPU (all threads: the encoder worker's work counts).
+//   http:   a node:http JSON service under autocannon, HTTP_PAIRS alternating pairs: server CPU
+//           per request and throughput, heap/none.
+//   blocks: in one process, adjacent blocks without profiler / V8's profiler alone / default.
 //   memory: PERIODS short periods (PERIOD_MS each, the same workload between period ends),
 //           with and without the profiler: RSS and heapUsed after gc() every 25 periods; the
 //           least-squares slope from period 100 on, in bytes per period.
 // Writes the "Heap profile" section of bench/RESULTS.md (between its markers).
-//   npm run build && npm run bench:heap        (PAIRS=16 ITER=160000 PERIODS=600 PERIOD_MS=50 ROUNDS=40 BLOCK_ITER=20000)
+//   npm run build && npm run bench:heap        (PAIRS=16 ITER=160000 HTTP_PAIRS=8 DURATION=5 PERIODS=600 PERIOD_MS=50
+//                                             ROUNDS=40 BLOCK_ITER=20000)
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+// @ts-expect-error autocannon ships no types; the fields used are declared below.
+import autocannonUntyped from 'autocannon';
+
+interface LoadResult { requests: { average: number }; latency: { p99: number } }
+const autocannon = autocannonUntyped as (opts: { url: string; connections: number; duration: number }) => Promise<LoadResult>;
 
 const PAIRS = Number(process.env.PAIRS ?? 16);
 const ITER = Number(process.env.ITER ?? 160000);
 const PERIODS = Number(process.env.PERIODS ?? 600);
 const PERIOD_MS = Number(process.env.PERIOD_MS ?? 50);
 const ROUNDS = Number(process.env.ROUNDS ?? 40);
+const HTTP_PAIRS = Number(process.env.HTTP_PAIRS ?? 8);
+const DURATION = Number(process.env.DURATION ?? 5);
 const BLOCK_ITER = Number(process.env.BLOCK_ITER ?? 20000);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const child = path.join(here, 'heap-child.js');
@@ -26,12 +37,21 @@ const resultsFile = path.resolve(here, '..', '..', 'bench', 'RESULTS.md');
 const START = '<!-- heap:start -->';
 const END = '<!-- heap:end -->';
 
-function runChild(args: string[], flags: string[] = []): Promise<Record<string, unknown>> {
+function runChild(args: string[], flags: string[] = [], onReady?: (port: number, mark: () => void) => Promise<void>): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [...flags, child, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, [...flags, child, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
+    let ready = false;
     p.stdout.setEncoding('utf8');
-    p.stdout.on('data', (d: string) => { out += d; });
+    p.stdout.on('data', (d: string) => {
+      out += d;
+      const m = /READY (\d+)/.exec(out);
+      if (m && !ready && onReady) {
+        ready = true;
+        onReady(Number(m[1]), () => p.stdin.write('mark\n')).then(() => p.stdin.end(), (e: Error) => { p.kill(); reject(e); });
+      }
+    });
+    if (!onReady) p.stdin.end();
     p.on('exit', (code) => {
       const line = out.split('\n').find((l) => l.startsWith('RESULT '));
       if (code !== 0 || !line) reject(new Error(`${args.join(' ')} exited ${code}: ${out}`));
@@ -75,6 +95,26 @@ async function main(): Promise<void> {
     raw.push(`${r.none.wallMs.toFixed(0)}/${r.heap.wallMs.toFixed(0)} ms wall, ${r.none.cpuMs.toFixed(0)}/${r.heap.cpuMs.toFixed(0)} ms cpu`);
     process.stderr.write(`pair ${i + 1}: ${raw[raw.length - 1]}\n`);
   }
+  const httpCpu: number[] = [];
+  const httpRps: number[] = [];
+  const httpRaw: string[] = [];
+  for (let i = 0; i < HTTP_PAIRS; i++) {
+    const order = i % 2 === 0 ? ['none', 'heap'] : ['heap', 'none'];
+    const r: Record<string, { cpuPerReq: number; rps: number }> = {};
+    for (const v of order) {
+      let load: LoadResult | undefined;
+      const res = (await runChild(['http', v], [], async (port, mark) => {
+        await autocannon({ url: `http://127.0.0.1:${port}/items`, connections: 10, duration: 1 }); // warm-up
+        mark();
+        load = await autocannon({ url: `http://127.0.0.1:${port}/items`, connections: 10, duration: DURATION });
+      })) as { cpuMs: number; requests: number };
+      r[v] = { cpuPerReq: res.cpuMs / res.requests, rps: load!.requests.average };
+    }
+    httpCpu.push(r.heap.cpuPerReq / r.none.cpuPerReq);
+    httpRps.push(r.heap.rps / r.none.rps);
+    httpRaw.push(`${r.none.rps.toFixed(0)}/${r.heap.rps.toFixed(0)} req/s, ${(r.none.cpuPerReq * 1000).toFixed(0)}/${(r.heap.cpuPerReq * 1000).toFixed(0)} us cpu/req`);
+    process.stderr.write(`http pair ${i + 1}: ${httpRaw[httpRaw.length - 1]}\n`);
+  }
   const bl = (await runChild(['blocks', String(ROUNDS), String(BLOCK_ITER)])) as { cpu: Record<string, number[]>; samples: number[]; readNs: number[] };
   const blockRatio = (v: string): number => median(bl.cpu[v].map((x, i) => x / bl.cpu.none[i]));
   const blockMs = median(bl.cpu.none);
@@ -110,6 +150,16 @@ async function main(): Promise<void> {
     `| process CPU (all threads) | ${median(cpu).toFixed(4)} | ${pct(median(cpu))} | ${cpu.map((x) => x.toFixed(3)).join(' ')} |`,
     '',
     `Runs (none/heap): ${raw.join('; ')}.`,
+    '',
+    `A node:http JSON service (each request builds and serializes 100 items), autocannon 10 connections for ${DURATION} s after`,
+    `a 1 s warm-up, ${HTTP_PAIRS} alternating pairs (one period end inside the load):`,
+    '',
+    '| measure | median ratio | overhead | per-pair ratios |',
+    '|---|---|---|---|',
+    `| server CPU per request | ${median(httpCpu).toFixed(4)} | ${pct(median(httpCpu))} | ${httpCpu.map((x) => x.toFixed(3)).join(' ')} |`,
+    `| throughput | ${median(httpRps).toFixed(4)} | ${pct(median(httpRps))} | ${httpRps.map((x) => x.toFixed(3)).join(' ')} |`,
+    '',
+    `Runs (none/heap): ${httpRaw.join('; ')}.`,
     '',
     `Where it goes (one process, ${ROUNDS} rounds of three adjacent blocks of ${BLOCK_ITER} steps, ~${blockMs.toFixed(0)} ms each, order`,
     'flipping every round; main-thread CPU; median of the ratios to the round\'s block without profiler):',
