@@ -21,6 +21,12 @@ export interface KindCollector {
    * then). Optional: a kind without it loses its last partial period at a hard exit.
    */
   stopSync?(period: PeriodInfo, comments: readonly string[], timeoutMs: number): Uint8Array | null;
+  /**
+   * A sampling kind whose rate the overhead cap controls: the interval from the next period on,
+   * and the interval of the period under way.
+   */
+  setIntervalMicros?(micros: number): void;
+  readonly intervalMicros?: number;
 }
 
 export interface PeriodInfo {

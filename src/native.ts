@@ -65,6 +65,8 @@ export interface NativeAddon {
   timeInit(labelSlot: Int32Array, threadId: number, threadName: string, intervalMicros: number,
     ringCapacity: number, experiment: number): void;
   timeStart(): void;
+  /** The sampling interval from the next rotation on (the overhead cap); never below the configured one. */
+  timeSetInterval(micros: number): void;
   timeRotate(restart: boolean): NativeTimeBatch | undefined;
   timeDispose(): void;
   registeredThreads(): number[];

@@ -16,6 +16,8 @@ import { createTimeCollector } from './time/collector.js';
 import type { CollectorFactory, KindCollector, PeriodInfo } from './collector.js';
 import { getLabels, setLabels, withLabels } from './labels.js';
 import { logOnce } from './log.js';
+import { OwnCpuMeter } from './own-cpu.js';
+import { OverheadCap, percentOfCore } from './overhead-cap.js';
 
 export interface Profiler {
   /** The resolved settings, credentials redacted. */
@@ -109,13 +111,36 @@ function startOwner(settings: Settings, onProfile: StartOptions['onProfile']): P
   let periodStart = unixNanos();
   let periodStartMs = performance.now();
 
-  /** The self-report every profile of a period carries. */
-  const selfReport = (): string[] => {
+  const meter = new OwnCpuMeter();
+  const cap = new OverheadCap(settings.overheadCap, Math.round(settings.samplingIntervalMs * 1000));
+  let lastOwnNs = meter.read();
+
+  /**
+   * The self-report every profile of a period carries: exports since the last profile, and the
+   * profiler's own CPU. The overhead cap acts here too: the sampling kinds get the interval for
+   * the next period.
+   */
+  const selfReport = (period: PeriodInfo): string[] => {
     const now = exporter.stats();
     const delta = diffStats(lastStats, now);
     lastStats = now;
     if (delta.failed > 0 || delta.dropped > 0) logOnce('export-failures', exportComment(delta).replace(/^hotpath: /, ''));
-    return [exportComment(delta)];
+    const lines = [exportComment(delta)];
+    if (meter.available) {
+      const ownNow = meter.read();
+      const ownNs = ownNow - lastOwnNs;
+      lastOwnNs = ownNow;
+      for (const c of collectors) {
+        if (c.setIntervalMicros === undefined || c.intervalMicros === undefined) continue;
+        const current = c.intervalMicros;
+        const next = cap.next(ownNs, period.durationNanos, current);
+        if (next !== current) c.setIntervalMicros(next);
+        lines.push(`hotpath: profiler CPU ${(ownNs / 1e6).toFixed(1)} ms in ${(period.durationNanos / 1e9).toFixed(1)} s = ` +
+          `${percentOfCore(ownNs, period.durationNanos)} of one core (cap ${(settings.overheadCap * 100).toFixed(2)}%); ` +
+          `sampling interval ${(current / 1000).toFixed(1)} ms${next !== current ? `, next period ${(next / 1000).toFixed(1)} ms` : ''}`);
+      }
+    }
+    return lines;
   };
 
   const nextPeriod = (): PeriodInfo => {
@@ -153,7 +178,7 @@ function startOwner(settings: Settings, onProfile: StartOptions['onProfile']): P
   /** Ends the period on every collector; a collector that fails loses its period, not the others'. */
   const endPeriod = async (last: boolean): Promise<ProfileExport[]> => {
     const period = nextPeriod();
-    const comments = selfReport();
+    const comments = selfReport(period);
     const results = await Promise.all(collectors.map((c) =>
       (last ? c.stop(period, comments) : c.endPeriod(period, comments)).catch((e: Error) => {
         logOnce(`period-failed:${c.kind}`, `the ${c.kind} profile of a period was lost: ${e.message}`);
@@ -184,7 +209,7 @@ function startOwner(settings: Settings, onProfile: StartOptions['onProfile']): P
       stopping = Promise.resolve();
       clearInterval(timer);
       const period = nextPeriod();
-      const comments = selfReport();
+      const comments = selfReport(period);
       const results = collectors.map((c) => {
         try {
           return c.stopSync ? c.stopSync(period, comments, timeoutMs) : null;

@@ -1,6 +1,7 @@
 #include "thread_registry.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -78,6 +79,8 @@ void OnSigprof(int sig, siginfo_t* info, void* context) {
 }
 
 void SamplerMain() {
+  // Named so that the profiler's own CPU can be measured from /proc (src/own-cpu.ts).
+  pthread_setname_np(pthread_self(), "hotpath-sampler");
   Globals& g = G();
   std::unique_lock<std::mutex> lk(g.samplerLock);
   auto next = std::chrono::steady_clock::now();
@@ -135,6 +138,12 @@ bool RegisterThread(ThreadState* s, int samplerIntervalMicros) {
     g.samplerIntervalMicros = std::max(100, samplerIntervalMicros);
   }
   return true;
+}
+
+void SetSamplerInterval(int micros) {
+  Globals& g = G();
+  std::lock_guard<std::mutex> lk(g.samplerLock);
+  g.samplerIntervalMicros = std::max(100, micros);
 }
 
 void UnregisterThread(ThreadState* s) {

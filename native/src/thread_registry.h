@@ -71,6 +71,8 @@ struct ThreadState {
   v8::ProfilerId profileId = 0;
   bool profiling = false;
   int intervalMicros = 10000;
+  // The interval in use now: intervalMicros, or longer while the overhead cap holds it back.
+  int effectiveIntervalMicros = 10000;
   uint32_t experiment = 0;
 
   // Join state carried across periods.
@@ -105,6 +107,8 @@ bool RegisterThread(ThreadState* s, int samplerIntervalMicros);
 void UnregisterThread(ThreadState* s);
 // Thread ids of the registered threads.
 std::vector<int32_t> RegisteredThreadIds();
+// Sets the sampler thread's tick interval (the overhead cap lengthens it).
+void SetSamplerInterval(int micros);
 
 // Puts hotpath's SIGPROF handler in front of whatever handler is installed now (V8's), if it is
 // not there already. Call after starting a V8 profile (V8 (re)installs its handler then).

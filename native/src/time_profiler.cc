@@ -90,7 +90,10 @@ int32_t Intern(ThreadState* s, const char* str) {
 v8::CpuProfilingOptions ProfileOptions(ThreadState* s) {
   v8::CpuProfilingMode mode =
       (s->experiment & kExpLeafLines) ? v8::kLeafNodeLineNumbers : v8::kCallerLineNumbers;
-  int interval = (s->experiment & kExpPerProfileInterval) ? s->intervalMicros : 0;
+  // The per-profile interval is what the overhead cap changes: V8 samples at the common divisor
+  // of its running profiles' intervals, so the new interval holds once the previous profile of
+  // the rotation has stopped. At the configured interval this is the same as 0 (= the base).
+  int interval = s->effectiveIntervalMicros;
   return v8::CpuProfilingOptions(mode, v8::CpuProfilingOptions::kNoSampleLimit, interval);
 }
 
@@ -299,7 +302,7 @@ Napi::Object BuildBatch(Napi::Env env, ThreadState* s, v8::CpuProfile* p, int64_
   st.Set("samplerGcTicks", double(gc - s->periodStartGc));
   st.Set("samplerJsTicks", double(js - s->periodStartJs));
   st.Set("samplerCpuNs", double(samplerCpu - s->periodStartSamplerCpu));
-  st.Set("intervalMicros", s->intervalMicros);
+  st.Set("intervalMicros", s->effectiveIntervalMicros);
   b.Set("stats", st);
   s->periodStartSignals = signals;
   s->periodStartTicks = ticks;
@@ -327,6 +330,7 @@ Napi::Value JsTimeInit(const Napi::CallbackInfo& info) {
   s->threadId = info[1].As<Napi::Number>().Int32Value();
   s->threadName = info[2].As<Napi::String>().Utf8Value();
   s->intervalMicros = info[3].As<Napi::Number>().Int32Value();
+  s->effectiveIntervalMicros = s->intervalMicros;
   uint32_t cap = 1024;
   uint32_t want = info[4].As<Napi::Number>().Uint32Value();
   while (cap < want && cap < (1u << 22)) cap <<= 1;
@@ -370,6 +374,18 @@ Napi::Value JsTimeInit(const Napi::CallbackInfo& info) {
     return Fail(env, "hotpath: too many profiled threads (limit 1024)");
   }
   napi_add_env_cleanup_hook(env, CleanupHook, s);
+  return env.Undefined();
+}
+
+// timeSetInterval(micros): the sampling interval from the next rotation on (never below the
+// configured one). Used by the overhead cap.
+Napi::Value JsTimeSetInterval(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ThreadState* s = tState;
+  if (!s || s->disposed) return Fail(env, "hotpath: the time profiler is not initialised on this thread");
+  int micros = std::max(s->intervalMicros, info[0].As<Napi::Number>().Int32Value());
+  s->effectiveIntervalMicros = micros;
+  SetSamplerInterval(micros);
   return env.Undefined();
 }
 
@@ -447,6 +463,7 @@ Napi::Value JsOsThreadId(const Napi::CallbackInfo& info) {
 void InitTimeProfiler(Napi::Env env, Napi::Object exports) {
   exports.Set("timeInit", Napi::Function::New(env, JsTimeInit, "timeInit"));
   exports.Set("timeStart", Napi::Function::New(env, JsTimeStart, "timeStart"));
+  exports.Set("timeSetInterval", Napi::Function::New(env, JsTimeSetInterval, "timeSetInterval"));
   exports.Set("timeRotate", Napi::Function::New(env, JsTimeRotate, "timeRotate"));
   exports.Set("timeDispose", Napi::Function::New(env, JsTimeDispose, "timeDispose"));
   exports.Set("registeredThreads", Napi::Function::New(env, JsRegisteredThreads, "registeredThreads"));

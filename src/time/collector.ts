@@ -18,5 +18,9 @@ export function createTimeCollector(settings: Settings): KindCollector | null {
     endPeriod: (_period: PeriodInfo, comments: readonly string[]) => time.flush(comments),
     stop: (_period: PeriodInfo, comments: readonly string[]) => time.stop(comments),
     stopSync: (_period: PeriodInfo, comments: readonly string[], timeoutMs: number) => time.stopSync(comments, timeoutMs),
+    setIntervalMicros: (micros: number) => time.setIntervalMicros(micros),
+    get intervalMicros() {
+      return time.intervalMicros;
+    },
   };
 }

@@ -49,6 +49,11 @@ export class ThreadCollector {
     addon.timeStart();
   }
 
+  /** Samples this thread at `micros` from the next rotation on (the overhead cap). */
+  setInterval(micros: number): void {
+    if (!this.stopped) this.addon.timeSetInterval(micros);
+  }
+
   /** Ends this thread's current period (the next one starts first) and returns its raw data. */
   rotate(): CollectedBatch | undefined {
     if (this.stopped) return undefined;

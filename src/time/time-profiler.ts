@@ -56,6 +56,13 @@ export interface TimeProfiler {
    * `timeoutMs` while the aggregation worker encodes it. Null when it could not be had.
    */
   stopSync(comments?: readonly string[], timeoutMs?: number): Uint8Array | null;
+  /**
+   * Samples every profiled thread at `micros` from the next period on (never below the
+   * configured interval): the overhead cap's lever. The period under way keeps its interval.
+   */
+  setIntervalMicros(micros: number): void;
+  /** The interval of the period under way. */
+  readonly intervalMicros: number;
   /** The aggregation worker's threadId (it is not profiled). */
   readonly aggregatorThreadId: number;
 }
@@ -122,6 +129,9 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
   (channel as unknown as { unref(): void }).unref();
 
   let seq = 0;
+  /** The interval of the period under way, and the one the next period will use. */
+  let currentIntervalMicros = intervalMicros;
+  let nextIntervalMicros = intervalMicros;
   let periodStartUnix = unixNanosNow();
   let periodStartMono = addon.monotonicNs();
   const pending = new Map<number, { resolve(b: Uint8Array): void; reject(e: Error): void; toOnProfile: boolean }>();
@@ -169,15 +179,20 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
   /** Ends the period: rotates this thread, asks the others, tells the aggregator to close it. */
   const sendEndPeriod = (last: boolean, comments: readonly string[], sync?: SharedArrayBuffer, timeoutMs = flushTimeoutMs): number => {
     const s = ++seq;
-    const flush: FlushMessage = { code: Code.Flush, seq: s, aggregator: worker.threadId };
+    const flush: FlushMessage = { code: Code.Flush, seq: s, aggregator: worker.threadId, intervalMicros: nextIntervalMicros };
     channel.postMessage(flush);
+    const periodIntervalMicros = currentIntervalMicros;
+    if (!last && nextIntervalMicros !== currentIntervalMicros) {
+      collector.setInterval(nextIntervalMicros);
+      currentIntervalMicros = nextIntervalMicros;
+    }
     const c = last ? collector.stop() : collector.rotate();
     if (c) worker.postMessage(batchMessage(s, c), batchTransferList(c.batch));
     const nowMono = addon.monotonicNs();
     const end: EndPeriodMessage = {
       code: Code.EndPeriod, seq: s, threads: addon.registeredThreads(), timeoutMs,
       timeNanos: periodStartUnix.toString(), durationNanos: nowMono - periodStartMono,
-      comments: [...comments],
+      comments: [...comments], intervalMicros: periodIntervalMicros,
     };
     if (sync) end.sync = sync;
     periodStartUnix = unixNanosNow();
@@ -210,6 +225,12 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
         owner = null;
       });
       return stopped;
+    },
+    setIntervalMicros: (micros: number) => {
+      nextIntervalMicros = Math.max(intervalMicros, Math.round(micros));
+    },
+    get intervalMicros() {
+      return currentIntervalMicros;
     },
     stopSync: (comments = [], timeoutMs = 2000) => {
       if (stopped || failed) return null;
@@ -260,10 +281,11 @@ export function startThreadCollector(opts: ThreadProfilerOptions = {}): ThreadPr
     }
   };
   channel.onmessage = (ev: unknown) => {
-    const m = (ev as { data: { code: number; seq: number; aggregator?: number } }).data;
+    const m = (ev as { data: { code: number; seq: number; aggregator?: number; intervalMicros?: number } }).data;
     if (m.code !== Code.Flush) return;  // batches of other threads travel here too
     lastSeq = m.seq;
     aggregator = m.aggregator ?? -1;
+    if (m.intervalMicros) collector.setInterval(m.intervalMicros);
     rotate(m.seq);
   };
   // Without an owner announcing period ends (none started, or stopped), rotate anyway, so the

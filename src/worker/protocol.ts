@@ -45,6 +45,8 @@ export interface EndPeriodMessage {
   durationNanos: number;
   /** Comments from the owner (its self-report) to add to this period's profile. */
   comments?: string[];
+  /** The sampling interval in force at the period's end (the profile's `period`). */
+  intervalMicros?: number;
   /** Set for the last period at process.exit: reply through it (src/worker/sync-reply.ts). */
   sync?: SharedArrayBuffer;
 }
@@ -54,6 +56,8 @@ export interface FlushMessage {
   seq: number;
   /** threadId of the aggregation worker (for postMessageToThread). */
   aggregator: number;
+  /** The sampling interval for the next period (the overhead cap may lengthen it). */
+  intervalMicros?: number;
 }
 
 export interface ProfileMessage {

@@ -11,6 +11,9 @@ import type { BatchMessage, EndPeriodMessage, ThreadPeriodStats, ToAggregator, T
 import { ThreadTable, expandBatch } from '../time/expand.js';
 import { createFrameMapper } from './frame-mapper.js';
 import { writeSyncReply } from './sync-reply.js';
+import { nameThisThread } from '../own-cpu.js';
+
+nameThisThread('hotpath-aggr');
 
 if (!parentPort) throw new Error('hotpath: time-aggregator must run as a worker thread');
 const port = parentPort;
@@ -124,6 +127,7 @@ async function endPeriod(m: EndPeriodMessage): Promise<void> {
   for (const c of m.comments ?? []) b.addComment(c);
   for (const c of frameMapper.takeComments()) b.addComment(c);
   for (const c of notes) b.addComment(c);
+  if (m.intervalMicros) b.setPeriod(m.intervalMicros * 1000);
   b.setTimeNanos(BigInt(m.timeNanos));
   b.setDurationNanos(m.durationNanos);
   const bytes = b.encode();
