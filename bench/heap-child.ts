@@ -12,6 +12,8 @@
 //     25 periods, gc() and a memory reading. Prints the readings.
 import { startHeapCollector } from '../src/heap/collector.js';
 import type { KindCollector } from '../src/collector.js';
+import { gunzipSync } from 'node:zlib';
+import { decodeProfile } from '../src/profile/decode.js';
 
 const [mode, variant, a, b] = process.argv.slice(2);
 
@@ -101,17 +103,20 @@ async function blocks(rounds: number, iterations: number): Promise<void> {
 async function periods(n: number, periodMs: number): Promise<void> {
   const collector: KindCollector | null = variant === 'heap' ? startHeapCollector({}) : null;
   const gc = (globalThis as { gc?: () => void }).gc!;
-  const readings: { period: number; rss: number; heapUsed: number; external: number; profileBytes: number }[] = [];
+  const readings: { period: number; rss: number; heapUsed: number; external: number; profileBytes: number; v8Samples: number; tableBytes: number }[] = [];
   let i = 0;
-  let profileBytes = 0;
   for (let p = 1; p <= n; p++) {
     const t0 = performance.now();
     while (performance.now() - t0 < periodMs) for (let k = 0; k < 50; k++) step(i++);
-    if (collector) profileBytes = (await collector.endPeriod({ timeNanos: unixNs(), durationNanos: periodMs * 1e6 }, []))?.byteLength ?? 0;
+    const bytes = collector ? await collector.endPeriod({ timeNanos: unixNs(), durationNanos: periodMs * 1e6 }, []) : null;
     if (p % 25 === 0) {
+      // What the profiler keeps, as the profile's comment says it: V8's samples, hotpath's tables.
+      const note = bytes ? decodeProfile(gunzipSync(bytes)).comment.join(' ') : '';
+      const m1 = /V8 holds (\d+) samples, hotpath's tables (\d+) bytes/.exec(note);
       gc();
       const m = process.memoryUsage();
-      readings.push({ period: p, rss: m.rss, heapUsed: m.heapUsed, external: m.external, profileBytes });
+      readings.push({ period: p, rss: m.rss, heapUsed: m.heapUsed, external: m.external, profileBytes: bytes?.byteLength ?? 0,
+        v8Samples: Number(m1?.[1] ?? 0), tableBytes: Number(m1?.[2] ?? 0) });
     }
   }
   if (collector) await collector.stop({ timeNanos: unixNs(), durationNanos: 0 }, []);

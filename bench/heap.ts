@@ -79,7 +79,7 @@ function slope(points: { x: number; y: number }[]): number {
   return num / den;
 }
 
-interface Reading { period: number; rss: number; heapUsed: number; external: number; profileBytes: number }
+interface Reading { period: number; rss: number; heapUsed: number; external: number; profileBytes: number; v8Samples: number; tableBytes: number }
 
 async function main(): Promise<void> {
   const load = os.loadavg()[0];
@@ -180,6 +180,11 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|',
     ...['none', 'heap'].map((v) => `| ${v} | ${mb(first(v).rss)} / ${mb(last(v).rss)} | ${slopes(v, 'rss').toFixed(0)} | ` +
       `${mb(first(v).heapUsed)} / ${mb(last(v).heapUsed)} | ${slopes(v, 'heapUsed').toFixed(0)} |`),
+    '',
+    `What the profiler itself keeps, from the profile's own comment, at periods ${mem.heap.map((r) => r.period).filter((p) => p % 100 === 0).join(', ')}: ` +
+      `samples held by V8's profiler ${mem.heap.filter((r) => r.period % 100 === 0).map((r) => r.v8Samples).join(', ')}; ` +
+      `hotpath's native tables (bytes, at the period's end, before they are cleared) ${mem.heap.filter((r) => r.period % 100 === 0).map((r) => r.tableBytes).join(', ')}; ` +
+      `slope of V8's samples ${slope(mem.heap.filter((p) => p.period >= 100).map((p) => ({ x: p.period, y: p.v8Samples }))).toFixed(3)} per period.`,
     '',
     `Profile size per ${PERIOD_MS} ms period: ${last('heap').profileBytes} bytes.`,
     END,

@@ -121,6 +121,8 @@ struct HeapThread {
 
   // Per-period counters.
   uint64_t gcs = 0, reads = 0, probedIntervals = 0, intervals = 0, nestedGcs = 0, restarts = 0;
+  // V8's profile at the last read: what V8 holds for us (bounded by the live heap).
+  uint64_t liveSamples = 0;
   int64_t readNsTotal = 0, readNsMax = 0;
 
   // Near the heap limit.
@@ -224,6 +226,7 @@ bool Read(HeapThread* s, bool collect, double w, std::vector<double>* inuse) {
   if (p) {
     Walk(s, p->GetRootNode(), -1, true);
     if (inuse) inuse->assign(s->alloc.size(), 0.0);
+    s->liveSamples = p->GetSamples().size();
     uint64_t top = s->cutId;
     for (const auto& sm : p->GetSamples()) {
       if (sm.sample_id > top) top = sm.sample_id;
@@ -321,6 +324,14 @@ void OnGcPrologue(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags, vo
   }
   s->probeCur = probeNext;
   s->qCur = s->q;
+}
+
+// Approximate bytes of this period's tables (what hotpath itself keeps; cleared every period).
+size_t TableBytes(const HeapThread* s) {
+  size_t n = s->frames.capacity() * 4 + s->stacks.capacity() * 4 + s->alloc.capacity() * 8;
+  for (const auto& str : s->strings) n += str.capacity() + 32;
+  n += (s->stringIndex.size() + s->frameIndex.size()) * 64 + (s->stackIndex.size() + s->nodeStack.size()) * 32;
+  return n;
 }
 
 void ClearPeriod(HeapThread* s) {
@@ -512,6 +523,8 @@ Napi::Value JsHeapRotate(const Napi::CallbackInfo& info) {
   st.Set("maxReadNs", double(s->readNsMax));
   st.Set("q", s->q);
   st.Set("restarts", double(s->restarts));
+  st.Set("liveSamples", double(s->liveSamples));
+  st.Set("tableBytes", double(TableBytes(s)));
   b.Set("stats", st);
   if (reset) {
     ClearPeriod(s);

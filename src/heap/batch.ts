@@ -35,6 +35,10 @@ export interface HeapBatchStats {
   q: number;
   /** Times V8's profiler was found stopped by someone else (the inspector) and started again. */
   restarts: number;
+  /** Samples V8's profiler holds (the live heap's samples): what V8 keeps for hotpath. */
+  liveSamples: number;
+  /** Approximate bytes of hotpath's own native tables for the period (cleared at each period end). */
+  tableBytes: number;
 }
 
 export interface HeapBatch {

@@ -42,7 +42,8 @@ export function batchNotes(b: HeapBatch): string[] {
   const notes = [
     `hotpath: heap: ${who}: ${s.samples} allocations sampled (1 per ${b.intervalBytes} bytes on average); ` +
     `alloc_* scaled from the ${s.probedSamples} (${share}%) read in ${s.probedIntervals} of ${s.gcs} GC intervals; ` +
-    `inuse_* as of the last GC; ${s.reads} reads took ${(s.readNs / 1e6).toFixed(1)} ms`,
+    `inuse_* as of the last GC; ${s.reads} reads took ${(s.readNs / 1e6).toFixed(1)} ms of CPU; ` +
+    `V8 holds ${s.liveSamples} samples, hotpath's tables ${s.tableBytes} bytes`,
   ];
   if (s.restarts > 0) {
     notes.push(`hotpath: heap: ${who}: V8's sampling heap profiler was stopped by someone else (the inspector?) and started again; ` +
