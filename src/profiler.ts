@@ -13,6 +13,11 @@ import type { ExporterStats, MultiExporter, ProfileExport } from './export/index
 import { startThreadCollector } from './time/time-profiler.js';
 import type { ThreadProfiler } from './time/time-profiler.js';
 import { createTimeCollector } from './time/collector.js';
+import { createHeapCollector } from './heap/collector.js';
+import { startHeapThread } from './heap/thread.js';
+import { createContentionCollector } from './contention/collector.js';
+import { createExceptionCollector } from './exceptions/collector.js';
+import { createEventLoopCollector } from './eventloop/collector.js';
 import type { CollectorFactory, KindCollector, PeriodInfo } from './collector.js';
 import { getLabels, setLabels, withLabels } from './labels.js';
 import { logOnce } from './log.js';
@@ -38,9 +43,13 @@ export interface StartOptions extends HotpathOptions {
   onProfile?: (profile: ProfileExport) => void;
 }
 
-/** Kinds and how to start them; a kind missing here is not built yet and is said once. */
-const FACTORIES: Partial<Record<ProfileKind, CollectorFactory>> = {
+/** Kinds and how to start them on the main thread. */
+const FACTORIES: Record<ProfileKind, CollectorFactory> = {
   time: createTimeCollector,
+  heap: createHeapCollector,
+  contention: createContentionCollector,
+  exceptions: createExceptionCollector,
+  eventloop: createEventLoopCollector,
 };
 
 let running: Profiler | null = null;
@@ -68,18 +77,33 @@ export function current(): Profiler | null {
 
 const labelFunctions = { withLabels, setLabels, getLabels };
 
+/** Per-thread parts on a worker thread: each hands its data to the main thread's kinds. */
 function startThread(settings: Settings): Profiler {
-  let thread: ThreadProfiler | null = null;
-  if (settings.profiles.includes('time')) {
-    thread = startThreadCollector({ intervalMicros: Math.round(settings.samplingIntervalMs * 1000), periodMs: settings.periodMs });
-  }
+  const parts: { kind: ProfileKind; stop(): void }[] = [];
+  const tryStart = (kind: ProfileKind, begin: () => { stop(): void } | null): void => {
+    if (!settings.profiles.includes(kind)) return;
+    try {
+      const part = begin();
+      if (part) parts.push({ kind, stop: () => part.stop() });
+    } catch (e) {
+      logOnce(`thread-kind-failed:${kind}`, `the ${kind} profile could not start on a worker thread: ${(e as Error).message}`);
+    }
+  };
+  tryStart('time', (): ThreadProfiler | null =>
+    startThreadCollector({ intervalMicros: Math.round(settings.samplingIntervalMs * 1000), periodMs: settings.periodMs }));
+  tryStart('heap', () => startHeapThread({ intervalBytes: settings.heapSamplingIntervalBytes, periodMs: settings.periodMs }));
   return {
     settings: publicSettings(settings),
-    kinds: thread ? ['time'] : [],
+    kinds: parts.map((p) => p.kind),
     flush: async () => [],
     stop: async () => {
-      thread?.stop();
-      thread = null;
+      for (const part of parts.splice(0)) {
+        try {
+          part.stop();
+        } catch (e) {
+          logOnce(`thread-stop-failed:${part.kind}`, `stopping the ${part.kind} profile on a worker thread failed: ${(e as Error).message}`);
+        }
+      }
       running = null;
     },
     ...labelFunctions,
@@ -95,10 +119,6 @@ function startOwner(settings: Settings, onProfile: StartOptions['onProfile']): P
   const collectors: KindCollector[] = [];
   for (const kind of settings.profiles) {
     const factory = FACTORIES[kind];
-    if (!factory) {
-      logOnce(`kind-missing:${kind}`, `the ${kind} profile is not available in this version; it is skipped`);
-      continue;
-    }
     try {
       const collector = factory(settings);
       if (collector) collectors.push(collector);
