@@ -9,9 +9,12 @@
 // GET /debug/pprof/profile?seconds=N profiles every JS thread for N seconds (1-300, default 30)
 // and answers the gzipped pprof `time` profile. As in Go, only one profile runs at a time: a
 // second request, or one while hotpath profiles continuously, is refused (409) with the reason.
+// GET /debug/pprof/heap answers the heap profile now: the live heap of every profiled thread
+// and what was allocated since the heap profiler started (or since the last period).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startTimeProfiler } from './time/time-profiler.js';
 import { current } from './profiler.js';
+import { takeHeapProfile } from './heap/collector.js';
 
 export const PREFIX = '/debug/pprof';
 const MAX_SECONDS = 300;
@@ -69,8 +72,21 @@ async function profile(req: IncomingMessage, res: ServerResponse, url: URL): Pro
   }
 }
 
+async function heap(res: ServerResponse): Promise<void> {
+  if (busy) return send(res, 409, 'a profile is already being taken: try again when it is done\n');
+  busy = true;
+  try {
+    const bytes = await takeHeapProfile();
+    res.setHeader('Content-Disposition', 'attachment; filename="heap.pb.gz"');
+    send(res, 200, bytes, 'application/octet-stream');
+  } finally {
+    busy = false;
+  }
+}
+
 function index(res: ServerResponse): void {
-  send(res, 200, `${PREFIX}/\n\nprofile?seconds=N  time profile (wall and CPU) of every JS thread for N seconds\n`);
+  send(res, 200, `${PREFIX}/\n\nprofile?seconds=N  time profile (wall and CPU) of every JS thread for N seconds\n` +
+    'heap               live heap and allocations of every profiled thread\n');
 }
 
 /**
@@ -89,6 +105,11 @@ export function pprofHandler(req: IncomingMessage, res: ServerResponse): boolean
   else if (rest === 'profile') {
     profile(req, res, url).catch((error: Error) => {
       if (!res.headersSent) send(res, 500, `profile failed: ${error.message}\n`);
+      else res.destroy();
+    });
+  } else if (rest === 'heap') {
+    heap(res).catch((error: Error) => {
+      if (!res.headersSent) send(res, 503, `heap profile failed: ${error.message.replace(/^hotpath: /, '')}\n`);
       else res.destroy();
     });
   } else send(res, 404, `unknown profile "${rest.slice(0, 64)}"\n`);

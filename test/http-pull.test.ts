@@ -38,6 +38,11 @@ for (const kind of ['http', 'express', 'fastify']) {
     t.equal((await fetch(`${base}/profile?seconds=301`)).status, 400, 'seconds above 300 are refused');
     t.equal((await fetch(`${base}/profile?seconds=abc`)).status, 400);
     t.equal((await fetch(`${base}/nothing`)).status, 404);
+    const heap = await fetch(`${base}/heap`);
+    t.equal(heap.status, 200, 'heap profile served');
+    const heapProfile = decodeProfile(new Uint8Array(await heap.arrayBuffer()));
+    t.same(heapProfile.sampleType.map((s) => s.type), ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space']);
+    t.ok(heapProfile.sample.length > 0, 'with samples');
   });
 }
 
