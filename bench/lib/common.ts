@@ -1,0 +1,187 @@
+// Shared helpers of the benchmark suite (bench/run.ts and the scenario files): fresh child
+// processes that print one RESULT line, rounds of configurations in rotating order, medians of
+// paired ratios with their spread, the System line, and the sections of bench/RESULTS.md
+// (each between `<!-- name:start ... -->` and `<!-- name:end -->`, written by one script).
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The repository root (this file runs from dist/bench/lib). */
+export const root = path.resolve(here, '..', '..', '..');
+/** BENCH_RESULTS redirects the sections elsewhere (trial runs that must not touch the document). */
+export const resultsFile = process.env.BENCH_RESULTS || path.join(root, 'bench', 'RESULTS.md');
+
+/** `--quick` on the command line or BENCH_QUICK=1 in the environment (set by bench/run.ts). */
+export const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+
+/** A count from the environment, else the full or the quick default. */
+export function setting(name: string, full: number, fast: number): number {
+  const v = process.env[name];
+  return v !== undefined && v !== '' ? Number(v) : quick ? fast : full;
+}
+
+export function median(a: number[]): number {
+  if (a.length === 0) return NaN;
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Quantile by linear interpolation (q in 0..1). */
+export function quantile(a: number[], q: number): number {
+  if (a.length === 0) return NaN;
+  const s = [...a].sort((x, y) => x - y);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+/** The spread written beside each figure: interquartile range and min-max. */
+export interface Spread { median: number; q1: number; q3: number; min: number; max: number; n: number }
+export function spread(a: number[]): Spread {
+  return { median: median(a), q1: quantile(a, 0.25), q3: quantile(a, 0.75), min: Math.min(...a), max: Math.max(...a), n: a.length };
+}
+
+/** A ratio as `1.0123 (+1.23%)`. */
+export function fmtRatio(r: number): string {
+  if (!Number.isFinite(r)) return 'n/a';
+  return `${r.toFixed(4)} (${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(2)}%)`;
+}
+
+/** `q1-q3; min-max` of a ratio. */
+export function fmtSpread(s: Spread, digits = 3): string {
+  if (!Number.isFinite(s.median)) return 'n/a';
+  return `${s.q1.toFixed(digits)}-${s.q3.toFixed(digits)}; ${s.min.toFixed(digits)}-${s.max.toFixed(digits)}`;
+}
+
+export function loadAverage(): string {
+  return os.loadavg().map((x) => x.toFixed(2)).join(' ');
+}
+
+/** The System line: CPU, cores, Node, OS, date and the load average (1, 5, 15 min) now. */
+export function systemLine(): string {
+  const cpuModel = (os.cpus()[0]?.model ?? 'unknown CPU').replace(/\s+/g, ' ').trim();
+  return `System: ${cpuModel}, ${os.cpus().length} cores (shared with other jobs), Node ${process.version}, ` +
+    `${os.type()} ${os.release()}, ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, load average at start ${loadAverage()}`;
+}
+
+export interface ChildOptions {
+  /** Node flags before the script. */
+  flags?: string[];
+  env?: Record<string, string>;
+  /** Called with each stdout line while the child runs (e.g. `READY <port>`). */
+  onLine?: (line: string, child: ReturnType<typeof spawn>) => void;
+  timeoutMs?: number;
+}
+
+/** Runs `node [flags] script ...args` in a fresh process and returns its `RESULT {json}` line. */
+export function runNode<T = Record<string, number>>(script: string, args: string[], opts: ChildOptions = {}): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [...(opts.flags ?? []), script, ...args], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, ...opts.env },
+    });
+    let out = '';
+    let seen = 0;
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`${path.basename(script)} ${args.join(' ')}: timed out`));
+    }, opts.timeoutMs ?? 120_000);
+    p.stdout!.setEncoding('utf8');
+    p.stdout!.on('data', (d: string) => {
+      out += d;
+      if (!opts.onLine) return;
+      const lines = out.split('\n');
+      for (; seen < lines.length - 1; seen++) opts.onLine(lines[seen], p);
+    });
+    if (!opts.onLine) p.stdin!.end();
+    p.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) reject(new Error(`${path.basename(script)} ${args.join(' ')} exited ${code ?? signal}: ${out.slice(-2000)}`));
+      else resolve(JSON.parse(line.slice(7)) as T);
+    });
+  });
+}
+
+/** Prints the child's result line. */
+export function result(r: unknown): void {
+  process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
+}
+
+/**
+ * Rounds of configurations: in round i every configuration runs once, each in a fresh
+ * process, in an order rotated by i and reversed every other round, so that drifts in machine
+ * load fall on every configuration alike. Returns the results per configuration, by round.
+ */
+export async function rounds<R>(configs: string[], n: number, run: (config: string, round: number) => Promise<R>,
+  label = ''): Promise<Record<string, R[]>> {
+  const out: Record<string, R[]> = Object.fromEntries(configs.map((c) => [c, []]));
+  for (let i = 0; i < n; i++) {
+    let order = configs.map((_, k) => configs[(k + i) % configs.length]);
+    if (i % 2 === 1) order = order.reverse();
+    for (const c of order) {
+      try {
+        out[c][i] = await run(c, i);
+      } catch (e) {
+        // Once more after the addon is back: other builds in the same tree rebuild it under us.
+        process.stderr.write(`${label} ${c}: ${String((e as Error).message).slice(0, 300)}; retrying once\n`);
+        await waitForAddon();
+        out[c][i] = await run(c, i);
+      }
+    }
+    process.stderr.write(`${label} round ${i + 1}/${n} done (load ${os.loadavg()[0].toFixed(2)})\n`);
+  }
+  return out;
+}
+
+/** Paired ratios config/base of `key` by round. */
+export function pairedRatios<R extends Record<string, number>>(res: Record<string, R[]>, config: string, base: string,
+  key: keyof R): number[] {
+  return res[config].map((r, i) => r[key] / res[base][i][key]);
+}
+
+/** A table row: name, measure, median ratio, spread, and optional notes. */
+export function ratioCells(ratios: number[]): string {
+  const s = spread(ratios);
+  return `${fmtRatio(s.median)} | ${fmtSpread(s)}`;
+}
+
+/** Replaces (or appends) the section between `<!-- key:start` and `<!-- key:end -->`. */
+export function writeSection(key: string, lines: string[]): void {
+  const section = [`<!-- ${key}:start (written by bench/${key}.ts; \`npm run bench\`) -->`, ...lines, `<!-- ${key}:end -->`].join('\n');
+  let doc = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '# Benchmark results\n';
+  const re = new RegExp(`<!-- ${key}:start[\\s\\S]*?<!-- ${key}:end -->`);
+  doc = re.test(doc) ? doc.replace(re, () => section) : doc.trimEnd() + '\n\n' + section + '\n';
+  writeFileSync(resultsFile, doc);
+  process.stdout.write(section + '\n');
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** CPU ms of this process (all threads) since `c0`. */
+export function cpuMsSince(c0: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+}
+
+/** Waits (up to 3 minutes) until hotpath's native addon is on disk: a rebuild removes it for a while. */
+export async function waitForAddon(): Promise<boolean> {
+  const abi = process.versions.modules;
+  const files = [path.join(root, 'native', 'prebuilds', `node-v${abi}`, 'hotpath.node'), path.join(root, 'native', 'build', 'Release', 'hotpath.node')];
+  for (let i = 0; i < 180; i++) {
+    if (files.some((f) => existsSync(f))) {
+      if (i > 0) await sleep(3000); // let the build finish writing
+      return true;
+    }
+    if (i === 0) process.stderr.write('waiting for the native addon (being rebuilt?)\n');
+    await sleep(1000);
+  }
+  return false;
+}

@@ -1,0 +1,109 @@
+// Overhead on a node:http JSON service under autocannon load from a second process (this
+// one): throughput, p99 latency and server CPU per request, for hotpath, @datadog/pprof and
+// Google's pprof at 100 Hz against no profiler. Rounds of fresh processes in rotated order;
+// medians of paired ratios with their spread.
+//   node dist/bench/overhead-http.js [--quick]       (ROUNDS, DURATION override the defaults)
+import { fileURLToPath } from 'node:url';
+// @ts-expect-error autocannon ships no types; the fields used are declared below.
+import autocannonUntyped from 'autocannon';
+import {
+  cpuMsSince, fmtRatio, median, pairedRatios, ratioCells, result, rounds, runNode, setting, systemLine, writeSection,
+} from './lib/common.js';
+import { startProfiler } from './lib/profilers.js';
+import type { ProfilerName } from './lib/profilers.js';
+import { jsonServer } from './lib/workloads.js';
+
+interface LoadResult { requests: { average: number }; latency: { p99: number; p50: number } ; non2xx: number; errors: number }
+const autocannon = autocannonUntyped as (opts: { url: string; connections: number; duration: number }) => Promise<LoadResult>;
+
+const ROUNDS = setting('ROUNDS', 10, 2);
+const DURATION = setting('DURATION', 2, 1);
+const CONNECTIONS = 10;
+const PERIOD_MS = 1000;
+const CONFIGS = ['none', 'hotpath', 'datadog', 'pprof'];
+const self = fileURLToPath(import.meta.url);
+
+async function child(name: ProfilerName): Promise<void> {
+  const prof = await startProfiler(name, { periodMs: PERIOD_MS });
+  let requests = 0;
+  const server = jsonServer(() => requests++);
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`READY ${(server.address() as { port: number }).port}\n`));
+  // The parent writes `mark` after its warm-up load: CPU and requests count from there.
+  let c0 = process.cpuUsage();
+  let r0 = 0;
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (d: string) => {
+    if (d.includes('mark')) {
+      c0 = process.cpuUsage();
+      r0 = requests;
+    }
+  });
+  process.stdin.on('end', async () => {
+    const cpuMs = cpuMsSince(c0);
+    const n = requests - r0;
+    server.close();
+    await prof.stop();
+    result({ cpuMs, requests: n });
+    process.exit(0);
+  });
+}
+
+interface Run { rps: number; p99: number; cpuPerReqUs: number; [k: string]: number }
+
+async function runOnce(c: string): Promise<Run> {
+  let load: LoadResult | undefined;
+  const r = await runNode<{ cpuMs: number; requests: number }>(self, ['child', c], {
+    onLine: (line, p) => {
+      const m = /^READY (\d+)/.exec(line);
+      if (!m) return;
+      const url = `http://127.0.0.1:${m[1]}/items`;
+      (async () => {
+        await autocannon({ url, connections: CONNECTIONS, duration: 0.5 }); // warm-up
+        p.stdin!.write('mark\n');
+        load = await autocannon({ url, connections: CONNECTIONS, duration: DURATION });
+        p.stdin!.end();
+      })().catch((e) => {
+        process.stderr.write(`autocannon: ${String(e)}\n`);
+        p.kill();
+      });
+    },
+  });
+  return { rps: load!.requests.average, p99: load!.latency.p99, cpuPerReqUs: (r.cpuMs * 1000) / r.requests };
+}
+
+async function main(): Promise<void> {
+  const system = systemLine();
+  const res = await rounds(CONFIGS, ROUNDS, (c) => runOnce(c), 'overhead-http');
+  const rows: string[] = [];
+  const cpuMed: Record<string, number> = {};
+  for (const c of CONFIGS.slice(1)) {
+    const cpu = pairedRatios(res, c, 'none', 'cpuPerReqUs');
+    cpuMed[c] = median(cpu);
+    rows.push(`| ${c} | ${ratioCells(pairedRatios(res, c, 'none', 'rps'))} | ${ratioCells(pairedRatios(res, c, 'none', 'p99'))} | ${ratioCells(cpu)} |`);
+  }
+  const behind = Object.entries(cpuMed).filter(([c, m]) => c !== 'hotpath' && m < cpuMed.hotpath).map(([c]) => c);
+  writeSection('overhead-http', [
+    '## Overhead: node:http JSON service under load, 100 Hz, hotpath vs peers',
+    '',
+    system,
+    '',
+    `Method: ${ROUNDS} rounds; in each round every configuration serves in a fresh process, in an order rotated every round (reversed every other round); ` +
+      `the load comes from autocannon in the benchmark process (${CONNECTIONS} connections, 0.5 s warm-up, then ${DURATION} s measured). ` +
+      'Each figure is the median over rounds of the paired ratio configuration / none from the same round; spread = interquartile range, then min-max, of those ratios. ' +
+      `Server CPU is the server process's user + system time (all its threads) per request during the measured load. Period ${PERIOD_MS / 1000} s for every profiler (60x the default rotation rate). ` +
+      'The load generator shares the 2 cores with the server, so throughput and p99 swing more than CPU per request: read the CPU column first.',
+    '',
+    '| profiler | throughput ratio | spread | p99 latency ratio | spread | server CPU per request ratio | spread |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    `Median none run: ${median(res.none.map((r) => r.rps)).toFixed(0)} req/s, p99 ${median(res.none.map((r) => r.p99)).toFixed(0)} ms, ` +
+      `${median(res.none.map((r) => r.cpuPerReqUs)).toFixed(1)} µs of server CPU per request. ` +
+      (behind.length
+        ? `**hotpath is behind ${behind.join(', ')} on CPU per request** (median ${fmtRatio(cpuMed.hotpath)} vs ${behind.map((b) => `${b} ${fmtRatio(cpuMed[b])}`).join(', ')}).`
+        : 'hotpath has the lowest median CPU-per-request ratio of the three here; read it against the spread.'),
+  ]);
+}
+
+if (process.argv[2] === 'child') await child(process.argv[3] as ProfilerName);
+else await main();

@@ -1,0 +1,97 @@
+// The benchmark suite: `npm run bench` (about ten minutes on 2 cores) or `npm run bench -- --quick`
+// (under two minutes, fewer rounds and shorter runs: for checking that it works, not for numbers).
+// Runs each scenario file in its own process, one after the other; each rewrites its own
+// section of bench/RESULTS.md; then this writes the suite section (machine, load, date, what
+// ran and how long) at the top and puts the sections in a fixed order. Sections written by
+// other scripts (bench:overhead, bench:heap, bench:collectors) are kept as they are; `--all`
+// also reruns bench:heap and bench:collectors with short settings.
+//   npm run bench [-- --quick] [-- --only=overhead-cpu,size] [-- --all]
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadAverage, quick, resultsFile, systemLine, waitForAddon } from './lib/common.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+interface Scenario { key: string; script: string; what: string; env?: Record<string, string>; quickEnv?: Record<string, string>; extra?: boolean }
+
+const SCENARIOS: Scenario[] = [
+  { key: 'overhead-cpu', script: 'overhead-cpu.js', what: 'CPU-bound overhead: hotpath, @datadog/pprof, Google pprof, node --cpu-prof' },
+  { key: 'overhead-http', script: 'overhead-http.js', what: 'node:http JSON service under autocannon: throughput, p99, CPU per request' },
+  { key: 'loop-delay', script: 'loop-delay.js', what: 'event-loop delay at period boundaries (p99, max)' },
+  { key: 'accuracy', script: 'accuracy.js', what: 'accuracy: builtin-heavy 70/30 with truth; TypeScript parser vs node --cpu-prof' },
+  { key: 'size', script: 'size.js', what: 'profile bytes per minute for the HTTP service' },
+  { key: 'encode', script: 'encode.js', what: 'encoder speed and size vs pprof-format and protobufjs',
+    env: { RUNS: '15', WARMUP: '3' }, quickEnv: { RUNS: '5', WARMUP: '2' } },
+  { key: 'memory', script: 'memory.js', what: 'profiler memory over many periods (slope)' },
+  { key: 'workers', script: 'workers.js', what: 'worker scaling 1, 2, 4, 8 busy workers: profiler CPU per thread' },
+  { key: 'heap', script: 'heap.js', what: 'heap profile cost and memory (bench:heap)', extra: true,
+    env: { PAIRS: '10', ITER: '60000', PERIODS: '500', PERIOD_MS: '20' }, quickEnv: { PAIRS: '3', ITER: '30000', PERIODS: '150', PERIOD_MS: '20' } },
+  { key: 'contention', script: 'contention.js', what: 'contention profile cost (bench:collectors)', extra: true, env: { PAIRS: '10' }, quickEnv: { PAIRS: '3' } },
+  { key: 'exceptions', script: 'exceptions.js', what: 'exceptions profile cost (bench:collectors)', extra: true, env: { PAIRS: '10' }, quickEnv: { PAIRS: '3' } },
+  { key: 'eventloop', script: 'eventloop.js', what: 'event-loop blocks profile cost (bench:collectors)', extra: true, env: { PAIRS: '10' }, quickEnv: { PAIRS: '3' } },
+];
+
+/** Section order in the document; sections not listed keep their order after these. */
+const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'loop-delay', 'accuracy', 'size', 'encode', 'memory', 'workers', 'overhead', 'heap', 'contention', 'exceptions', 'eventloop'];
+
+function runScript(s: Scenario): Promise<{ ok: boolean; seconds: number; loadBefore: string }> {
+  const loadBefore = loadAverage();
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const env = { ...process.env, ...(quick ? { BENCH_QUICK: '1', ...s.quickEnv } : s.env) };
+    const p = spawn(process.execPath, [path.join(here, s.script), ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    p.on('exit', (code) => resolve({ ok: code === 0, seconds: (performance.now() - t0) / 1000, loadBefore }));
+  });
+}
+
+function reorder(doc: string): string {
+  const re = /<!-- ([\w-]+):start[\s\S]*?<!-- \1:end -->/g;
+  const sections = new Map<string, string>();
+  for (const m of doc.matchAll(re)) sections.set(m[1], m[0]);
+  const rest = doc.replace(re, '').replace(/\n{3,}/g, '\n\n').trim();
+  const keys = [...ORDER.filter((k) => sections.has(k)), ...[...sections.keys()].filter((k) => !ORDER.includes(k))];
+  return `${rest || '# Benchmark results'}\n\n${keys.map((k) => sections.get(k)).join('\n\n')}\n`;
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+  const all = process.argv.includes('--all');
+  const system = systemLine();
+  const started = new Date();
+  const chosen = SCENARIOS.filter((s) => (only ? only.includes(s.key) : all || !s.extra));
+  const ran: string[] = [];
+  for (const s of chosen) {
+    await waitForAddon();
+    process.stderr.write(`\n== ${s.key} (${s.what}), load ${loadAverage()}\n`);
+    const r = await runScript(s);
+    ran.push(`| ${s.key} | ${s.what} | ${r.ok ? 'ok' : '**failed** (section not updated)'} | ${r.seconds.toFixed(0)} s | ${r.loadBefore} |`);
+  }
+  const minutes = (Date.now() - started.getTime()) / 60000;
+  const section = [
+    '<!-- suite:start (written by bench/run.ts; `npm run bench`) -->',
+    `Regenerate: \`npm run bench\` (all scenarios below, about ten minutes on 2 cores) or \`npm run bench -- --quick\` (under two minutes; too few rounds for numbers). ` +
+      '`--only=key,key` reruns some; `--all` also reruns the heap and collector benchmarks with short settings. Each section names its own script.',
+    '',
+    `${system}. This run: ${quick ? 'quick' : 'full'}, ${minutes.toFixed(1)} min, load average at end ${loadAverage()}.`,
+    '',
+    'How to read: every configuration runs in a fresh process; configurations alternate (rotated order every round, reversed every other round) so that drifts in machine load fall on all alike; ' +
+      'figures are medians of ratios paired within a round (profiler / none), with their spread (interquartile range; min-max) beside them. ' +
+      'On this shared 2-core machine run-to-run noise is several percent, so only differences larger than the spread mean anything. Rows where hotpath is behind a peer say so in bold.',
+    '',
+    '| section | what | status | time | load average before (1, 5, 15 min) |',
+    '|---|---|---|---|---|',
+    ...ran,
+    '<!-- suite:end -->',
+  ].join('\n');
+  let doc = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '# Benchmark results\n';
+  const re = /<!-- suite:start[\s\S]*?<!-- suite:end -->/;
+  doc = re.test(doc) ? doc.replace(re, () => section) : doc.replace(/^(# [^\n]*\n)/, (h) => `${h}\n${section}\n`);
+  if (!re.test(doc)) doc = `# Benchmark results\n\n${section}\n\n${doc}`;
+  writeFileSync(resultsFile, reorder(doc));
+  process.stderr.write(`\nwrote ${resultsFile} (${minutes.toFixed(1)} min)\n`);
+}
+
+await main();
