@@ -81,6 +81,15 @@ export function spin(us: number): void {
   while (performance.now() < end);
 }
 
+/**
+ * Lets a collector's helper threads (encoder worker, watchdog) finish starting before the
+ * measurement: their start-up (WASM compilation) is a one-time cost, not the steady state.
+ * Called in the `none` runs too, so both sides wait the same.
+ */
+export function settle(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 700));
+}
+
 export async function settingsFor(kind: string): Promise<unknown> {
   const { resolveSettings } = await import('../src/settings.js');
   return resolveSettings({ profiles: kind }, {}, {});
@@ -88,18 +97,20 @@ export async function settingsFor(kind: string): Promise<unknown> {
 
 // ---------------------------------------------------------------------------------------------
 
-const CYCLES = Number(process.env.CYCLES ?? 20000);
+const CYCLES = Number(process.env.CYCLES ?? 30000);
 const WORK_US = 90;
 
 async function child(workload: string, variant: string): Promise<void> {
   const { createContentionCollector, trackLock } = await import('../src/contention/collector.js');
-  const opts = variant === 'all' ? { lockShare: 1 } : {};
+  const opts = variant === 'all' ? { lockShare: 1 } : variant === 'never' ? { lockShare: 1e-9 } : variant === 'rare' ? { lockShare: 1e-3 } : {};
   const settings = (await settingsFor('contention')) as Parameters<typeof createContentionCollector>[0];
   if (workload === 'atomics') {
-    // Atomics.wait is not allowed on the main thread: the loop runs in a worker (the
-    // collector with it).
-    const cpu0 = process.cpuUsage();
+    // Locks on Atomics are a worker-thread thing: the loop runs in a worker (the collector
+    // with it, answering the period ends like any worker thread's collector).
     const w = new Worker(new URL(import.meta.url), { workerData: { variant, cycles: CYCLES } });
+    await new Promise((resolve) => w.once('message', resolve)); // ready
+    const cpu0 = process.cpuUsage();
+    w.postMessage('go');
     const r = await new Promise<Record<string, number>>((resolve) => w.once('message', resolve));
     const cpu = process.cpuUsage(cpu0);
     await w.terminate();
@@ -107,10 +118,10 @@ async function child(workload: string, variant: string): Promise<void> {
     return;
   }
   const collector = variant === 'none' ? null : createContentionCollector(settings, opts);
+  await settle();
   let loop: () => Promise<void>;
   if (workload === 'mutex') {
     const { Mutex } = await import('async-mutex');
-    await new Promise((r) => setTimeout(r, 20)); // the ES module build is patched asynchronously
     const mutex = new Mutex();
     loop = async () => {
       for (let i = 0; i < CYCLES; i++) {
@@ -144,6 +155,9 @@ async function atomicsWorker(): Promise<void> {
   const { createContentionCollector } = await import('../src/contention/collector.js');
   const settings = (await settingsFor('contention')) as Parameters<typeof createContentionCollector>[0];
   const collector = variant === 'none' ? null : createContentionCollector(settings, variant === 'all' ? { lockShare: 1 } : {});
+  await settle();
+  parentPort!.postMessage('ready');
+  await new Promise((r) => parentPort!.once('message', r));
   const ta = new Int32Array(new SharedArrayBuffer(8));
   const t0 = performance.now();
   for (let i = 0; i < cycles; i++) {

@@ -8,7 +8,7 @@
 // Writes the "Event-loop blocks" section of bench/RESULTS.md.
 //   npm run build:ts && node dist/bench/eventloop.js        (PAIRS=7 by default)
 import { fileURLToPath } from 'node:url';
-import { PAIRS, pairs, row, settingsFor, spin, systemLine, writeSection } from './contention.js';
+import { PAIRS, pairs, row, settingsFor, settle, spin, systemLine, writeSection } from './contention.js';
 
 const CALLBACKS = 40_000;
 const BLOCK_WORK = Number(process.env.BLOCK_WORK ?? 80_000_000);
@@ -25,8 +25,8 @@ async function child(workload: string, variant: string): Promise<Record<string, 
     const { createEventLoopCollector } = await import('../src/eventloop/collector.js');
     const settings = (await settingsFor('eventloop')) as Parameters<typeof createEventLoopCollector>[0];
     collector = createEventLoopCollector(settings) as never;
-    await new Promise((r) => setTimeout(r, 200)); // the watchdog is up
   }
+  await settle();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let blockMs = 0;

@@ -12,7 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector';
 import vm from 'node:vm';
-import { PAIRS, median, pairs, row, runChild, settingsFor, spin, systemLine, writeSection } from './contention.js';
+import { PAIRS, median, pairs, row, runChild, settingsFor, settle, spin, systemLine, writeSection } from './contention.js';
 
 const THROWS = Number(process.env.THROWS ?? 2000);
 
@@ -34,6 +34,7 @@ async function collectorFor(variant: string): Promise<{ stop(p: unknown, c: stri
 
 async function childRate(variant: string): Promise<Record<string, number>> {
   const c = await collectorFor(variant);
+  await settle();
   let caught = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

@@ -10,11 +10,11 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 interface Sample { labels: Record<string, string>; value: number[]; frames: { name: string }[] }
-interface Truth { waitNs: number[]; acquires: number[]; holdNs: number[] }
+interface Truth { waitNs: number[]; acquires: number[]; holdNs: number[]; inWait: number }
 interface Result { truths: Truth[]; profile: { samples: Sample[]; sampleTypes: string[]; period: number; comments: string[] } }
 
-function run(mode: string, share: string, seconds: string): Result {
-  const out = execFileSync(process.execPath, [path.join(here, 'contention-fixtures', 'locks.mjs'), mode, share, seconds],
+function run(mode: string, share: string, seconds: string, budget = 'Infinity'): Result {
+  const out = execFileSync(process.execPath, [path.join(here, 'contention-fixtures', 'locks.mjs'), mode, share, seconds, budget],
     { encoding: 'utf8', timeout: 60000 });
   return JSON.parse(out.split('\n').find((l) => l.startsWith('RESULT '))!.slice(7)) as Result;
 }
@@ -32,12 +32,14 @@ function byLock(samples: Sample[]): Map<string, number[]> {
 
 const sum = (a: number[]): number => a.reduce((x, y) => x + y, 0);
 
+// These runs fix the share (lockSamplesPerSecond Infinity); the last test checks that the
+// budget's adaptive share keeps the totals unbiased.
 // Atomics waits are few (only contended acquires wait) and their lengths heavy-tailed on a busy
 // machine (descheduled holders): these runs sample 1 in 4 waits (Atomics) and 1 in 10 acquires
 // (trackLock) so that 2 s give enough samples; the default share is for production.
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
-for (const [mode, share] of [['atomics', '0.25'], ['track', '0.1']]) {
+for (const [mode, share] of [['atomics', '0.25'], ['track', '0.25']]) {
   t.test(`contended lock carries the wait, scaled total within ±25% (${mode})`, async (tt) => {
     // Three runs; the accuracy checks use the median ratio: on a shared 2-core machine one
     // descheduled holder makes a single wait of tens of ms, and a sampled one counts double.
@@ -61,7 +63,10 @@ for (const [mode, share] of [['atomics', '0.25'], ['track', '0.1']]) {
           holdA += v[3];
         }
       }
-      const truthWaitA = sum(r.truths.map((x) => x.waitNs[0]));
+      // The Atomics hooks see the time blocked in Atomics.wait; trackLock sees the whole acquire
+      // (a woken waiter that loses the race, or is descheduled before its compareExchange,
+      // spends time outside Atomics.wait).
+      const truthWaitA = sum(r.truths.map((x) => (mode === 'atomics' ? x.inWait : x.waitNs[0])));
       const truthHoldA = sum(r.truths.map((x) => x.holdNs[0]));
       tt.ok(waitA >= 0.9 * waitAll, `lock A carries ${((waitA / waitAll) * 100).toFixed(1)}% of lock-acquire-wait (>= 90%)`);
       tt.comment(`run ${run_ + 1}: scaled total wait ${(waitAll / 1e6).toFixed(1)} ms vs measured ${(truthWaitA / 1e6).toFixed(1)} ms`);
@@ -91,3 +96,22 @@ for (const [mode, share] of [['atomics', '0.25'], ['track', '0.1']]) {
     }
   });
 }
+
+t.test('with the sampling budget, the share adapts and the scaled totals stay unbiased', async (tt) => {
+  // Every acquire sampled at first (share 1), budget 100 sampled acquires a second per thread:
+  // the share drops to ~1 in 15 after a second, and samples are weighted by their own share.
+  const ratios: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const r = run('track', '1', '3', '100');
+    const locks = byLock(r.profile.samples);
+    const acq = sum([...locks.values()].map((v) => v[0]));
+    const truthAcq = sum(r.truths.map((x) => sum(x.acquires)));
+    const hold = locks.get('lock A')?.[3] ?? 0;
+    const truthHold = sum(r.truths.map((x) => x.holdNs[0]));
+    tt.comment(`run ${i + 1}: scaled acquires ${acq} vs ${truthAcq}; lock A hold ${(hold / 1e6).toFixed(0)} vs ${(truthHold / 1e6).toFixed(0)} ms; ${r.profile.comments.join(' | ')}`);
+    ratios.push(acq / truthAcq);
+    tt.ok(r.profile.comments.some((c) => /down to 1 in \d+ this period/.test(c)), 'the profile says the share went down');
+  }
+  const m = median(ratios);
+  tt.ok(Math.abs(m - 1) <= 0.25, `median scaled/true acquires ${m.toFixed(3)} (±25%)`);
+});

@@ -34,6 +34,7 @@ type SemaphoreClass = { prototype: SemaphoreProto };
 
 interface Hold {
   start: number;
+  scale: number;
   name: string;
   sites: readonly CallSiteLike[];
 }
@@ -72,6 +73,7 @@ function patch(Semaphore: SemaphoreClass): void {
     const s = state;
     if (s === null || --s.countdown > 0) return acquire.apply(this, args);
     s.countdown = s.next();
+    const scale = s.scale;
     const t0 = nowNs();
     const p = acquire.apply(this, args);
     try {
@@ -82,13 +84,13 @@ function patch(Semaphore: SemaphoreClass): void {
         const st = state;
         if (st === null) return;
         const t = nowNs();
-        st.acquire(name, t - t0, sites, internal);
+        st.acquire(name, t - t0, sites, scale, internal);
         let list = holds.get(sem);
         if (!list) {
           list = [];
           holds.set(sem, list);
         }
-        if (list.length < 1024) list.push({ start: nowNs(), name, sites });
+        if (list.length < 1024) list.push({ start: nowNs(), scale, name, sites });
       }, () => {});
     } catch {
       // never turn the profiler's trouble into the application's
@@ -104,7 +106,7 @@ function patch(Semaphore: SemaphoreClass): void {
     const s = state;
     if (s !== null) {
       try {
-        s.release(h.name, nowNs() - h.start, captureSites(releaseSampled), internal, h.sites);
+        s.release(h.name, nowNs() - h.start, captureSites(releaseSampled), h.scale, internal, h.sites);
       } catch {
         // as above
       }

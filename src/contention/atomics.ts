@@ -11,7 +11,7 @@
 // made once it crossed threads, so the `lock name` is the place that waits (the lock
 // implementation's acquire, file:line), the buffer's size and the slot:
 // `lock.js:12 [SharedArrayBuffer 64 B, slot 3]`. nameAtomicsLock() gives a slot a better name.
-import { captureSites, nowNs, state } from './state.js';
+import { LONG_WAIT_NS, captureSites, nowNs, state } from './state.js';
 import { siteWhere } from '../worker/event-recorder.js';
 
 type View = Int32Array | BigInt64Array;
@@ -26,7 +26,7 @@ let original: { wait: WaitFn; waitAsync?: WaitAsyncFn; notify: NotifyFn } | null
 /** User names of slots: buffer -> slot -> name (per thread: each thread sees its own buffer object). */
 const names = new WeakMap<ArrayBufferLike, Map<number, string>>();
 /** Sampled waits whose release has not been seen yet: buffer -> slot -> hold start (ns). */
-const held = new WeakMap<ArrayBufferLike, Map<number, { start: number; name: string }>>();
+const held = new WeakMap<ArrayBufferLike, Map<number, { start: number; name: string; scale: number }>>();
 let heldCount = 0;
 
 function slotOf(ta: View, index: number): number {
@@ -52,14 +52,14 @@ function lockName(ta: View, index: number, sites: ReturnType<typeof captureSites
   return `${where} [SharedArrayBuffer ${ta.buffer.byteLength} B, slot ${slot}]`;
 }
 
-function hold(ta: View, index: number, name: string): void {
+function hold(ta: View, index: number, name: string, scale: number): void {
   let m = held.get(ta.buffer);
   if (!m) {
     m = new Map();
     held.set(ta.buffer, m);
   }
   if (!m.has(slotOf(ta, index))) heldCount++;
-  m.set(slotOf(ta, index), { start: nowNs(), name });
+  m.set(slotOf(ta, index), { start: nowNs(), name, scale });
 }
 
 export function installAtomics(): void {
@@ -67,18 +67,22 @@ export function installAtomics(): void {
   const orig = { wait: A.wait, waitAsync: A.waitAsync, notify: A.notify };
   original = orig;
 
+  // Every wait is timed (two clock reads, next to a futex wait): long ones are always recorded.
   A.wait = function wait(ta, index, value, timeout) {
     const s = state;
-    if (s === null || --s.countdown > 0) return orig.wait.call(Atomics, ta, index, value, timeout);
-    s.countdown = s.next();
+    if (s === null) return orig.wait.call(Atomics, ta, index, value, timeout);
+    const sampled = --s.countdown <= 0;
+    if (sampled) s.countdown = s.next();
     const t0 = nowNs();
     const r = orig.wait.call(Atomics, ta, index, value, timeout);
     const waited = nowNs() - t0;
+    if (!sampled && waited < LONG_WAIT_NS) return r;
+    const scale = waited >= LONG_WAIT_NS ? 1 : s.scale;
     try {
       const sites = captureSites(wait);
       const name = lockName(ta, index, sites);
-      s.acquire(name, waited, sites);
-      if (r !== 'timed-out') hold(ta, index, name);
+      s.acquire(name, waited, sites, scale);
+      if (r !== 'timed-out') hold(ta, index, name, scale);
     } catch {
       // never turn the profiler's trouble into the application's
     }
@@ -91,20 +95,21 @@ export function installAtomics(): void {
       const s = state;
       if (s === null || --s.countdown > 0) return waitAsync.call(Atomics, ta, index, value, timeout);
       s.countdown = s.next();
+      const scale = s.scale;
       const t0 = nowNs();
       const r = waitAsync.call(Atomics, ta, index, value, timeout);
       try {
         const sites = captureSites(waitAsyncWrapped);
         const name = lockName(ta, index, sites);
         if (!r.async) {
-          s.acquire(name, nowNs() - t0, sites);
+          s.acquire(name, nowNs() - t0, sites, scale);
         } else {
           // A reaction on the same promise: the application's own reactions are not delayed.
           r.value.then((v) => {
             const st = state;
             if (st === null) return;
-            st.acquire(name, nowNs() - t0, sites);
-            if (v === 'ok') hold(ta, index, name);
+            st.acquire(name, nowNs() - t0, sites, scale);
+            if (v === 'ok') hold(ta, index, name, scale);
           }, () => {});
         }
       } catch {
@@ -127,7 +132,7 @@ export function installAtomics(): void {
     const s = state;
     if (s !== null) {
       try {
-        s.release(h.name, nowNs() - h.start, captureSites(notify));
+        s.release(h.name, nowNs() - h.start, captureSites(notify), h.scale);
       } catch {
         // as above
       }

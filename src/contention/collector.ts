@@ -14,7 +14,7 @@ import { KIND_SPECS } from '../worker/event-batch.js';
 import { Recorder } from '../worker/event-recorder.js';
 import type { RecorderLimits } from '../worker/event-recorder.js';
 import { createEventCollector } from '../worker/event-client.js';
-import { ContentionState, DEFAULT_LOCK_SHARE, setState, state } from './state.js';
+import { ContentionState, DEFAULT_LOCK_SAMPLES_PER_SECOND, DEFAULT_LOCK_SHARE, setState, state } from './state.js';
 import { installAtomics, uninstallAtomics } from './atomics.js';
 import { installAsyncMutex, uninstallAsyncMutex } from './async-mutex.js';
 import { logOnce } from '../log.js';
@@ -22,11 +22,16 @@ import { logOnce } from '../log.js';
 export { trackLock } from './track.js';
 export type { TrackedLock } from './track.js';
 export { nameAtomicsLock } from './atomics.js';
-export { DEFAULT_LOCK_SHARE } from './state.js';
+export { DEFAULT_LOCK_SAMPLES_PER_SECOND, DEFAULT_LOCK_SHARE } from './state.js';
 
 export interface ContentionOptions {
-  /** Share of acquires sampled, in (0, 1]. Default DEFAULT_LOCK_SHARE. */
+  /** Highest share of acquires sampled, in (0, 1]. Default DEFAULT_LOCK_SHARE (1 in 100). */
   lockShare?: number;
+  /**
+   * Budget of sampled acquires per second on a thread (the share adapts to it; Infinity: fixed
+   * share). Default DEFAULT_LOCK_SAMPLES_PER_SECOND.
+   */
+  lockSamplesPerSecond?: number;
   /** Wrap Atomics.wait/waitAsync/notify (default true). */
   atomics?: boolean;
   /** Instrument async-mutex when the application has it (default true). */
@@ -39,12 +44,16 @@ export function createContentionCollector(_settings: Settings, options: Contenti
   if (typeof share !== 'number' || !(share > 0 && share <= 1)) {
     throw new RangeError(`hotpath: lockShare must be a number in (0, 1], got ${String(share)}`);
   }
+  const budget = options.lockSamplesPerSecond ?? DEFAULT_LOCK_SAMPLES_PER_SECOND;
+  if (typeof budget !== 'number' || !(budget > 0)) {
+    throw new RangeError(`hotpath: lockSamplesPerSecond must be a number > 0, got ${String(budget)}`);
+  }
   if (state !== null) {
     logOnce('contention-twice', 'the contention profile is already running on this thread; the second one is ignored');
     return null;
   }
   const recorder = new Recorder('contention', KIND_SPECS.contention.sampleTypes.length, options.limits);
-  const s = new ContentionState(share, recorder);
+  const s = new ContentionState(share, budget, recorder);
   setState(s);
   if (options.atomics !== false) installAtomics();
   let found: string[] = [];
@@ -54,14 +63,18 @@ export function createContentionCollector(_settings: Settings, options: Contenti
     recorder,
     periodType: { type: 'lock-acquire', unit: 'count' },
     period: Math.round(1 / share),
-    periodNotes: () => {
-      const notes = [`hotpath: contention: 1 in ${Math.round(1 / share)} lock acquires sampled on average; values scaled by ${+(1 / share).toFixed(3)}`];
-      if (found.length > 0) notes.push(`hotpath: contention: async-mutex instrumented (${found.join(', ')})`);
-      return notes;
+    batchNotes: () => {
+      const low = s.lowestShare;
+      s.lowestShare = s.currentShare;
+      return [low < share
+        ? `1 in ${Math.round(1 / share)} lock acquires sampled at most, down to 1 in ${Math.round(1 / low)} this period to stay within ${budget} sampled acquires a second; each sample weighted by 1/its share`
+        : `1 in ${Math.round(1 / share)} lock acquires sampled on average; values scaled by ${+(1 / share).toFixed(3)}`];
     },
+    periodNotes: () => (found.length > 0 ? [`hotpath: contention: async-mutex instrumented (${found.join(', ')})`] : []),
     uninstall: () => {
       uninstallAtomics();
       uninstallAsyncMutex();
+      s.dispose();
       setState(null);
     },
   });

@@ -20,7 +20,7 @@ import { Recorder } from '../worker/event-recorder.js';
 import type { RecorderLimits } from '../worker/event-recorder.js';
 import { createEventCollector, osThreadId } from '../worker/event-client.js';
 import { logOnce } from '../log.js';
-import { BEAT, BLOCKS, BLOCK_NS, HEARTBEAT_SLOTS, LATENESS, WatchdogCode } from './shared.js';
+import { ATTACHED, BEAT, BLOCKS, BLOCK_NS, EXITING, HEARTBEAT_SLOTS, LATENESS, WatchdogCode } from './shared.js';
 import type { FromWatchdog, WatchdogData } from './shared.js';
 
 export const DEFAULT_BLOCK_THRESHOLD_MS = 50;
@@ -111,6 +111,15 @@ export function createEventLoopCollector(_settings: Settings, options: EventLoop
   });
   worker.on('exit', failAll);
   worker.unref();
+  // A process that ends during a block (process.exit() in the blocking code, say) would find the
+  // watchdog's session attached, and Node would print "Waiting for the debugger to
+  // disconnect...": ask the watchdog to detach and wait for it, up to 100 ms.
+  const onExit = (): void => {
+    if (Atomics.load(hb, ATTACHED) === 0n) return;
+    Atomics.store(hb, EXITING, 1n);
+    Atomics.wait(hb, ATTACHED, 1n, 100);
+  };
+  process.on('exit', onExit);
 
   // Events are on the watchdog thread: this recorder only stays empty (and says drops if any).
   const local = new Recorder('eventloop', 2);
@@ -131,6 +140,7 @@ export function createEventLoopCollector(_settings: Settings, options: EventLoop
     periodNotes: () => [`hotpath: eventloop: turns of ${thresholdMs} ms or more are blocks (heartbeat every ${heartbeatMs} ms)`],
     uninstall: () => {
       clearInterval(timer);
+      process.removeListener('exit', onExit);
       worker.postMessage({ code: WatchdogCode.Stop });
       worker.unref();
       running = false;

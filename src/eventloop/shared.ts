@@ -10,7 +10,11 @@ export const LATENESS = 1;
 /** Slots the main thread adds to at each beat late by the threshold or more: blocks, and their ns. */
 export const BLOCKS = 2;
 export const BLOCK_NS = 3;
-export const HEARTBEAT_SLOTS = 4;
+/** Slot: 1 while the watchdog's inspector session is attached to the main thread. */
+export const ATTACHED = 4;
+/** Slot: set to 1 by the main thread in its 'exit' event: detach now. */
+export const EXITING = 5;
+export const HEARTBEAT_SLOTS = 6;
 
 export interface WatchdogData {
   heartbeat: SharedArrayBuffer;

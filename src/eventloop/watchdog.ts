@@ -23,7 +23,7 @@ import { Session } from 'node:inspector';
 import { Recorder } from '../worker/event-recorder.js';
 import { batchBuffers } from '../worker/event-batch.js';
 import { KIND_SPECS } from '../worker/event-batch.js';
-import { BEAT, BLOCKS, BLOCK_NS, LATENESS, WatchdogCode } from './shared.js';
+import { ATTACHED, BEAT, BLOCKS, BLOCK_NS, EXITING, LATENESS, WatchdogCode } from './shared.js';
 import type { WatchdogData, WatchdogMessage } from './shared.js';
 
 if (!parentPort) throw new Error('hotpath: the event-loop watchdog must run as a worker thread');
@@ -89,6 +89,7 @@ function connect(): void {
   });
   s.post('Debugger.enable', () => {});
   session = s;
+  Atomics.store(hb, ATTACHED, 1n);
 }
 
 function disconnect(): void {
@@ -100,6 +101,8 @@ function disconnect(): void {
   }
   session = null;
   scripts = new Map();
+  Atomics.store(hb, ATTACHED, 0n);
+  Atomics.notify(hb, ATTACHED);
 }
 
 function requestPause(): void {
@@ -156,6 +159,14 @@ function catchUp(): void {
 }
 
 function poll(): void {
+  if (Atomics.load(hb, EXITING) !== 0n) {
+    // The process is ending during a block: detach, or Node prints "Waiting for the debugger
+    // to disconnect..." on the application's stderr.
+    if (block?.pauseTimer) clearTimeout(block.pauseTimer);
+    block = null;
+    disconnect();
+    return;
+  }
   const beat = Atomics.load(hb, BEAT);
   if (block) {
     if (beat !== block.beat) {

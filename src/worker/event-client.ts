@@ -27,8 +27,10 @@ export interface EventSource {
   readonly recorder: Recorder;
   /** Removes the kind's hooks. Called once, at stop. */
   uninstall(): void;
-  /** Comments for the period that ends now (sampling share, counts by kind of event, ...). */
+  /** Comments for the period that ends now, from the owner (the main thread) only. */
   periodNotes?(): string[];
+  /** Notes of this thread's batch (every thread), e.g. its sampling share in the period. */
+  batchNotes?(): string[];
   /**
    * The period's batch, when it is not this thread's recorder's (the event-loop profile's
    * events are recorded by its watchdog thread). A source with take() has no stopSync.
@@ -38,8 +40,8 @@ export interface EventSource {
   period?: number;
 }
 
-/** How long the encoder waits for the other threads' batches of a period. */
-const THREAD_WAIT_MS = 300;
+/** How long the encoder waits for the other threads' batches of a period (as the time profiler's flushTimeoutMs). */
+const THREAD_WAIT_MS = 1000;
 /** Room for the last profile written synchronously (bigger ones are lost, and said so once). */
 const SYNC_BYTES = 4 << 20;
 
@@ -67,6 +69,12 @@ export function osThreadId(): number {
 }
 
 function takeBatch(source: EventSource): EventBatch {
+  try {
+    const notes = source.recorder.size > 0 || source.recorder.dropped > 0 ? source.batchNotes?.() : undefined;
+    if (notes) source.recorder.notes.push(...notes);
+  } catch {
+    // notes are a nicety
+  }
   return source.recorder.take(isMainThread ? 0 : currentThreadId, threadName(), osThreadId());
 }
 

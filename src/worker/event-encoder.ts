@@ -137,15 +137,18 @@ async function encode(m: EncodeMessage): Promise<Uint8Array | null> {
   list.length = 0;
   b.reset();
   let events = 0;
+  let dropped = 0;
   const notes: string[] = [...m.comments];
   for (const batch of batches) {
     events += addBatch(b, batch, spec.labelKey);
+    dropped += batch.dropped;
     const who = `thread ${batch.threadId} (${batch.threadName})`;
     if (batch.dropped > 0) notes.push(`hotpath: ${m.kind}: ${who}: ${batch.dropped} events dropped (the period's buffers were full)`);
     for (const n of batch.notes) notes.push(`hotpath: ${m.kind}: ${who}: ${n}`);
   }
   if (late.length > 0) notes.push(`hotpath: ${m.kind}: threads ${late.join(', ')} did not answer in ${m.waitMs} ms; their events go in the next period`);
-  if (events === 0 && notes.length === m.comments.length) return null;
+  // Nothing happened (notes about sampling alone are not worth a profile).
+  if (events === 0 && dropped === 0 && late.length === 0) return null;
   for (const c of notes) b.addComment(c);
   if (m.periodType) b.setPeriodType(m.periodType);
   if (m.period !== undefined) b.setPeriod(m.period);

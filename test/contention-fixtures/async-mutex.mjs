@@ -8,7 +8,7 @@ import { resolveSettings } from '../../dist/src/settings.js';
 import { samplesOf, periodNow } from './events-summary.mjs';
 
 const [share = '0.1', iterations = '1500'] = process.argv.slice(2);
-const collector = createContentionCollector(resolveSettings({ profiles: 'contention' }, {}, {}), { lockShare: Number(share), atomics: false });
+const collector = createContentionCollector(resolveSettings({ profiles: 'contention' }, {}, {}), { lockShare: Number(share), lockSamplesPerSecond: Infinity, atomics: false });
 const start = Date.now();
 await new Promise((r) => setTimeout(r, 50)); // the ES module build is instrumented asynchronously
 

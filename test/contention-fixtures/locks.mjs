@@ -1,7 +1,7 @@
 // Two workers contend for lock A (slot 0 of a SharedArrayBuffer) and hold it for HOLD_MS each
 // time; each also takes its own lock (slot 1 or 2), which nobody else wants. Each worker
 // measures its own truth: time spent waiting for A, acquires of each lock.
-//   node locks.mjs <atomics|track> <lockShare> <seconds>
+//   node locks.mjs <atomics|track> <lockShare> <seconds> [lockSamplesPerSecond]
 // Mode atomics: the lock is a plain Atomics mutex, seen through the Atomics.wait/notify hooks.
 // Mode track: the same mutex reports through trackLock() (Atomics hooks off).
 import { Worker, isMainThread, parentPort, workerData, threadId } from 'node:worker_threads';
@@ -18,9 +18,9 @@ function spin(ms) {
 }
 
 if (isMainThread) {
-  const [mode = 'atomics', share = '0.1', seconds = '3'] = process.argv.slice(2);
+  const [mode = 'atomics', share = '0.1', seconds = '3', budget = 'Infinity'] = process.argv.slice(2);
   const settings = resolveSettings({ profiles: 'contention' }, {}, {});
-  const opts = { lockShare: Number(share), atomics: mode === 'atomics', asyncMutex: false };
+  const opts = { lockShare: Number(share), lockSamplesPerSecond: Number(budget), atomics: mode === 'atomics', asyncMutex: false };
   const collector = createContentionCollector(settings, opts);
   const start = Date.now();
   const sab = new SharedArrayBuffer(64);
@@ -41,7 +41,12 @@ if (isMainThread) {
     const tl = tracked?.[i];
     const tok = tl ? tl.acquiring() : 0;
     const t0 = performance.now();
-    while (Atomics.compareExchange(ta, i, 0, 1) !== 0) { const w0 = performance.now(); Atomics.wait(ta, i, 1); truth.inWait += (performance.now() - w0) * 1e6; truth.calls++; }
+    while (Atomics.compareExchange(ta, i, 0, 1) !== 0) {
+      const w0 = performance.now();
+      Atomics.wait(ta, i, 1);
+      truth.inWait += (performance.now() - w0) * 1e6; // time blocked in Atomics.wait (all locks: only A waits)
+      truth.calls++;
+    }
     truth.waitNs[i] += (performance.now() - t0) * 1e6;
     truth.acquires[i]++;
     tl?.acquired(tok);
