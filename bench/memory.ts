@@ -25,18 +25,25 @@ async function child(name: ProfilerName): Promise<void> {
   const readings: Reading[] = [];
   let bytes = 0;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  let gcMs = 0;
   for (let p = 1; p <= PERIODS; p++) {
     chainWork(WORK, p * WORK);
     bytes += (await prof.rotate())?.length ?? 0;
     if (p % 25 === 0) {
+      const g0 = process.cpuUsage();
       gc();
+      const g = process.cpuUsage(g0);
+      gcMs += (g.user + g.system) / 1000;
       const m = process.memoryUsage();
       readings.push({ period: p, rss: m.rss, heapUsed: m.heapUsed, external: m.external });
     }
   }
   const ms = performance.now() - t0;
+  const cu = process.cpuUsage(c0);
+  const cpuMs = (cu.user + cu.system) / 1000 - gcMs;
   await prof.stop();
-  result({ readings, ms, bytes });
+  result({ readings, ms, cpuMs, bytes });
 }
 
 function slope(points: { x: number; y: number }[]): number {
@@ -52,7 +59,7 @@ function slope(points: { x: number; y: number }[]): number {
   return num / den;
 }
 
-interface Run { readings: Reading[]; ms: number; bytes: number }
+interface Run { readings: Reading[]; ms: number; cpuMs: number; bytes: number }
 
 let rssNote = (): string => '';
 
@@ -71,7 +78,8 @@ async function main(): Promise<void> {
     const at = (r: Run, period: number): Reading => r.readings.find((p) => p.period >= period) ?? r.readings[r.readings.length - 1];
     return `| ${c} | ${rs.map((r) => `${mb(at(r, FROM).rss)} / ${mb(r.readings[r.readings.length - 1].rss)}`).join(', ')} | ` +
       `${cell(rs.map((r) => slopeOf(r, 'rss')))} | ${cell(rs.map((r) => slopeOf(r, 'heapUsed')))} | ${cell(rs.map((r) => slopeOf(r, 'external')))} | ` +
-      `${spread(rs.map((r) => r.ms / PERIODS)).median.toFixed(1)} |`;
+      `${spread(rs.map((r) => r.ms / PERIODS)).median.toFixed(1)} | ` +
+      (c === 'none' ? '- |' : `${spread(rs.map((r, i) => (r.cpuMs - res.none[i].cpuMs) / PERIODS)).median.toFixed(2)} |`);
   });
   const level = (c: string): number => spread(res[c].map((r) => r.readings[r.readings.length - 1].rss)).median;
   const higher = CONFIGS.filter((c) => c !== 'hotpath' && c !== 'none' && level(c) < level('hotpath'));
@@ -87,10 +95,12 @@ async function main(): Promise<void> {
       `${PERIODS} periods, each ${WORK.toLocaleString('en-US')} calls of the CPU-bound chain workload then a period end at 100 Hz ` +
       '(hotpath: `flush()`, the same path as its period timer; @datadog/pprof: `time.stop(true)` + `encode`; Google\'s pprof: stop, start, `encode`). ' +
       `gc() then \`process.memoryUsage()\` every 25 periods; slope = least-squares bytes per period from period ${FROM} on (median over runs, then min to max). ` +
-      'A slope near 0 (compared with `none`) means memory does not grow with the number of periods.',
+      'A slope near 0 (compared with `none`) means memory does not grow with the number of periods. ' +
+      'CPU per period end = (process CPU of the loop, all threads, gc() calls excluded - the same for none in the same round) / periods: what one period end costs (it includes 100 Hz sampling during the period\'s few ms of work). ' +
+      'Overhead at a period of P seconds is about the steady-state cost (overhead sections) plus this / P.',
     '',
-    `| profiler | RSS MB at period ${FROM} / at end, per run | RSS slope, bytes/period | heapUsed slope, bytes/period | external slope, bytes/period | ms per period (median) |`,
-    '|---|---|---|---|---|---|',
+    `| profiler | RSS MB at period ${FROM} / at end, per run | RSS slope, bytes/period | heapUsed slope, bytes/period | external slope, bytes/period | wall ms per period (median) | CPU ms per period end, all threads (vs none, median) |`,
+    '|---|---|---|---|---|---|---|',
     ...rows,
     '',
     rssNote(),

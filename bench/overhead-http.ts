@@ -7,11 +7,12 @@ import { fileURLToPath } from 'node:url';
 // @ts-expect-error autocannon ships no types; the fields used are declared below.
 import autocannonUntyped from 'autocannon';
 import {
-  cpuMsSince, fmtRatio, median, pairedRatios, ratioCells, result, rounds, runNode, setting, systemLine, writeSection,
+  cpuMsSince, fmtRatio, median, pairedRatios, ratioCells, result, rounds, runNode, setting, spread, systemLine, writeSection,
 } from './lib/common.js';
 import { startProfiler } from './lib/profilers.js';
 import type { ProfilerName } from './lib/profilers.js';
 import { jsonServer } from './lib/workloads.js';
+import { loadNative } from '../src/native.js';
 
 interface LoadResult { requests: { average: number }; latency: { p99: number; p50: number } ; non2xx: number; errors: number }
 const autocannon = autocannonUntyped as (opts: { url: string; connections: number; duration: number }) => Promise<LoadResult>;
@@ -19,7 +20,8 @@ const autocannon = autocannonUntyped as (opts: { url: string; connections: numbe
 const ROUNDS = setting('ROUNDS', 10, 2);
 const DURATION = setting('DURATION', 2, 1);
 const CONNECTIONS = 10;
-const PERIOD_MS = 1000;
+/** The default period: no period ends inside a run; their cost is in bench/memory.ts. */
+const PERIOD_MS = 60_000;
 const CONFIGS = ['none', 'hotpath', 'datadog', 'pprof'];
 const self = fileURLToPath(import.meta.url);
 
@@ -29,30 +31,36 @@ async function child(name: ProfilerName): Promise<void> {
   const server = jsonServer(() => requests++);
   server.listen(0, '127.0.0.1', () => process.stdout.write(`READY ${(server.address() as { port: number }).port}\n`));
   // The parent writes `mark` after its warm-up load: CPU and requests count from there.
+  // The main thread's own CPU clock (hotpath's addon, loaded in every configuration, passive
+  // unless started) splits the cost between the JavaScript thread and the helper threads.
+  const addon = loadNative();
   let c0 = process.cpuUsage();
+  let m0 = addon?.threadCpuNs() ?? 0;
   let r0 = 0;
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (d: string) => {
     if (d.includes('mark')) {
       c0 = process.cpuUsage();
+      m0 = addon?.threadCpuNs() ?? 0;
       r0 = requests;
     }
   });
   process.stdin.on('end', async () => {
     const cpuMs = cpuMsSince(c0);
+    const mainMs = addon ? (addon.threadCpuNs() - m0) / 1e6 : NaN;
     const n = requests - r0;
     server.close();
     await prof.stop();
-    result({ cpuMs, requests: n });
+    result({ cpuMs, mainMs, requests: n });
     process.exit(0);
   });
 }
 
-interface Run { rps: number; p99: number; cpuPerReqUs: number; [k: string]: number }
+interface Run { rps: number; p99: number; cpuPerReqUs: number; mainPerReqUs: number; otherPerReqUs: number; [k: string]: number }
 
 async function runOnce(c: string): Promise<Run> {
   let load: LoadResult | undefined;
-  const r = await runNode<{ cpuMs: number; requests: number }>(self, ['child', c], {
+  const r = await runNode<{ cpuMs: number; mainMs: number; requests: number }>(self, ['child', c], {
     onLine: (line, p) => {
       const m = /^READY (\d+)/.exec(line);
       if (!m) return;
@@ -68,7 +76,10 @@ async function runOnce(c: string): Promise<Run> {
       });
     },
   });
-  return { rps: load!.requests.average, p99: load!.latency.p99, cpuPerReqUs: (r.cpuMs * 1000) / r.requests };
+  return {
+    rps: load!.requests.average, p99: load!.latency.p99, cpuPerReqUs: (r.cpuMs * 1000) / r.requests,
+    mainPerReqUs: (r.mainMs * 1000) / r.requests, otherPerReqUs: ((r.cpuMs - r.mainMs) * 1000) / r.requests,
+  };
 }
 
 async function main(): Promise<void> {
@@ -81,6 +92,12 @@ async function main(): Promise<void> {
     cpuMed[c] = median(cpu);
     rows.push(`| ${c} | ${ratioCells(pairedRatios(res, c, 'none', 'rps'))} | ${ratioCells(pairedRatios(res, c, 'none', 'p99'))} | ${ratioCells(cpu)} |`);
   }
+  // Where the CPU goes: extra µs per request on the main thread and on the other threads.
+  const split = CONFIGS.slice(1).map((c) => {
+    const main = spread(res[c].map((r, i) => r.mainPerReqUs - res.none[i].mainPerReqUs));
+    const other = spread(res[c].map((r, i) => r.otherPerReqUs - res.none[i].otherPerReqUs));
+    return `| ${c} | ${main.median.toFixed(2)} (${main.q1.toFixed(2)} to ${main.q3.toFixed(2)}) | ${other.median.toFixed(2)} (${other.q1.toFixed(2)} to ${other.q3.toFixed(2)}) |`;
+  });
   const behind = Object.entries(cpuMed).filter(([c, m]) => c !== 'hotpath' && m < cpuMed.hotpath).map(([c]) => c);
   writeSection('overhead-http', [
     '## Overhead: node:http JSON service under load, 100 Hz, hotpath vs peers',
@@ -90,12 +107,18 @@ async function main(): Promise<void> {
     `Method: ${ROUNDS} rounds; in each round every configuration serves in a fresh process, in an order rotated every round (reversed every other round); ` +
       `the load comes from autocannon in the benchmark process (${CONNECTIONS} connections, 0.5 s warm-up, then ${DURATION} s measured). ` +
       'Each figure is the median over rounds of the paired ratio configuration / none from the same round; spread = interquartile range, then min-max, of those ratios. ' +
-      `Server CPU is the server process's user + system time (all its threads) per request during the measured load. Period ${PERIOD_MS / 1000} s for every profiler (60x the default rotation rate). ` +
+      `Server CPU is the server process's user + system time (all its threads) per request during the measured load. Every profiler samples at 100 Hz with the default ${PERIOD_MS / 1000} s period: the steady-state cost; each period end's cost is in the memory section. ` +
       'The load generator shares the 2 cores with the server, so throughput and p99 swing more than CPU per request: read the CPU column first.',
     '',
     '| profiler | throughput ratio | spread | p99 latency ratio | spread | server CPU per request ratio | spread |',
     '|---|---|---|---|---|---|---|',
     ...rows,
+    '',
+    'Where the extra CPU goes, µs per request more than none in the same round (median, IQR): on the main (JavaScript) thread, read from its own CPU clock, and on all other threads (profiler threads, libuv, V8 helpers):',
+    '',
+    '| profiler | main thread, µs/request | other threads, µs/request |',
+    '|---|---|---|',
+    ...split,
     '',
     `Median none run: ${median(res.none.map((r) => r.rps)).toFixed(0)} req/s, p99 ${median(res.none.map((r) => r.p99)).toFixed(0)} ms, ` +
       `${median(res.none.map((r) => r.cpuPerReqUs)).toFixed(1)} µs of server CPU per request. ` +
