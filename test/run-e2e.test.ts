@@ -103,3 +103,32 @@ t.test('a bad setting: one line naming it, exit 2, the program is not started', 
   t.equal(env.stdout, 'ran\n');
   t.match(env.stderr, /HOTPATH_PERIOD.*the program runs unprofiled/);
 });
+
+t.test('periods: each profile is self-contained, consecutive ones neither gap nor overlap', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'hotpath-run-'));
+  const r = spawnSync(...clean([NODE, CLI, 'run', '--quiet', '--out', out, '--profiles', 'time', '--period', '1s', '--', NODE, join(APPS, 'cpu-chunks.mjs'), '4']), { encoding: 'utf8', timeout: 60_000, env: ENV });
+  t.equal(r.status, 0, r.stderr);
+  const periods = profilesIn(out).map((f) => f.profile).sort((a, b) => (a.timeNanos < b.timeNanos ? -1 : 1));
+  t.ok(periods.length >= 4, `${periods.length} periods in 4 s`);
+  for (let i = 1; i < periods.length; i++) {
+    const end = periods[i - 1].timeNanos + BigInt(Math.round(periods[i - 1].durationNanos));
+    const gapMs = Number(periods[i].timeNanos - end) / 1e6;
+    t.ok(Math.abs(gapMs) < 5, `period ${i} starts ${gapMs.toFixed(3)} ms after the previous one ends`);
+  }
+  for (const p of periods.slice(0, -1)) t.ok(Math.abs(p.durationNanos / 1e9 - 1) < 0.5, `a full period lasts about 1 s (${(p.durationNanos / 1e9).toFixed(2)} s)`);
+});
+
+t.test("the README's main job: the example service under load", async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'hotpath-run-'));
+  const service = fileURLToPath(new URL('../examples/service.mjs', import.meta.url));
+  const r = spawnSync(...clean([NODE, CLI, 'run', '--out', out, '--period', '10s', '--', NODE, service, '--load', '3']), { encoding: 'utf8', timeout: 90_000, env: ENV });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /load: \d+ requests/);
+  t.match(r.stderr, /Hottest functions by cpu/);
+  t.match(r.stderr, /Look at them with: npx hotpath view/);
+  const time = profilesIn(out).filter((f) => f.file.includes('.time.')).map((f) => f.profile);
+  const cpu = cpuByLeaf(time);
+  t.ok(['listItems', 'searchItems', 'checksum'].some((fn) => cpu.has(fn)) || [...cpu.keys()].some((k) => /Hash|digest/.test(k)),
+    `the service's own work is in the profile (${[...cpu].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k]) => k).join(', ')})`);
+  t.ok(profilesIn(out).some((f) => f.file.includes('.heap.')), 'a heap profile too (time and heap are the default kinds)');
+});
