@@ -2,7 +2,6 @@
 // any of them to collapsed stacks or speedscope JSON. Every failure is one line naming the file.
 import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { decodeProfile, encodeProfile } from '../index.js';
 import type { Profile } from '../profile/model.js';
 import { profileToCollapsed } from '../convert/collapsed.js';
@@ -11,7 +10,7 @@ import { detectFormat, jsonFormat, parseJson } from '../convert/detect.js';
 import { heapProfileToProfile } from '../convert/heapprofile.js';
 import { selfProfilingTraceToProfile } from '../convert/self-profiling.js';
 import { profileToSpeedscope } from '../convert/speedscope.js';
-import { CliError } from './errors.js';
+import { CliError, cannotRead, parseCommandArgs } from './errors.js';
 
 const USAGE = 'usage: hotpath convert IN [-o OUT|-] [--to pprof|collapsed|speedscope] [--sample-type T] [--file-names]';
 const HELP = `${USAGE}
@@ -48,8 +47,7 @@ function inspectInput(path: string): { size: number; head: Uint8Array } {
     size = stat.size;
   } catch (error) {
     if (error instanceof CliError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(`${path}: cannot read: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`);
+    throw cannotRead(path, error);
   }
   if (size === 0) throw new CliError(`${path}: the file is empty`);
   const head = Buffer.alloc(Math.min(size, 4096));
@@ -124,23 +122,13 @@ function writeAtomically(path: string, data: Uint8Array | string): void {
 }
 
 export function runConvert(args: string[]): void {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h', default: false },
-        output: { type: 'string', short: 'o' },
-        to: { type: 'string' },
-        'sample-type': { type: 'string' },
-        'file-names': { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new CliError(`convert: ${(error as Error).message} (${USAGE})`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('convert', args, {
+    help: { type: 'boolean', short: 'h', default: false },
+    output: { type: 'string', short: 'o' },
+    to: { type: 'string' },
+    'sample-type': { type: 'string' },
+    'file-names': { type: 'boolean', default: false },
+  }, USAGE);
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return;

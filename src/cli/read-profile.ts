@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { decodeProfile } from '../index.js';
 import type { Profile } from '../profile/model.js';
-import { CliError } from './errors.js';
+import { CliError, cannotRead } from './errors.js';
 
 /** Files above this are refused before reading: a profile this large is not a profile. */
 const MAX_FILE_BYTES = 1 << 30;
@@ -15,9 +15,7 @@ export function readProfileFile(path: string): Profile {
     bytes = readFileSync(path);
   } catch (error) {
     if (error instanceof CliError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
-    throw new CliError(`${path}: cannot read: ${reason}`);
+    throw cannotRead(path, error);
   }
   try {
     return decodeProfile(bytes);

@@ -1,26 +1,15 @@
 // `hotpath top FILE`: the table `go tool pprof -top` prints, from our own decoder.
-import { parseArgs } from 'node:util';
 import { topTable } from '../report/top.js';
 import { formatValue, percent } from '../report/units.js';
-import { CliError } from './errors.js';
+import { CliError, parseCommandArgs } from './errors.js';
 import { readProfileFile } from './read-profile.js';
 
 export function runTop(args: string[]): void {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        'sample-type': { type: 'string' },
-        nodecount: { type: 'string', default: '20' },
-        raw: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new CliError(`top: ${(error as Error).message}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('top', args, {
+    'sample-type': { type: 'string' },
+    nodecount: { type: 'string', default: '20' },
+    raw: { type: 'boolean', default: false },
+  });
   if (positionals.length !== 1) throw new CliError('top: expected exactly one FILE (usage: hotpath top FILE [--sample-type T] [--nodecount N])');
   const nodecount = Number(values.nodecount);
   if (!Number.isInteger(nodecount) || nodecount < 1) throw new CliError(`top: --nodecount must be a positive integer, got "${values.nodecount}"`);

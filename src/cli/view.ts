@@ -2,11 +2,10 @@
 // and prints its URL. pprof files are served as they are (the page decodes them with the WASM
 // core); V8 .cpuprofile and .heapprofile files are converted to pprof first.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { encodeProfile } from '../index.js';
 import { MAX_VIEW_BYTES, startViewer, ViewError, type ViewProfile } from '../view/server.js';
 import { loadAnyProfile } from './convert.js';
-import { CliError } from './errors.js';
+import { CliError, parseCommandArgs } from './errors.js';
 
 const USAGE = 'usage: hotpath view FILE... [--port N] [--host ADDRESS]';
 const HELP = `${USAGE}
@@ -29,21 +28,11 @@ function startsLikeJson(path: string): boolean {
 }
 
 export async function runView(args: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h', default: false },
-        port: { type: 'string', short: 'p', default: '0' },
-        host: { type: 'string', default: '127.0.0.1' },
-      },
-    });
-  } catch (error) {
-    throw new CliError(`view: ${(error as Error).message} (${USAGE})`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('view', args, {
+    help: { type: 'boolean', short: 'h', default: false },
+    port: { type: 'string', short: 'p', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+  }, USAGE);
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return;
