@@ -14,7 +14,9 @@ import { jsonServer } from './lib/workloads.js';
 const autocannon = autocannonUntyped as (opts: { url: string; connections: number; duration: number; overallRate: number }) => Promise<unknown>;
 
 const ROUNDS = setting('ROUNDS', 2, 1);
-const PERIOD_S = setting('PERIOD_S', 5, 2);
+const PERIOD_S = setting('PERIOD_S', 10, 2);
+/** Periods ended by the timer in each run. */
+const COUNTED = setting('COUNTED', 1, 2);
 const RATE = setting('RATE', 500, 500);
 const CONFIGS = ['hotpath', 'datadog', 'pprof'];
 const self = fileURLToPath(import.meta.url);
@@ -41,8 +43,8 @@ async function runOnce(c: string): Promise<Run> {
     onLine: (line, p) => {
       const m = /^READY (\d+)/.exec(line);
       if (!m) return;
-      // Load for 2.5 periods: the first two end by the timer.
-      autocannon({ url: `http://127.0.0.1:${m[1]}/items`, connections: 10, duration: PERIOD_S * 2 + 0.5, overallRate: RATE })
+      // Load for COUNTED periods and a half: COUNTED periods end by the timer.
+      autocannon({ url: `http://127.0.0.1:${m[1]}/items`, connections: 10, duration: PERIOD_S * COUNTED + 0.5, overallRate: RATE })
         .then(() => p.stdin!.end(), () => p.kill());
     },
     timeoutMs: PERIOD_S * 4000 + 30000,
@@ -66,7 +68,7 @@ async function main(): Promise<void> {
     system,
     '',
     `Method: each profiler in a fresh server process under the same fixed load (autocannon, 10 connections, ${RATE} req/s in total), ` +
-      `a period every ${PERIOD_S} s; the two periods ended by the timer are counted, per run. Bytes per minute = mean gzipped profile size x ${60 / PERIOD_S} periods a minute. ` +
+      `a period every ${PERIOD_S} s; the ${COUNTED} period(s) ended by the timer in each run are counted. Bytes per minute = mean gzipped profile size x ${60 / PERIOD_S} periods a minute. ` +
       `${ROUNDS} round(s), order rotated; spread = min-max over runs. The seed talk's figure for a Python service is about 20 KB per minute per process. ` +
       'Profiles hold different things: hotpath writes samples, wall and cpu per sample with thread labels; @datadog/pprof writes samples, wall and cpu (with contexts on); Google\'s pprof writes samples and wall.',
     '',

@@ -12,7 +12,7 @@ import type { ProfilerName } from './lib/profilers.js';
 import { chainWork } from './lib/workloads.js';
 
 const ROUNDS = setting('ROUNDS', 6, 2);
-const WORK = setting('WORK', 60_000, 20_000);
+const WORK = setting('WORK', 200_000, 60_000);
 /** The default period: no period ends inside a run; their cost is in bench/memory.ts. */
 const PERIOD_MS = 60_000;
 const COUNTS = [1, 2, 4, 8];
