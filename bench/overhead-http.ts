@@ -90,7 +90,9 @@ async function main(): Promise<void> {
   for (const c of CONFIGS.slice(1)) {
     const cpu = pairedRatios(res, c, 'none', 'cpuPerReqUs');
     cpuMed[c] = median(cpu);
-    rows.push(`| ${c} | ${ratioCells(pairedRatios(res, c, 'none', 'rps'))} | ${ratioCells(pairedRatios(res, c, 'none', 'p99'))} | ${ratioCells(cpu)} |`);
+    const abs = (k: keyof Run, d: number): string => median(res[c].map((r) => r[k])).toFixed(d);
+    rows.push(`| ${c} | ${abs('rps', 0)} | ${ratioCells(pairedRatios(res, c, 'none', 'rps'))} | ${abs('p99', 0)} | ${ratioCells(pairedRatios(res, c, 'none', 'p99'))} | ` +
+      `${abs('cpuPerReqUs', 1)} | ${ratioCells(cpu)} |`);
   }
   // Where the CPU goes: extra µs per request on the main thread and on the other threads.
   const split = CONFIGS.slice(1).map((c) => {
@@ -108,10 +110,10 @@ async function main(): Promise<void> {
       `the load comes from autocannon in the benchmark process (${CONNECTIONS} connections, 0.5 s warm-up, then ${DURATION} s measured). ` +
       'Each figure is the median over rounds of the paired ratio configuration / none from the same round; spread = interquartile range, then min-max, of those ratios. ' +
       `Server CPU is the server process's user + system time (all its threads) per request during the measured load. Every profiler samples at 100 Hz with the default ${PERIOD_MS / 1000} s period: the steady-state cost; each period end's cost is in the memory section. ` +
-      'The load generator shares the 2 cores with the server, so throughput and p99 swing more than CPU per request: read the CPU column first.',
+      'The load generator shares the 2 cores with the server, so throughput and p99 swing more than CPU per request: read the CPU column first. autocannon reports p99 in whole milliseconds, so p99 ratios move in coarse steps.',
     '',
-    '| profiler | throughput ratio | spread | p99 latency ratio | spread | server CPU per request ratio | spread |',
-    '|---|---|---|---|---|---|---|',
+    '| profiler | req/s (median) | throughput ratio | spread | p99 ms (median) | p99 latency ratio | spread | server CPU µs/request (median) | CPU per request ratio | spread |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     'Where the extra CPU goes, µs per request more than none in the same round (median, IQR): on the main (JavaScript) thread, read from its own CPU clock, and on all other threads (profiler threads, libuv, V8 helpers):',
