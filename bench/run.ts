@@ -20,6 +20,7 @@ interface Scenario { key: string; script: string; what: string; env?: Record<str
 const SCENARIOS: Scenario[] = [
   { key: 'overhead-cpu', script: 'overhead-cpu.js', what: 'CPU-bound overhead: hotpath, @datadog/pprof, Google pprof, node --cpu-prof' },
   { key: 'overhead-http', script: 'overhead-http.js', what: 'node:http JSON service under autocannon: throughput, p99, CPU per request' },
+  { key: 'overhead-heap', script: 'overhead-heap.js', what: 'heap profile overhead: hotpath, @datadog/pprof, Google pprof' },
   { key: 'loop-delay', script: 'loop-delay.js', what: 'event-loop delay at period boundaries (p99, max)' },
   { key: 'accuracy', script: 'accuracy.js', what: 'accuracy: builtin-heavy 70/30 with truth; TypeScript parser vs node --cpu-prof' },
   { key: 'size', script: 'size.js', what: 'profile bytes per minute for the HTTP service' },
@@ -35,7 +36,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 /** Section order in the document; sections not listed keep their order after these. */
-const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'loop-delay', 'accuracy', 'size', 'encode', 'memory', 'workers', 'overhead', 'heap', 'contention', 'exceptions', 'eventloop'];
+const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'overhead-heap', 'loop-delay', 'accuracy', 'size', 'encode', 'memory', 'workers', 'overhead', 'heap', 'contention', 'exceptions', 'eventloop'];
 
 function runScript(s: Scenario): Promise<{ ok: boolean; seconds: number; loadBefore: string }> {
   const loadBefore = loadAverage();
