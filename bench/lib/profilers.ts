@@ -16,7 +16,9 @@ import { isMainThread } from 'node:worker_threads';
 const require = createRequire(import.meta.url);
 
 export const PEERS = ['hotpath', 'datadog', 'pprof'] as const;
-export type ProfilerName = 'none' | (typeof PEERS)[number];
+/** `hotpath-core`: the time profiler alone (startTimeProfiler), with BENCH_EXPERIMENT bits of
+ * native/src/time_profiler.cc's Experiment enum: for finding where a cost comes from. */
+export type ProfilerName = 'none' | 'hotpath-core' | (typeof PEERS)[number];
 
 export interface RunningProfiler {
   /** Ends the current period now; resolves to the bytes of its gzipped pprof (0 when none). */
@@ -95,6 +97,12 @@ export async function startProfiler(name: ProfilerName, opts: ProfilerOptions): 
       },
       periodic,
     };
+  }
+  if (name === 'hotpath-core') {
+    const { startTimeProfiler } = await import('../../src/time/time-profiler.js');
+    const p = startTimeProfiler({ intervalMicros, periodMs: Math.max(100, opts.periodMs), experiment: Number(process.env.BENCH_EXPERIMENT ?? 0) });
+    if (!p) throw new Error('hotpath did not start (no native addon?)');
+    return { rotate: () => p.flush(), stop: () => p.stop(), periodic };
   }
   if (name === 'datadog') {
     const dd = require('@datadog/pprof') as {
