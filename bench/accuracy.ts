@@ -19,7 +19,7 @@ import type { ProfilerName } from './lib/profilers.js';
 import { builtin7030, typescriptParse } from './lib/workloads.js';
 
 const RUNS = setting('RUNS', 6, 2);
-const RUN_MS = setting('RUN_MS', 1500, 600);
+const RUN_MS = setting('RUN_MS', 1500, 500);
 const CONFIGS = ['cpu-prof', 'hotpath', 'datadog', 'pprof'];
 const self = fileURLToPath(import.meta.url);
 

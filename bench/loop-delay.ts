@@ -19,7 +19,7 @@ import type { ProfilerName } from './lib/profilers.js';
 import { leaf } from './lib/workloads.js';
 
 const ROUNDS = setting('ROUNDS', 10, 2);
-const RUN_MS = setting('RUN_MS', 1000, 800);
+const RUN_MS = setting('RUN_MS', 1000, 500);
 const PERIOD_MS = setting('PERIOD_MS', 100, 100);
 const CONFIGS = ['none', 'hotpath', 'datadog', 'pprof'];
 const self = fileURLToPath(import.meta.url);

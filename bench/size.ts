@@ -16,7 +16,7 @@ const autocannon = autocannonUntyped as (opts: { url: string; connections: numbe
 const ROUNDS = setting('ROUNDS', 2, 1);
 const PERIOD_S = setting('PERIOD_S', 10, 2);
 /** Periods ended by the timer in each run. */
-const COUNTED = setting('COUNTED', 1, 2);
+const COUNTED = setting('COUNTED', 1, 1);
 const RATE = setting('RATE', 500, 500);
 const CONFIGS = ['hotpath', 'datadog', 'pprof'];
 const self = fileURLToPath(import.meta.url);

@@ -6,7 +6,7 @@
 //   node dist/bench/workers.js [--quick]       (ROUNDS, WORK override the defaults)
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { cpuMsSince, median, result, rounds, runNode, setting, spread, systemLine, writeSection } from './lib/common.js';
+import { cpuMsSince, median, quick, result, rounds, runNode, setting, spread, systemLine, writeSection } from './lib/common.js';
 import { startProfiler } from './lib/profilers.js';
 import type { ProfilerName } from './lib/profilers.js';
 import { chainWork } from './lib/workloads.js';
@@ -15,7 +15,7 @@ const ROUNDS = setting('ROUNDS', 6, 2);
 const WORK = setting('WORK', 200_000, 60_000);
 /** The default period: no period ends inside a run; their cost is in bench/memory.ts. */
 const PERIOD_MS = 60_000;
-const COUNTS = [1, 2, 4, 8];
+const COUNTS = quick ? [1, 4] : [1, 2, 4, 8];
 const CONFIGS = ['none', 'hotpath', 'datadog', 'pprof'];
 const self = fileURLToPath(import.meta.url);
 
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   }
   const noneWall = COUNTS.map((n) => `${n}: ${median(res[`none:${n}`].filter(Boolean).map((r) => r!.wallMs)).toFixed(0)} ms`).join(', ');
   writeSection('workers', [
-    '## Worker scaling: 1, 2, 4, 8 busy workers',
+    `## Worker scaling: ${COUNTS.join(', ')} busy workers`,
     '',
     system,
     '',
