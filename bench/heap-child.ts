@@ -40,15 +40,24 @@ function step(i: number): void {
   sink += buf.length;
 }
 
+/**
+ * Steady state: the encoder worker's first periods are a one-time cost (its start, the WASM core
+ * and V8's background tier-up compiles of it), so a few period ends and a pause come first.
+ */
+async function warmUp(collector: KindCollector | null): Promise<void> {
+  for (let i = 0; i < 20000; i++) step(i);
+  for (let k = 0; k < 3 && collector; k++) {
+    for (let i = 0; i < 5000; i++) step(i);
+    await collector.endPeriod({ timeNanos: unixNs(), durationNanos: 1 }, []);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 700));
+}
+
 const unixNs = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)) * 1000n;
 
 async function work(iterations: number): Promise<void> {
   const collector: KindCollector | null = variant === 'heap' ? startHeapCollector({}) : null;
-  // Steady state: the encoder worker's start (a thread, the WASM core and its tier-up) is a
-  // one-time cost: warm everything up, a first period end included, before measuring.
-  for (let i = 0; i < 20000; i++) step(i);
-  if (collector) await collector.endPeriod({ timeNanos: unixNs(), durationNanos: 1 }, []);
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await warmUp(collector);
   const start = unixNs();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -125,7 +134,22 @@ async function periods(n: number, periodMs: number): Promise<void> {
 
 async function http(): Promise<void> {
   const { createServer } = await import('node:http');
-  const collector: KindCollector | null = variant === 'heap' ? startHeapCollector({}) : null;
+  // v8only: V8's sampler with (almost) no GC-interval reads, to separate the two costs.
+  const collector: KindCollector | null = variant === 'heap' ? startHeapCollector({})
+    : variant === 'v8only' ? startHeapCollector({ probeShare: 1e-9 }) : null;
+  if (variant === 'sampler') {
+    // The addon's sampler on this thread (adaptive reads), without the collector's worker.
+    const { loadNative } = await import('../src/native.js');
+    const { heapAddon } = await import('../src/heap/batch.js');
+    heapAddon(loadNative())!.heapInit(0, 'main', 512 * 1024, 64, 0.002, 0, 1);
+  }
+  if (variant === 'inspector') {
+    // V8's sampling heap profiler started by the inspector, without hotpath: V8's own cost.
+    const { Session } = await import('node:inspector');
+    const session = new Session();
+    session.connect();
+    session.post('HeapProfiler.startSampling', { samplingInterval: 512 * 1024 });
+  }
   let requests = 0;
   let seq = 0;
   const server = createServer((req, res) => {
@@ -136,6 +160,7 @@ async function http(): Promise<void> {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(body);
   });
+  await warmUp(collector);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const start = unixNs();
   let c0 = process.cpuUsage();
@@ -143,12 +168,8 @@ async function http(): Promise<void> {
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (d: string) => {
     if (!d.includes('mark')) return;
-    void (async () => {
-      // Steady state: a first period end warms the encoder worker up (a one-time cost).
-      if (collector) await collector.endPeriod({ timeNanos: start, durationNanos: 1 }, []);
-      c0 = process.cpuUsage();
-      r0 = requests;
-    })();
+    c0 = process.cpuUsage();
+    r0 = requests;
   });
   process.stdin.on('end', () => {
     void (async () => {
