@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     row(`${CALLBACKS.toLocaleString('en-US')} short callbacks (50 µs each), no block`, 'process CPU (all threads)', callbacks),
     row('three synchronous blocks of fixed work (~200 ms each)', 'CPU time of the blocks (all threads)', block),
     '',
-    'Between blocks the profile costs a 10 ms timer on the main thread (two Atomics stores) and a 10 ms poll on the watchdog thread. ' +
+    'Between blocks the profile costs a 10 ms timer on the main thread (two Atomics stores, and a read of the thread\'s CPU clock when the addon is built) and a poll every 25 ms (half the threshold) on the watchdog thread. ' +
     'During a block the watchdog attaches an inspector session to the main thread, enables the Debugger domain (about 35 µs per loaded script, on the main thread: a big application pays milliseconds at the start of each block), ' +
     'and pauses the main thread every 10 ms for its call frames (0.3 ms + ~0.1 ms per frame); it detaches as soon as the loop turns again, because an enabled Debugger slows every `await` (bench/RESULTS.md, Exceptions profile). ' +
     'So a block is made somewhat longer by being profiled, and a program without blocks pays almost nothing.',

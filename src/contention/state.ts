@@ -28,7 +28,7 @@ export const DEFAULT_LOCK_SHARE = 0.01;
 /** Waits this long or longer are always recorded (trackLock, Atomics), with weight 1. */
 export const LONG_WAIT_NS = 10e6;
 /** Default budget of sampled acquires per second and thread. */
-export const DEFAULT_LOCK_SAMPLES_PER_SECOND = 50;
+export const DEFAULT_LOCK_SAMPLES_PER_SECOND = 20;
 const MIN_SHARE = 1e-5;
 
 export class ContentionState {

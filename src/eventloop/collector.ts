@@ -5,7 +5,11 @@
 //   createEventLoopCollector(settings, options?): KindCollector | null
 //
 // On the main thread: an unref'd heartbeat timer (every `heartbeatMs`, 10 by default) writes
-// the time of each beat and how late it was into shared memory; a watchdog worker
+// the time of each beat and how late it was into shared memory (with the addon, a late beat
+// during which the main thread used less than half the threshold in CPU time is not a block:
+// the thread was not scheduled, or waited in a system call such as execSync; without the addon
+// such turns count);
+// a watchdog worker
 // (src/eventloop/watchdog.ts) samples the main thread's stack through the inspector while the
 // beat is overdue. A loop that waits for I/O still runs its timers, so slow I/O is not a block;
 // a turn that runs JavaScript (or synchronous I/O) for longer than the threshold is.
@@ -18,9 +22,9 @@ import type { Settings } from '../settings.js';
 import type { EventBatch } from '../worker/event-batch.js';
 import { Recorder } from '../worker/event-recorder.js';
 import type { RecorderLimits } from '../worker/event-recorder.js';
-import { createEventCollector, osThreadId } from '../worker/event-client.js';
+import { addonIfBuilt, createEventCollector, osThreadId } from '../worker/event-client.js';
 import { logOnce } from '../log.js';
-import { ATTACHED, BEAT, BLOCKS, BLOCK_NS, EXITING, HEARTBEAT_SLOTS, LATENESS, WatchdogCode } from './shared.js';
+import { ATTACHED, BEAT, BLOCKS, BLOCK_NS, EXITING, HEARTBEAT_SLOTS, LATENESS, STARVED, WatchdogCode } from './shared.js';
 import type { FromWatchdog, WatchdogData } from './shared.js';
 
 export const DEFAULT_BLOCK_THRESHOLD_MS = 50;
@@ -60,12 +64,29 @@ export function createEventLoopCollector(_settings: Settings, options: EventLoop
   let prev = process.hrtime.bigint();
   Atomics.store(hb, BEAT, prev);
   const thresholdNs = BigInt(Math.round(thresholdMs * 1e6));
+  // With the addon, the main thread's own CPU clock tells a turn that held the loop from a
+  // thread that was not given a CPU (a busy host): a late beat is a block only if the thread
+  // also used at least half the threshold in CPU time during it (25 ms for 50 ms). On an idle
+  // host a turn running JavaScript uses a CPU all along; on a host with 4 runnable threads per
+  // core a 200 ms spin still got 40% of one (measured), while a thread that merely waited for a
+  // CPU, or for the kernel, used almost none. The block's time is still the wall time it held
+  // the loop.
+  const addon = addonIfBuilt();
+  let prevCpu = addon ? addon.threadCpuNs() : 0;
   // The heartbeat: two Atomics stores per beat. Lateness first, so that a reader that sees the
   // new beat sees its lateness. A beat late by the threshold also counts a block, so that a
   // block the watchdog did not see under way (it was starved of CPU, or starting) is counted.
   const beat = (): void => {
     const t = process.hrtime.bigint();
-    const late = t - prev - intervalNs;
+    let late = t - prev - intervalNs;
+    if (addon) {
+      const cpu = addon.threadCpuNs();
+      if (late >= thresholdNs && (cpu - prevCpu) * 2 < Number(thresholdNs)) {
+        Atomics.add(hb, STARVED, 1n);
+        late = 0n;
+      }
+      prevCpu = cpu;
+    }
     if (late >= thresholdNs) {
       Atomics.add(hb, BLOCKS, 1n);
       Atomics.add(hb, BLOCK_NS, late);
@@ -78,7 +99,7 @@ export function createEventLoopCollector(_settings: Settings, options: EventLoop
   timer.unref();
 
   const data: WatchdogData = {
-    heartbeat: sab, thresholdMs, sampleIntervalMs, pollMs: Math.min(10, thresholdMs / 2), osThreadId: osThreadId(), hotpathInternal: true,
+    heartbeat: sab, thresholdMs, sampleIntervalMs, pollMs: Math.max(5, thresholdMs / 2), osThreadId: osThreadId(), hotpathInternal: true,
   };
   if (options.limits) data.limits = options.limits;
   const worker = new Worker(new URL('./watchdog.js', import.meta.url), {

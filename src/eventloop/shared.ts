@@ -14,7 +14,9 @@ export const BLOCK_NS = 3;
 export const ATTACHED = 4;
 /** Slot: set to 1 by the main thread in its 'exit' event: detach now. */
 export const EXITING = 5;
-export const HEARTBEAT_SLOTS = 6;
+/** Slot: late beats not counted because the main thread did not run during them (descheduled). */
+export const STARVED = 6;
+export const HEARTBEAT_SLOTS = 7;
 
 export interface WatchdogData {
   heartbeat: SharedArrayBuffer;

@@ -12,7 +12,8 @@
 //
 // When the next beat comes, its lateness is the block's length (from the end of the previous
 // turn the timer could run in, to the beat; up to one heartbeat interval short of the whole
-// turn). A block at least `thresholdMs` long becomes events: each stack sampled during it gets
+// turn); the main thread adds it to shared counters when it is at least the threshold (and,
+// with the addon, the thread ran for half of it). A block becomes events: each stack sampled during it gets
 // 1/n of its length (n = stacks sampled), and the stack sampled most often gets the block's
 // count, so event-loop-blocks counts blocks and event-loop-block-time their time, split by what
 // ran. A block that ended before any pause landed gets the pseudo-frame `(block not sampled)`.
@@ -23,7 +24,7 @@ import { Session } from 'node:inspector';
 import { Recorder } from '../worker/event-recorder.js';
 import { batchBuffers } from '../worker/event-batch.js';
 import { KIND_SPECS } from '../worker/event-batch.js';
-import { ATTACHED, BEAT, BLOCKS, BLOCK_NS, EXITING, LATENESS, WatchdogCode } from './shared.js';
+import { ATTACHED, BEAT, BLOCKS, BLOCK_NS, EXITING, STARVED, WatchdogCode } from './shared.js';
 import type { WatchdogData, WatchdogMessage } from './shared.js';
 
 if (!parentPort) throw new Error('hotpath: the event-loop watchdog must run as a worker thread');
@@ -117,31 +118,36 @@ function schedulePause(): void {
   block.pauseTimer = setTimeout(requestPause, data.sampleIntervalMs);
 }
 
-function endBlock(lateNs: bigint): void {
+function endBlock(): void {
   const b = block!;
   block = null;
   if (b.pauseTimer) clearTimeout(b.pauseTimer);
   disconnect();
-  if (lateNs < thresholdNs) return;  // the loop was slow to wake, not held
-  blocks++;
-  seenBlocks++;
+  // The main thread counts a block at the first beat after it (several beats may have passed
+  // since, so LATENESS is not read here): what it counted since the last accounting is this
+  // block (and, rarely, a block right after it, whose time then goes with these stacks).
+  const n = Atomics.load(hb, BLOCKS) - seenBlocks;
+  if (n <= 0n) return; // the loop was slow to wake (or the thread was not scheduled), not held
+  const lateNs = Atomics.load(hb, BLOCK_NS) - seenBlockNs;
+  seenBlocks += n;
   seenBlockNs += lateNs;
+  blocks += Number(n);
   const ns = Number(lateNs);
   if (b.stacks.length === 0) {
-    unsampled++;
+    unsampled += Number(n);
     recorder.beginStack();
     recorder.pushFrame('(block not sampled)', '', 0, 0);
-    recorder.add(recorder.endStack(), '', 1, ns);
+    recorder.add(recorder.endStack(), '', Number(n), ns);
     return;
   }
   // Time is split evenly between the stacks sampled; the block's count (an integer in pprof)
   // goes to the stack sampled most often in it.
-  const n = b.stacks.length;
+  const k = b.stacks.length;
   const per = new Map<number, number>();
   for (const id of b.stacks) per.set(id, (per.get(id) ?? 0) + 1);
   let top = b.stacks[0];
-  for (const [id, k] of per) if (k > per.get(top)!) top = id;
-  for (const [id, k] of per) recorder.add(id, '', id === top ? 1 : 0, (ns * k) / n);
+  for (const [id, c] of per) if (c > per.get(top)!) top = id;
+  for (const [id, c] of per) recorder.add(id, '', id === top ? Number(n) : 0, (ns * c) / k);
 }
 
 /** Blocks the main thread counted that no sampled block accounted for. */
@@ -169,10 +175,7 @@ function poll(): void {
   }
   const beat = Atomics.load(hb, BEAT);
   if (block) {
-    if (beat !== block.beat) {
-      endBlock(Atomics.load(hb, LATENESS));
-      catchUp();
-    }
+    if (beat !== block.beat) endBlock();
     return;
   }
   catchUp();
@@ -190,6 +193,8 @@ port.on('message', (m: WatchdogMessage) => {
     case WatchdogCode.Take: {
       if (!block) catchUp();
       const notes: string[] = [];
+      const starved = Atomics.exchange(hb, STARVED, 0n);
+      if (starved > 0n) notes.push(`${starved} turns late by ${data.thresholdMs} ms or more while the main thread hardly ran (not scheduled, or waiting in a system call): not counted as blocks`);
       if (blocks > 0) notes.push(`${blocks} blocks of ${data.thresholdMs} ms or more; ${samplesTaken} stacks sampled every ~${data.sampleIntervalMs} ms during them; ${unsampled} blocks ended before a stack was sampled`);
       recorder.notes.push(...notes);
       blocks = 0;

@@ -12,6 +12,7 @@ import * as wt from 'node:worker_threads';
 import type { KindCollector, PeriodInfo } from '../collector.js';
 import { existsSync } from 'node:fs';
 import { loadNative, nativeCandidates } from '../native.js';
+import type { NativeAddon } from '../native.js';
 import { logOnce } from '../log.js';
 import { batchBuffers } from './event-batch.js';
 import type { EventBatch, EventKind } from './event-batch.js';
@@ -51,6 +52,15 @@ function threadName(): string {
   return typeof name === 'string' && name !== '' ? name : 'worker';
 }
 
+/** The addon when it is built, without a warning when it is not (the event profiles work without it). */
+export function addonIfBuilt(): NativeAddon | null {
+  try {
+    return nativeCandidates().some((f) => existsSync(f)) ? loadNative() : null;
+  } catch {
+    return null;
+  }
+}
+
 let osTid: number | undefined;
 /**
  * This thread's OS thread id, from the addon when it is built (0, and no `os thread id` label,
@@ -60,7 +70,7 @@ let osTid: number | undefined;
 export function osThreadId(): number {
   if (osTid === undefined) {
     try {
-      osTid = nativeCandidates().some((f) => existsSync(f)) ? loadNative()?.osThreadId() ?? 0 : 0;
+      osTid = addonIfBuilt()?.osThreadId() ?? 0;
     } catch {
       osTid = 0;
     }

@@ -27,7 +27,7 @@ let blockMs = 0;
 
 if (mode === 'block') {
   const iv = setInterval(shortCallback, 5);
-  await sleep(500);
+  await sleep(1000); // the watchdog thread has started
   const t = performance.now();
   holdTheLoop();
   blockMs = performance.now() - t;
