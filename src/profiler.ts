@@ -92,6 +92,10 @@ function startThread(settings: Settings): Profiler {
   tryStart('time', (): ThreadProfiler | null =>
     startThreadCollector({ intervalMicros: Math.round(settings.samplingIntervalMs * 1000), periodMs: settings.periodMs }));
   tryStart('heap', () => startHeapThread({ intervalBytes: settings.heapSamplingIntervalBytes, periodMs: settings.periodMs }));
+  // On a worker, these send their events to the main thread's encoder; their periods end there.
+  const eventPart = (c: KindCollector | null) => c && { stop: () => void c.stop({ timeNanos: 0n, durationNanos: 0 }, []) };
+  tryStart('contention', () => eventPart(createContentionCollector(settings)));
+  tryStart('exceptions', () => eventPart(createExceptionCollector(settings)));
   return {
     settings: publicSettings(settings),
     kinds: parts.map((p) => p.kind),

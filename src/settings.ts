@@ -52,6 +52,12 @@ export interface Settings {
   auth: AuthSettings;
   /** Fraction of one core, e.g. 0.01 for 1%. */
   overheadCap: number;
+  /** contention: highest share of lock acquires sampled (a fraction). */
+  lockShare: number;
+  /** exceptions: mean number of errors between two samples. */
+  exceptionSampling: number;
+  /** eventloop: a turn longer than this is a block. */
+  blockThresholdMs: number;
   exportTimeoutMs: number;
   /** Where each setting's value came from. */
   sources: Record<SettingName, SettingSource>;
@@ -81,6 +87,9 @@ export interface HotpathOptions {
   datadogApiKey?: string;
   overheadCap?: number | string;
   exportTimeout?: number | string;
+  lockShare?: number | string;
+  exceptionSampling?: number | string;
+  blockThreshold?: number | string;
 }
 
 export type SettingName = keyof HotpathOptions;
@@ -131,6 +140,12 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Datadog API key (agentless intake only)', secret: true },
   { option: 'overheadCap', flag: 'overhead-cap', env: 'HOTPATH_OVERHEAD_CAP', expected: 'a fraction like 0.01 or a percent like 1%',
     description: "cap on the profiler's own CPU, as a share of one core", defaultText: '1%' },
+  { option: 'lockShare', flag: 'lock-share', env: 'HOTPATH_LOCK_SHARE', expected: 'a fraction like 0.01 or a percent like 1%',
+    description: 'contention: highest share of lock acquires sampled', defaultText: '1%' },
+  { option: 'exceptionSampling', flag: 'exception-sampling', env: 'HOTPATH_EXCEPTION_SAMPLING', expected: 'a whole number of at least 1',
+    description: 'exceptions: one error sampled in this many, on average', defaultText: '100' },
+  { option: 'blockThreshold', flag: 'block-threshold', env: 'HOTPATH_BLOCK_THRESHOLD', expected: 'a duration like 50ms',
+    description: 'eventloop: a turn longer than this is a block', defaultText: '50ms' },
   { option: 'exportTimeout', flag: 'export-timeout', env: 'HOTPATH_EXPORT_TIMEOUT', expected: 'a duration like 10s',
     description: 'timeout of one upload attempt', defaultText: '10s' },
 ];
@@ -221,7 +236,10 @@ export function resolveSettings(
   const basic = parseBasicAuth(pick('basicAuth'));
   const tenantId = parsePlainString(pick('tenantId'));
   const datadogApiKey = parseSecretString(pick('datadogApiKey'), 'datadogApiKey');
-  const overheadCap = parseOverheadCap(pick('overheadCap'));
+  const overheadCap = parseShare(pick('overheadCap'), 'overheadCap', 0.01, '100% of a core');
+  const lockShare = parseShare(pick('lockShare'), 'lockShare', 0.01, 'every acquire');
+  const exceptionSampling = parseWhole(pick('exceptionSampling'), 'exceptionSampling', 100, 1, 1_000_000);
+  const blockThresholdMs = parseDurationSetting(pick('blockThreshold'), 'blockThreshold', 50, 1, 600_000);
   const exportTimeoutMs = parseDurationSetting(pick('exportTimeout'), 'exportTimeout', 10_000, 1, 600_000);
 
   if (samplingIntervalMs >= periodMs) {
@@ -257,7 +275,7 @@ export function resolveSettings(
 
   const settings: Settings = {
     service, profiles, periodMs, samplingIntervalMs, heapSamplingIntervalBytes, outDir, exporters,
-    datadogUrl, tags, auth, overheadCap, exportTimeoutMs, sources, warnings,
+    datadogUrl, tags, auth, overheadCap, lockShare, exceptionSampling, blockThresholdMs, exportTimeoutMs, sources, warnings,
   };
   if (pyroscopeUrl !== undefined) settings.pyroscopeUrl = pyroscopeUrl;
   return settings;
@@ -600,19 +618,27 @@ function parsePlainString(raw: Raw | undefined): string | undefined {
   return raw.value.trim();
 }
 
-function parseOverheadCap(raw: Raw | undefined): number {
-  if (!raw) return 0.01;
-  const expected = BY_OPTION.get('overheadCap')!.expected;
-  let cap: number | undefined;
+/** A share: a fraction like 0.01 or a percent like 1%, more than 0 and at most 1 (`whole`). */
+function parseShare(raw: Raw | undefined, option: SettingName, dflt: number, whole: string): number {
+  if (!raw) return dflt;
+  const expected = BY_OPTION.get(option)!.expected;
+  let share: number | undefined;
   if (typeof raw.value === 'number') {
-    cap = raw.value;
+    share = raw.value;
   } else if (typeof raw.value === 'string') {
     const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(%?)\s*$/.exec(raw.value);
-    if (m) cap = m[2] === '%' ? Number(m[1]) / 100 : Number(m[1]);
+    if (m) share = m[2] === '%' ? Number(m[1]) / 100 : Number(m[1]);
   }
-  if (cap === undefined || !Number.isFinite(cap)) throw invalid(raw, 'overheadCap', expected);
-  if (cap <= 0 || cap > 1) {
-    throw invalid(raw, 'overheadCap', expected, 'expected more than 0 and at most 1 (100% of a core): a fraction like 0.01 or a percent like 1%');
+  if (share === undefined || !Number.isFinite(share)) throw invalid(raw, option, expected);
+  if (share <= 0 || share > 1) {
+    throw invalid(raw, option, expected, `expected more than 0 and at most 1 (${whole}): a fraction like 0.01 or a percent like 1%`);
   }
-  return cap;
+  return share;
+}
+
+function parseWhole(raw: Raw | undefined, option: SettingName, dflt: number, min: number, max: number): number {
+  if (!raw) return dflt;
+  const n = typeof raw.value === 'number' ? raw.value : typeof raw.value === 'string' && /^\s*\d+\s*$/.test(raw.value) ? Number(raw.value) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw invalid(raw, option, `${BY_OPTION.get(option)!.expected} (at most ${max})`);
+  return n;
 }

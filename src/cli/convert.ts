@@ -2,7 +2,7 @@
 // any of them to collapsed stacks or speedscope JSON. Every failure is one line naming the file.
 import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { decodeProfile, encodeProfile } from '../index.js';
+import { decodeProfile, encodeProfile } from '../profile/index.js';
 import type { Profile } from '../profile/model.js';
 import { profileToCollapsed } from '../convert/collapsed.js';
 import { cpuProfileToProfile } from '../convert/cpuprofile.js';

@@ -1,6 +1,6 @@
 // Loads a pprof file for a command, turning every failure into one line that names the file.
 import { readFileSync, statSync } from 'node:fs';
-import { decodeProfile } from '../index.js';
+import { decodeProfile } from '../profile/index.js';
 import type { Profile } from '../profile/model.js';
 import { CliError, cannotRead } from './errors.js';
 

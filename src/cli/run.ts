@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { SETTINGS, resolveSettings, SettingsError } from '../settings.js';
 import type { CliFlags, Settings } from '../settings.js';
 import { withPreload } from '../preload.js';
-import { mergeProfiles } from '../index.js';
+import { mergeProfiles } from '../profile/index.js';
 import type { Profile } from '../profile/model.js';
 import { topTable } from '../report/top.js';
 import { formatValue, percent } from '../report/units.js';

@@ -2,7 +2,7 @@
 // and prints its URL. pprof files are served as they are (the page decodes them with the WASM
 // core); V8 .cpuprofile and .heapprofile files are converted to pprof first.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { encodeProfile } from '../index.js';
+import { encodeProfile } from '../profile/index.js';
 import { MAX_VIEW_BYTES, startViewer, ViewError, type ViewProfile } from '../view/server.js';
 import { loadAnyProfile } from './convert.js';
 import { CliError, parseCommandArgs } from './errors.js';

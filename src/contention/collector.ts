@@ -39,8 +39,8 @@ export interface ContentionOptions {
   limits?: RecorderLimits;
 }
 
-export function createContentionCollector(_settings: Settings, options: ContentionOptions = {}): KindCollector | null {
-  const share = options.lockShare ?? DEFAULT_LOCK_SHARE;
+export function createContentionCollector(settings: Settings, options: ContentionOptions = {}): KindCollector | null {
+  const share = options.lockShare ?? settings.lockShare ?? DEFAULT_LOCK_SHARE;
   if (typeof share !== 'number' || !(share > 0 && share <= 1)) {
     throw new RangeError(`hotpath: lockShare must be a number in (0, 1], got ${String(share)}`);
   }

@@ -47,8 +47,8 @@ function checkMs(name: string, v: number | undefined, def: number, min: number):
   return v;
 }
 
-export function createEventLoopCollector(_settings: Settings, options: EventLoopOptions = {}): KindCollector | null {
-  const thresholdMs = checkMs('blockThresholdMs', options.blockThresholdMs, DEFAULT_BLOCK_THRESHOLD_MS, 1);
+export function createEventLoopCollector(settings: Settings, options: EventLoopOptions = {}): KindCollector | null {
+  const thresholdMs = checkMs('blockThresholdMs', options.blockThresholdMs ?? settings.blockThresholdMs, DEFAULT_BLOCK_THRESHOLD_MS, 1);
   const sampleIntervalMs = checkMs('sampleIntervalMs', options.sampleIntervalMs, 10, 1);
   const heartbeatMs = checkMs('heartbeatMs', options.heartbeatMs, 10, 1);
   if (!isMainThread) return null;

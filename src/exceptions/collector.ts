@@ -162,8 +162,8 @@ function recordFatal(v: unknown, root: string): void {
   r.add(r.endStack(), errorType(v), 1);
 }
 
-export function createExceptionCollector(_settings: Settings, options: ExceptionOptions = {}): KindCollector | null {
-  const mean = options.exceptionMean ?? DEFAULT_EXCEPTION_MEAN;
+export function createExceptionCollector(settings: Settings, options: ExceptionOptions = {}): KindCollector | null {
+  const mean = options.exceptionMean ?? settings.exceptionSampling ?? DEFAULT_EXCEPTION_MEAN;
   if (typeof mean !== 'number' || !(mean >= 1) || !Number.isFinite(mean)) {
     throw new RangeError(`hotpath: exceptionMean must be a number >= 1, got ${String(mean)}`);
   }
