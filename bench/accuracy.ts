@@ -203,7 +203,7 @@ async function main(): Promise<void> {
     '',
     tBehind.length ? `**hotpath is further from the reference than ${tBehind.join(', ')} here.**` : 'hotpath is at least as close to the reference as the peers here.',
     'The distance also grows when a run holds fewer samples (more sampling noise), so read it beside samples/s.',
-    'At 100 Hz a ${RUN_MS / 1000} s run holds ~${RUN_MS / 10} samples, so a single run\'s shares carry a few points of sampling noise (binomial: about ±3 points at 70/30); the per-run columns show it.',
+    `At 100 Hz a ${RUN_MS / 1000} s run holds ~${RUN_MS / 10} samples, so a single run's shares carry a few points of sampling noise (binomial: about ±${Math.round(100 * Math.sqrt(0.21 / (RUN_MS / 10)))} points at 70/30); the per-run columns show it.`,
   ]);
 }
 

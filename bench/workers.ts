@@ -6,7 +6,7 @@
 //   node dist/bench/workers.js [--quick]       (ROUNDS, WORK override the defaults)
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { cpuMsSince, median, quick, result, rounds, runNode, setting, spread, systemLine, writeSection } from './lib/common.js';
+import { cpuMsSince, median, quick, result, rounds, runNode, setting, sleep, spread, systemLine, waitForAddon, writeSection } from './lib/common.js';
 import { startProfiler } from './lib/profilers.js';
 import type { ProfilerName } from './lib/profilers.js';
 import { chainWork } from './lib/workloads.js';
@@ -45,6 +45,7 @@ async function child(name: ProfilerName, n: number): Promise<void> {
     });
   }
   await Promise.all(ws.map((w) => new Promise((r) => w.once('message', r))));
+  await sleep(300); // the profiler's helper threads (hotpath: the aggregation worker) done starting
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const done = ws.map((w) => new Promise((r) => w.once('message', r)));
@@ -73,14 +74,19 @@ async function main(): Promise<void> {
       let order = CONFIGS.map((_, k) => CONFIGS[(k + i) % CONFIGS.length]);
       if (i % 2) order = order.reverse();
       for (const c of order) {
-        try {
-          const r = failures[c] ? null : await runNode<Run & { error?: string }>(self, ['child', c, String(n)], { timeoutMs: 60_000 });
-          if (r?.error) failures[c] = r.error;
-          res[`${c}:${n}`][i] = r?.error ? null : r;
-        } catch (e) {
-          failures[c] = String((e as Error).message).split('\n').slice(0, 3).join(' ').slice(0, 300);
-          res[`${c}:${n}`][i] = null;
+        const once = (): Promise<Run & { error?: string }> => runNode<Run & { error?: string }>(self, ['child', c, String(n)], { timeoutMs: 60_000 });
+        let r: (Run & { error?: string }) | null = null;
+        if (!failures[c]) {
+          try {
+            r = await once();
+          } catch {
+            // Once more after the addon is back (other builds in the tree rebuild it).
+            await waitForAddon();
+            r = await once().catch((e: Error) => ({ wallMs: NaN, cpuMs: NaN, error: e.message.split('\n')[0].slice(0, 300) }));
+          }
         }
+        if (r?.error) failures[c] = r.error;
+        res[`${c}:${n}`][i] = r?.error ? null : r;
       }
     }
   }, 'workers');
@@ -106,7 +112,7 @@ async function main(): Promise<void> {
     system,
     '',
     `Method: ${ROUNDS} rounds; each round runs every worker count, and for each count every configuration once in a fresh process, in an order rotated every round. ` +
-      `Each worker does ${WORK.toLocaleString('en-US')} calls of the CPU-bound chain workload after a 200 ms warm-up; all JavaScript threads (main and workers) are profiled at 100 Hz with the default ${PERIOD_MS / 1000} s period (no period end inside the run). ` +
+      `Each worker does ${WORK.toLocaleString('en-US')} calls of the CPU-bound chain workload after a 200 ms warm-up and a 300 ms pause once all are ready; all JavaScript threads (main and workers) are profiled at 100 Hz with the default ${PERIOD_MS / 1000} s period (no period end inside the run). ` +
       'CPU ratio: median of the paired ratios of process CPU (all threads) profiler / none, with IQR; min-max. ' +
       'Profiler CPU per busy thread: (profiled CPU - unprofiled CPU) / workers / wall seconds of the unprofiled run, in ms of CPU per second (10 ms/s = 1% of a core), median (IQR). ' +
       `With more workers than the 2 cores, threads queue for the CPU. Unprofiled wall times (median): ${noneWall}.`,
