@@ -44,6 +44,10 @@ for (const [mode, share] of [['atomics', '0.25'], ['track', '0.25']]) {
     // Three runs; the accuracy checks use the median ratio: on a shared 2-core machine one
     // descheduled holder makes a single wait of tens of ms, and a sampled one counts double.
     const ratios = { wait: [] as number[], acquires: [] as number[], hold: [] as number[] };
+    // The contended lock's share is judged on the three runs pooled: on a loaded machine a thread
+    // descheduled between acquiring() and acquired() of an uncontended lock makes one long "wait".
+    let pooledWaitA = 0;
+    let pooledWaitAll = 0;
     for (let run_ = 0; run_ < 3; run_++) {
       const r = run(mode, share, '2');
       const p = r.profile;
@@ -68,7 +72,9 @@ for (const [mode, share] of [['atomics', '0.25'], ['track', '0.25']]) {
       // spends time outside Atomics.wait).
       const truthWaitA = sum(r.truths.map((x) => (mode === 'atomics' ? x.inWait : x.waitNs[0])));
       const truthHoldA = sum(r.truths.map((x) => x.holdNs[0]));
-      tt.ok(waitA >= 0.9 * waitAll, `lock A carries ${((waitA / waitAll) * 100).toFixed(1)}% of lock-acquire-wait (>= 90%)`);
+      pooledWaitA += waitA;
+      pooledWaitAll += waitAll;
+      tt.comment(`run ${run_ + 1}: lock A carries ${((waitA / waitAll) * 100).toFixed(1)}% of lock-acquire-wait`);
       tt.comment(`run ${run_ + 1}: scaled total wait ${(waitAll / 1e6).toFixed(1)} ms vs measured ${(truthWaitA / 1e6).toFixed(1)} ms`);
       ratios.wait.push(waitAll / truthWaitA);
       if (mode === 'track') {
@@ -86,6 +92,7 @@ for (const [mode, share] of [['atomics', '0.25'], ['track', '0.25']]) {
       const releaseFns = new Set(p.samples.filter((s) => s.value[2] > 0).map((s) => s.frames[0]?.name));
       tt.ok(releaseFns.has('unlockSlot'), `release stacks end in unlockSlot (${[...releaseFns].join(', ')})`);
     }
+    tt.ok(pooledWaitA >= 0.9 * pooledWaitAll, `lock A carries ${((pooledWaitA / pooledWaitAll) * 100).toFixed(1)}% of lock-acquire-wait over three runs (>= 90%)`);
     const w = median(ratios.wait);
     tt.ok(Math.abs(w - 1) <= 0.25, `median scaled/measured wait ${w.toFixed(3)} (±25%); runs ${ratios.wait.map((x) => x.toFixed(2)).join(', ')}`);
     if (mode === 'track') {
