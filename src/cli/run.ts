@@ -112,7 +112,8 @@ function summarize(settings: Settings, since: number): void {
       }
     }
     if (time.length > 0) out.push(...hottest(mergeProfiles(time)));
-    if (files.length > 0) out.push(`Look at them with: npx hotpath view ${relative(process.cwd(), files[files.length - 1])}  (or hotpath top FILE, go tool pprof -http=: FILE)`);
+    const suggested = files.filter((f) => f.includes('.time.')).pop() ?? files[files.length - 1];
+    if (suggested) out.push(`Look at them with: npx hotpath view ${relative(process.cwd(), suggested)}  (or hotpath top FILE, go tool pprof -http=: FILE)`);
   }
   for (const e of settings.exporters.filter((e) => e !== 'file')) out.push(`hotpath: profiles were sent to ${e}`);
   process.stderr.write(`${out.join('\n')}\n`);
