@@ -132,3 +132,17 @@ t.test("the README's main job: the example service under load", async (t) => {
     `the service's own work is in the profile (${[...cpu].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k]) => k).join(', ')})`);
   t.ok(profilesIn(out).some((f) => f.file.includes('.heap.')), 'a heap profile too (time and heap are the default kinds)');
 });
+
+t.test('node --import hotpath/register: the worker (through the Worker wrapper) and the child are profiled', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'hotpath-import-'));
+  const register = join(CLI, '../../register.js');
+  const r = spawnSync(...clean([NODE, '--import', register, join(APPS, 'esm-workers-child.mjs')]), {
+    encoding: 'utf8', timeout: 60_000, env: { ...ENV, HOTPATH_OUT: out, HOTPATH_PROFILES: 'time' },
+  });
+  t.equal(r.status, 0, r.stderr);
+  const found = profilesIn(out);
+  t.equal(new Set(found.map((f) => f.file.split('.')[2])).size, 2, 'a profile from the program and one from its child');
+  const cpu = cpuByLeaf(found.map((f) => f.profile));
+  for (const fn of ['mainBusy', 'workerBusy', 'childBusy']) t.ok((cpu.get(fn) ?? 0) > 50e6, `${fn}: ${((cpu.get(fn) ?? 0) / 1e6).toFixed(0)} ms`);
+  t.ok(labelValues(found.map((f) => f.profile), 'thread name').has('cruncher'), 'the worker keeps its name');
+});
