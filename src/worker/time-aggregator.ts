@@ -176,6 +176,11 @@ function onMessage(m: ToAggregator | { code: Code.Flush }): void {
   switch (m.code) {
     case Code.Batch:
       try {
+        // Seen once while workers ended (not reproduced): a Batch whose data was not a time batch.
+        // Say what arrived instead of failing inside the expansion.
+        if (!m.batch || !Array.isArray(m.batch.newStrings) || !m.batch.nodes) {
+          throw new Error(`this should not happen: a batch message without time data (keys: ${Object.keys(m.batch ?? m).join(', ')})`);
+        }
         onBatch(m);
       } catch (e) {
         port.postMessage({ code: Code.Error, seq: m.seq, message: (e as Error).stack ?? String(e) });
