@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-expect-error autocannon ships no types; the fields used are declared below.
 import autocannonUntyped from 'autocannon';
+import { median, slope } from './lib/common.js';
 
 interface LoadResult { requests: { average: number }; latency: { p99: number } }
 const autocannon = autocannonUntyped as (opts: { url: string; connections: number; duration: number }) => Promise<LoadResult>;
@@ -58,25 +59,6 @@ function runChild(args: string[], flags: string[] = [], onReady?: (port: number,
       else resolve(JSON.parse(line.slice(7)) as Record<string, unknown>);
     });
   });
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-function slope(points: { x: number; y: number }[]): number {
-  const n = points.length;
-  const mx = points.reduce((a, p) => a + p.x, 0) / n;
-  const my = points.reduce((a, p) => a + p.y, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const p of points) {
-    num += (p.x - mx) * (p.y - my);
-    den += (p.x - mx) ** 2;
-  }
-  return num / den;
 }
 
 interface Reading { period: number; rss: number; heapUsed: number; external: number; profileBytes: number; v8Samples: number; tableBytes: number }

@@ -4,7 +4,7 @@
 // slope from period 100 on says whether memory grows with the number of periods.
 //   node dist/bench/memory.js [--quick]       (ROUNDS, PERIODS, WORK override the defaults)
 import { fileURLToPath } from 'node:url';
-import { result, rounds, runNode, setting, spread, systemLine, writeSection } from './lib/common.js';
+import { result, rounds, runNode, setting, slope, spread, systemLine, writeSection } from './lib/common.js';
 import { startProfiler } from './lib/profilers.js';
 import type { ProfilerName } from './lib/profilers.js';
 import { chainWork } from './lib/workloads.js';
@@ -44,19 +44,6 @@ async function child(name: ProfilerName): Promise<void> {
   const cpuMs = (cu.user + cu.system) / 1000 - gcMs;
   await prof.stop();
   result({ readings, ms, cpuMs, bytes });
-}
-
-function slope(points: { x: number; y: number }[]): number {
-  const n = points.length;
-  const mx = points.reduce((a, p) => a + p.x, 0) / n;
-  const my = points.reduce((a, p) => a + p.y, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const p of points) {
-    num += (p.x - mx) * (p.y - my);
-    den += (p.x - mx) ** 2;
-  }
-  return num / den;
 }
 
 interface Run { readings: Reading[]; ms: number; cpuMs: number; bytes: number }

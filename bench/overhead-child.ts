@@ -11,6 +11,7 @@ import http from 'node:http';
 import { startTimeProfiler } from '../src/time/time-profiler.js';
 import { ThreadCollector } from '../src/time/thread-collector.js';
 import { loadNative } from '../src/native.js';
+import { chainWork, leaf } from './lib/workloads.js';
 
 const [mode, variant] = process.argv.slice(2);
 const profiler = variant === 'hotpath'
@@ -25,37 +26,15 @@ if (variant === 'native') {
   setInterval(() => c.rotate(), 1000).unref();
 }
 
-// A workload with a deep, varied stack: a chain of small functions down to a leaf that
-// allocates, does arithmetic and JSON.
-type Fn = (n: number, d: number) => number;
-const chain: Fn[] = [];
-function leaf(n: number): number {
-  const o = { n, s: 'x' + n, a: [n, n * 2, n * 3] };
-  const j = JSON.stringify(o);
-  let h = 0;
-  for (let i = 0; i < j.length; i++) h = (h * 31 + j.charCodeAt(i)) | 0;
-  for (let i = 0; i < 200; i++) h ^= Math.imul(h + i, 2654435761);
-  return h;
-}
-for (let k = 0; k < 33; k++) {
-  const f: Fn = new Function('chain', 'leaf', `return function f${k}(n, d) { return d <= 0 ? leaf(n + ${k}) : chain[(n + d + ${k}) % chain.length](n + 1, d - 1) + ${k}; }`)(chain, leaf);
-  chain.push(f);
-}
-function work(iterations: number): number {
-  let s = 0;
-  for (let i = 0; i < iterations; i++) s = (s + chain[i % chain.length](i, 24)) | 0;
-  return s;
-}
-
 async function main(): Promise<void> {
   if (mode === 'cpu') {
     // Warm-up (~1 s): code compiled and the aggregation worker started before the clock starts;
     // its one-time start-up (module loading, WASM compile) is not a per-second cost.
     const until = performance.now() + 1000;
-    while (performance.now() < until) work(2000);
+    while (performance.now() < until) chainWork(2000);
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const s = work(Number(process.env.BENCH_ITERATIONS ?? 1500000));
+    const s = chainWork(Number(process.env.BENCH_ITERATIONS ?? 1500000));
     const wallMs = performance.now() - t0;
     const c = process.cpuUsage(c0);
     if (profiler) await profiler.stop();

@@ -30,6 +30,20 @@ export function median(a: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** Least-squares slope of y over x (memory growth per period). */
+export function slope(points: { x: number; y: number }[]): number {
+  const n = points.length;
+  const mx = points.reduce((a, p) => a + p.x, 0) / n;
+  const my = points.reduce((a, p) => a + p.y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.x - mx) * (p.y - my);
+    den += (p.x - mx) ** 2;
+  }
+  return num / den;
+}
+
 /** Quantile by linear interpolation (q in 0..1). */
 export function quantile(a: number[], q: number): number {
   if (a.length === 0) return NaN;
