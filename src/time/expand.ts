@@ -11,6 +11,14 @@
 // `(garbage collector)` when V8 or the GC flag says so. `(idle)` carries wall only: the CPU
 // time measured since the previous sample goes on a `(program)` sample instead, so that a
 // thread's cpu still sums to its CPU clock.
+//
+// Hostile shapes. A sample keeps at most MAX_STACK_FRAMES frames, the innermost ones; a deeper
+// stack ends (at its root) in a frame `<N+ frames omitted>`: hotpath dropped N frames, and the
+// "+" says more may be missing, because V8 itself keeps only the 255 innermost raw frames of a
+// stack (builtin and API frames count there but are not shown; inlined frames are shown), so
+// what lay beyond V8's limit is unknowable. Strings longer than MAX_STRING_CHARS (a 100 KB
+// function name, a data: URL as a script name) are cut and marked. A JS function of a script
+// without a name (eval, new Function, vm code with filename '') gets the file UNNAMED_SCRIPT.
 import type { NativeTimeBatch } from '../native.js';
 import type { Labels } from '../labels.js';
 
@@ -20,6 +28,23 @@ export const FLAG_LOOP_IDLE = 1;
 export const FLAG_IN_JS = 2;
 export const FLAG_IN_GC = 4;
 export const FLAG_MATCHED = 0x80;
+
+/** Frames a sample keeps, counting the `<N+ frames omitted>` frame that ends a cut stack. */
+export const MAX_STACK_FRAMES = 128;
+/** Longest function or script name kept; longer ones are cut and marked (see capString). */
+export const MAX_STRING_CHARS = 1024;
+/** The file of a JS frame whose script has no name. */
+export const UNNAMED_SCRIPT = '(eval or unnamed script)';
+
+/** s, or its first MAX_STRING_CHARS characters marked with the length it had. */
+export function capString(s: string): string {
+  if (s.length <= MAX_STRING_CHARS) return s;
+  let end = MAX_STRING_CHARS;
+  // Do not split a surrogate pair (the half left would encode as U+FFFD).
+  const c = s.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return `${s.slice(0, end)}… (truncated from ${s.length} characters)`;
+}
 
 export interface ExpandedFrame {
   name: string;
@@ -45,7 +70,7 @@ export class ThreadTable {
   constructor(readonly threadId: number) {}
 
   learn(batch: NativeTimeBatch, labelSets: { id: number; labels: Labels }[]): void {
-    for (let i = 0; i < batch.newStrings.length; i++) this.strings[batch.stringBase + i] = batch.newStrings[i];
+    for (let i = 0; i < batch.newStrings.length; i++) this.strings[batch.stringBase + i] = capString(batch.newStrings[i]);
     for (const s of labelSets) {
       const out: ExpandedLabel[] = [];
       for (const [key, v] of Object.entries(s.labels)) {
@@ -82,6 +107,18 @@ export interface ExpandTotals {
 const IDLE: ExpandedFrame = { name: '(idle)', file: '', line: 0 };
 const PROGRAM: ExpandedFrame = { name: '(program)', file: '', line: 0 };
 const GC: ExpandedFrame = { name: '(garbage collector)', file: '', line: 0 };
+
+const omittedFrames = new Map<number, ExpandedFrame>();
+/** The root frame of a stack cut after MAX_STACK_FRAMES - 1 frames; n frames were dropped here. */
+export function omittedFrame(n: number): ExpandedFrame {
+  let f = omittedFrames.get(n);
+  if (f === undefined) {
+    f = { name: `<${n}+ frames omitted>`, file: '', line: 0 };
+    // Depths are bounded by V8's frame limit, so this holds a few hundred entries at most.
+    if (omittedFrames.size < 4096) omittedFrames.set(n, f);
+  }
+  return f;
+}
 
 /** Calls sink once per sample of the batch (after table.learn). */
 /** Rewrites a JS frame (source maps); must return the same object for the same input to stay cheap. */
@@ -126,21 +163,44 @@ export function expandBatch(table: ThreadTable, b: NativeTimeBatch, sink: Sample
     return t.lines[best];
   };
 
-  // Frames above the leaf, per node, built once: parent chain with callsite lines.
-  const callerFrames: (ExpandedFrame[] | undefined)[] = new Array(nNodes);
-  const framesAbove = (node: number): ExpandedFrame[] => {
+  const fileOf = (o: number): string => {
+    const file = str[nodes[o + 2]];
+    return file === '' && nodes[o + 5] === NodeKind.Js ? UNNAMED_SCRIPT : file;
+  };
+
+  // Depth of each node (frames from the root's child down to it, itself included). Nodes come
+  // parents first (native/src/time_profiler.cc), so one pass does.
+  const depth = new Int32Array(nNodes);
+  for (let k = 0; k < nNodes; k++) {
+    const parent = nodes[k * NODE_FIELDS];
+    depth[k] = parent < 0 ? 0 : depth[parent] + 1;  // the root is 0, its children 1
+  }
+
+  // The frame of a node's parent, at the line where it called the node; built once per node.
+  const callerFrames: (ExpandedFrame | undefined)[] = new Array(nNodes);
+  const callerFrame = (node: number): ExpandedFrame => {
     let f = callerFrames[node];
-    if (f !== undefined) return f;
-    const parent = nodes[node * NODE_FIELDS];
-    if (parent < 0 || nodes[parent * NODE_FIELDS + 5] === NodeKind.Root) {
-      f = [];
-    } else {
-      const p = parent * NODE_FIELDS;
-      f = [mapFrame({ name: str[nodes[p + 1]], file: str[nodes[p + 2]], line: nodes[node * NODE_FIELDS + 3] })]
-        .concat(framesAbove(parent));
+    if (f === undefined) {
+      const p = nodes[node * NODE_FIELDS] * NODE_FIELDS;
+      f = mapFrame({ name: str[nodes[p + 1]], file: fileOf(p), line: nodes[node * NODE_FIELDS + 3] });
+      callerFrames[node] = f;
     }
-    callerFrames[node] = f;
     return f;
+  };
+  /** leaf, then the callers up to the root's child, cut at MAX_STACK_FRAMES. */
+  const stackOf = (leaf: ExpandedFrame, node: number): ExpandedFrame[] => {
+    const d = depth[node];
+    const cut = d > MAX_STACK_FRAMES;
+    const kept = cut ? MAX_STACK_FRAMES - 1 : d;
+    const frames = new Array<ExpandedFrame>(cut ? MAX_STACK_FRAMES : d);
+    frames[0] = leaf;
+    let cur = node;
+    for (let k = 1; k < kept; k++) {
+      frames[k] = callerFrame(cur);
+      cur = nodes[cur * NODE_FIELDS];
+    }
+    if (cut) frames[kept] = omittedFrame(d - kept);
+    return frames;
   };
 
   const totals: ExpandTotals = { samples: 0, wallNs: 0, cpuNs: 0, unmatched: 0 };
@@ -171,8 +231,8 @@ export function expandBatch(table: ThreadTable, b: NativeTimeBatch, sink: Sample
       continue;
     }
     const o = node * NODE_FIELDS;
-    const leaf = mapFrame({ name: str[nodes[o + 1]], file: str[nodes[o + 2]], line: leafLine(node) });
-    sink([leaf, ...framesAbove(node)], [1, wall, cpu], labels);
+    const leaf = mapFrame({ name: str[nodes[o + 1]], file: fileOf(o), line: leafLine(node) });
+    sink(stackOf(leaf, node), [1, wall, cpu], labels);
   }
   return totals;
 }

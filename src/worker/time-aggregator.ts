@@ -10,6 +10,7 @@ import { Code, TIME_CHANNEL } from './protocol.js';
 import type { BatchMessage, EndPeriodMessage, ThreadPeriodStats, ToAggregator, TimeProfileMeta } from './protocol.js';
 import { ThreadTable, expandBatch } from '../time/expand.js';
 import { createFrameMapper } from './frame-mapper.js';
+import { StackCap } from '../time/stack-cap.js';
 import { writeSyncReply } from './sync-reply.js';
 import { nameThisThread } from '../own-cpu.js';
 
@@ -40,6 +41,7 @@ const builderPromise = ProfileBuilder.create({
   defaultSampleType: 'cpu',
 });
 let builder: ProfileBuilder | null = null;
+let stackCap: StackCap | null = null;
 const early: BatchMessage[] = [];
 
 function onBatch(m: BatchMessage): void {
@@ -57,7 +59,7 @@ function onBatch(m: BatchMessage): void {
   for (const map of m.sourceMaps ?? []) frameMapper.provide(map.file, map.payload);
   const bl = builder;
   const totals = expandBatch(t, b, (frames, values, labels) => {
-    bl.addSample(frames, values, labels);
+    (stackCap ??= new StackCap(bl)).add(frames, values, labels);
     samples++;
   }, frameMapper.map);
   let s = stats.get(b.threadId);
@@ -127,6 +129,7 @@ async function endPeriod(m: EndPeriodMessage): Promise<void> {
   for (const c of m.comments ?? []) b.addComment(c);
   for (const c of frameMapper.takeComments()) b.addComment(c);
   for (const c of notes) b.addComment(c);
+  for (const c of stackCap?.endPeriod() ?? []) b.addComment(c);
   if (m.intervalMicros) b.setPeriod(m.intervalMicros * 1000);
   b.setTimeNanos(BigInt(m.timeNanos));
   b.setDurationNanos(m.durationNanos);
