@@ -18,7 +18,15 @@
 // propagation) and ~290 ns with this hook too (+55 ns for keeping the slot current); on Node 24
 // (AsyncContextFrame) ~105 / ~125 / ~220 ns. v8.promiseHooks would cut the Node 24 hook to
 // ~+40 ns but misses timers and I/O callbacks. Code that does not label pays nothing.
+//
+// Limits (label values often come from requests, so they must not grow memory or the profile):
+// a key longer than MAX_LABEL_KEY_CHARS or a string value longer than MAX_LABEL_VALUE_CHARS is
+// cut, ending in '…'; past MAX_LABELS labels in one context the further keys are dropped; past
+// MAX_LABEL_SETS distinct sets, or MAX_LABEL_CHARS characters in all sets, new sets share one
+// overflow set. Each is said once on stderr (log.ts), never thrown: labelling must not make a
+// request fail. Wrong types (a label that is an object) are a programming error and throw.
 import { AsyncLocalStorage, createHook } from 'node:async_hooks';
+import { logOnce } from './log.js';
 
 export type LabelValue = string | number;
 export type Labels = Readonly<Record<string, LabelValue>>;
@@ -30,6 +38,14 @@ interface LabelSet {
 
 /** Bound on distinct label sets per thread: the profile's size must not grow without limit. */
 export const MAX_LABEL_SETS = 10000;
+/** Longest label key kept (characters); longer keys are cut and end in '…'. */
+export const MAX_LABEL_KEY_CHARS = 64;
+/** Longest string label value kept (characters); longer values are cut and end in '…'. */
+export const MAX_LABEL_VALUE_CHARS = 256;
+/** Labels one context may carry (its own and the ones it inherits); further keys are dropped. */
+export const MAX_LABELS = 16;
+/** Characters of keys and values in all label sets of a thread (~8 MB as UTF-16). */
+export const MAX_LABEL_CHARS = 4_000_000;
 
 const slot = new Int32Array(2);
 const storage = new AsyncLocalStorage<LabelSet>();
@@ -37,6 +53,7 @@ const byKey = new Map<string, LabelSet>();
 const byId: LabelSet[] = [{ id: 0, labels: {} }];
 let newSets: { id: number; labels: Labels }[] = [];
 let overflowSet: LabelSet | undefined;
+let charsHeld = 0;
 let hooked = false;
 const outer: number[] = [];
 
@@ -68,28 +85,71 @@ function keyOf(labels: Labels): string {
   return k;
 }
 
-function validate(labels: Labels): void {
+function cut(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+/** What a message shows of a key a user may have made huge. */
+function shown(key: string): string {
+  return JSON.stringify(cut(key, 40));
+}
+
+/** Checks the types, then applies the key and value length limits (said once each). */
+function validate(labels: Labels): Labels {
   if (labels === null || typeof labels !== 'object') {
     throw new TypeError('hotpath: labels must be an object of string or number values');
   }
+  let out: Record<string, LabelValue> | undefined;
   for (const [k, v] of Object.entries(labels)) {
     if (typeof v !== 'string' && typeof v !== 'number') {
-      throw new TypeError(`hotpath: label "${k}" must be a string or a number, got ${typeof v}`);
+      throw new TypeError(`hotpath: label ${shown(k)} must be a string or a number, got ${typeof v}`);
+    }
+    const key = cut(k, MAX_LABEL_KEY_CHARS);
+    const value = typeof v === 'string' ? cut(v, MAX_LABEL_VALUE_CHARS) : v;
+    if (key !== k) logOnce('label-key-length', `label key ${shown(k)} is ${k.length} characters, over the limit of ${MAX_LABEL_KEY_CHARS}: cut (said once)`);
+    if (value !== v) logOnce('label-value-length', `label ${shown(k)} has a value of ${(v as string).length} characters, over the limit of ${MAX_LABEL_VALUE_CHARS}: cut (said once)`);
+    if (key !== k || value !== v) out ??= { ...labels };
+    if (out) {
+      if (key !== k) delete out[k];
+      out[key] = value;
     }
   }
+  return out ?? labels;
+}
+
+/** outer with inner's labels added, keeping at most MAX_LABELS keys (outer's first). */
+function combine(outer: Labels | undefined, inner: Labels): Labels {
+  const out: Record<string, LabelValue> = outer === undefined ? {} : { ...outer };
+  let n = Object.keys(out).length;
+  for (const [k, v] of Object.entries(inner)) {
+    if (k in out) {
+      out[k] = v;
+    } else if (n < MAX_LABELS) {
+      out[k] = v;
+      n++;
+    } else {
+      logOnce('label-count', `more than ${MAX_LABELS} labels in one context: label ${shown(k)} and any further ones dropped (said once)`);
+    }
+  }
+  return out;
 }
 
 function intern(labels: Labels): LabelSet {
   const key = keyOf(labels);
   let set = byKey.get(key);
   if (set !== undefined) return set;
-  if (byId.length >= MAX_LABEL_SETS) {
+  if (byId.length >= MAX_LABEL_SETS || charsHeld + key.length > MAX_LABEL_CHARS) {
     // Past the bound every new set shares one id, said in the profile as this label.
-    overflowSet ??= intern0({ 'hotpath label sets': 'overflow' });
+    if (!overflowSet) {
+      logOnce('label-sets', `more than ${MAX_LABEL_SETS} distinct label sets (or ${MAX_LABEL_CHARS} characters in them) on this thread: ` +
+        'samples of new ones carry the label "hotpath label sets: overflow" instead (said once)');
+      overflowSet = intern0({ 'hotpath label sets': 'overflow' });
+    }
     return overflowSet;
   }
   set = intern0(labels);
   byKey.set(key, set);
+  charsHeld += key.length;
   return set;
 }
 
@@ -101,9 +161,8 @@ function intern0(labels: Labels): LabelSet {
 }
 
 function merged(labels: Labels): LabelSet {
-  validate(labels);
-  const cur = storage.getStore();
-  return intern(cur === undefined ? labels : { ...cur.labels, ...labels });
+  const checked = validate(labels);
+  return intern(combine(storage.getStore()?.labels, checked));
 }
 
 /**
