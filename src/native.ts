@@ -33,6 +33,12 @@ export interface NativeTimeBatch {
   sampleCpuNs: Float64Array;
   sampleLabel: Int32Array;
   sampleFlags: Uint8Array;
+  /** The event-loop turn each sample was taken in (0 when unmatched). */
+  sampleTurn: Int32Array;
+  /** Turns busy for the block threshold or longer: triples (turn, end ns, busy ns). */
+  blocks: Float64Array;
+  /** The turn under way at the batch's end (its block, if any, comes in a later batch). */
+  currentTurn: number;
   stats: NativeBatchStats;
 }
 
@@ -58,6 +64,8 @@ export interface NativeBatchStats {
   samplerJsTicks: number;
   samplerCpuNs: number;
   intervalMicros: number;
+  /** Block records the native side could not keep (more than 65,536 in one batch). */
+  blocksDropped: number;
 }
 
 export interface NativeAddon {
@@ -68,6 +76,8 @@ export interface NativeAddon {
   /** The sampling interval from the next rotation on (the overhead cap); never below the configured one. */
   timeSetInterval(micros: number): void;
   timeRotate(restart: boolean): NativeTimeBatch | undefined;
+  /** Turns of this thread's event loop busy this long or longer are blocks (ns). */
+  timeSetBlockThreshold(ns: number): void;
   timeDispose(): void;
   registeredThreads(): number[];
   monotonicNs(): number;

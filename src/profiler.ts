@@ -89,8 +89,13 @@ function startThread(settings: Settings): Profiler {
       logOnce(`thread-kind-failed:${kind}`, `the ${kind} profile could not start on a worker thread: ${(e as Error).message}`);
     }
   };
-  tryStart('time', (): ThreadProfiler | null =>
-    startThreadCollector({ intervalMicros: Math.round(settings.samplingIntervalMs * 1000), periodMs: settings.periodMs }));
+  // The time profiler's samples make the time kind and the event-loop blocks kind.
+  const blocks = settings.profiles.includes('eventloop');
+  tryStart(settings.profiles.includes('time') ? 'time' : 'eventloop', (): ThreadProfiler | null =>
+    startThreadCollector({
+      intervalMicros: Math.round(settings.samplingIntervalMs * 1000), periodMs: settings.periodMs,
+      blockThresholdMs: blocks ? settings.blockThresholdMs : undefined,
+    }));
   tryStart('heap', () => startHeapThread({ intervalBytes: settings.heapSamplingIntervalBytes, periodMs: settings.periodMs }));
   // On a worker, these send their events to the main thread's encoder; their periods end there.
   const eventPart = (c: KindCollector | null) => c && { stop: () => void c.stop({ timeNanos: 0n, durationNanos: 0 }, []) };

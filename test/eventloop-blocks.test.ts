@@ -1,6 +1,9 @@
 // A 200 ms synchronous block in holdTheLoop() among many short callbacks: holdTheLoop carries
 // >= 90% of event-loop-block-time, the block is counted once and its time is within ±25% of
-// 200 ms; a program that only waits on I/O (slow HTTP responses, file reads) has no blocks.
+// 200 ms; a program that only waits on I/O (slow HTTP responses, file reads) has no blocks, nor
+// does one that is never idle but whose turns are all short; an execSync that holds the loop
+// is a block (with almost no CPU); a worker's own loop is watched too; and with the time kind
+// on as well, the time profile still puts the 200 ms on holdTheLoop (nothing pauses a thread).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -9,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 interface Sample { labels: Record<string, string>; value: number[]; frames: { name: string; file: string }[] }
-interface Result { blockMs: number; profile: { samples: Sample[]; sampleTypes: string[] } | null }
+interface Profile { samples: Sample[]; sampleTypes: string[]; comments: string[] }
+interface Result { blockMs: number; profile: Profile | null; time: Profile | null }
 
 function run(mode: string): { r: Result; stderr: string } {
   // Without tap's NODE_OPTIONS (its loader would also load into the watchdog worker and slow
@@ -29,7 +33,7 @@ t.test('a 200 ms block in holdTheLoop carries >= 90% of the block time', async (
   const shares: number[] = [];
   for (let i = 0; i < 3; i++) {
     const { r, stderr } = run('block');
-    tt.equal(stderr, '', 'nothing on stderr (no inspector message at exit)');
+    tt.equal(stderr, '', 'nothing on stderr');
     const p = r.profile!;
     tt.ok(p, 'a profile');
     tt.same(p.sampleTypes, ['event-loop-blocks/count', 'event-loop-block-time/nanoseconds']);
@@ -60,4 +64,62 @@ t.test('a program that only waits on I/O has no blocks', async (tt) => {
   const { r, stderr } = run('io');
   tt.equal(stderr, '', 'nothing on stderr');
   tt.equal(r.profile, null, 'no event-loop profile: nothing blocked');
+});
+
+t.test('a program that is never idle but whose turns are short has no blocks', async (tt) => {
+  const { r, stderr } = run('busy');
+  tt.equal(stderr, '', 'nothing on stderr');
+  tt.equal(r.profile, null, 'no event-loop profile: 1 ms turns back to back are not blocks');
+});
+
+/** Block time by whether a frame named `fn` is on the stack. */
+function shareOf(p: Profile, fn: string): { inFn: number; total: number; count: number } {
+  let inFn = 0;
+  let total = 0;
+  let count = 0;
+  for (const s of p.samples) {
+    total += s.value[1];
+    count += s.value[0];
+    if (s.frames.some((f) => f.name === fn)) inFn += s.value[1];
+  }
+  return { inFn, total, count };
+}
+
+t.test('an execSync that holds the loop is a block on its caller, with little CPU', async (tt) => {
+  const { r, stderr } = run('sync');
+  tt.equal(stderr, '', 'nothing on stderr');
+  const p = r.profile!;
+  tt.ok(p, 'a profile');
+  const { inFn, total, count } = shareOf(p, 'waitInChild');
+  tt.equal(count, 1, 'one block');
+  tt.ok(inFn / total >= 0.9, `waitInChild carries ${((100 * inFn) / total).toFixed(1)}% of the block time`);
+  tt.ok(Math.abs(total / 1e6 - r.blockMs) <= 0.25 * r.blockMs, `block time ${(total / 1e6).toFixed(1)} ms vs ${r.blockMs.toFixed(1)} ms measured`);
+  const cpu = /CPU in their samples ([\d.]+) ms/.exec(p.comments.join('\n'));
+  tt.ok(cpu && Number(cpu[1]) < 0.5 * r.blockMs, `the comment says the block used little CPU: ${cpu?.[1]} ms`);
+});
+
+t.test("a worker thread's own loop is watched, under its thread labels", async (tt) => {
+  const { r, stderr } = run('worker');
+  tt.equal(stderr, '', 'nothing on stderr');
+  const p = r.profile!;
+  tt.ok(p, 'a profile');
+  const { inFn, total, count } = shareOf(p, 'workerHold');
+  tt.equal(count, 1, 'one block');
+  tt.ok(inFn / total >= 0.75, `workerHold carries ${((100 * inFn) / total).toFixed(1)}% of the block time`);
+  tt.ok(Math.abs(total / 1e6 - r.blockMs) <= 0.25 * r.blockMs, `block time ${(total / 1e6).toFixed(1)} ms vs ${r.blockMs.toFixed(1)} ms measured`);
+  tt.ok(p.samples.every((s) => s.labels['thread id'] !== '0'), 'no block on the main thread, whose loop only waited');
+});
+
+t.test('with the time kind on too, both profiles are right', async (tt) => {
+  const { r, stderr } = run('both');
+  tt.equal(stderr, '', 'nothing on stderr');
+  const blocks = shareOf(r.profile!, 'holdTheLoop');
+  tt.equal(blocks.count >= 1, true, 'a block');
+  tt.ok(blocks.inFn / blocks.total >= 0.75, `holdTheLoop carries ${((100 * blocks.inFn) / blocks.total).toFixed(1)}% of the block time`);
+  const time = r.time!;
+  tt.ok(time, 'a time profile');
+  tt.same(time.sampleTypes, ['samples/count', 'wall/nanoseconds', 'cpu/nanoseconds']);
+  let wall = 0;
+  for (const s of time.samples) if (s.frames.some((f) => f.name === 'holdTheLoop')) wall += s.value[1];
+  tt.ok(Math.abs(wall / 1e6 - r.blockMs) <= 0.1 * r.blockMs, `time profile: holdTheLoop wall ${(wall / 1e6).toFixed(1)} ms vs ${r.blockMs.toFixed(1)} ms measured (±10%)`);
 });

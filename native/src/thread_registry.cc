@@ -61,6 +61,7 @@ void OnSigprof(int sig, siginfo_t* info, void* context) {
       r.cpu = cpu;
       r.label = s->labelSlot ? __atomic_load_n(s->labelSlot, __ATOMIC_RELAXED) : 0;
       r.flags = s->flags.load(std::memory_order_relaxed);
+      r.turn = s->loopTurn.load(std::memory_order_relaxed);
       std::atomic_signal_fence(std::memory_order_release);
       s->head.store(h + 1, std::memory_order_release);
       s->signals.fetch_add(1, std::memory_order_relaxed);

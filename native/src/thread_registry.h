@@ -39,6 +39,15 @@ struct SignalRecord {
   int64_t cpu;    // the thread's CPU clock, ns
   int32_t label;  // the thread's label slot at that moment
   uint32_t flags; // ThreadFlag bits at that moment
+  uint32_t turn;  // the thread's event-loop turn at that moment (ThreadState::loopTurn)
+};
+
+// One event-loop turn that kept the thread busy for at least the block threshold, written by
+// the uv_prepare hook on the thread itself and read at rotation on the same thread.
+struct BlockRecord {
+  uint32_t turn;   // the turn's number (the `turn` of the signal records taken during it)
+  int64_t endNs;   // CLOCK_MONOTONIC ns at the turn's end (the next uv_prepare)
+  int64_t busyNs;  // the turn's length less the time libuv spent waiting for I/O in it
 };
 
 struct ThreadState {
@@ -90,6 +99,18 @@ struct ThreadState {
   // Strings interned for this thread; only strings new since the last batch are handed out.
   std::unordered_map<std::string, int32_t> strings;
   std::vector<std::string> newStrings;
+
+  // Event-loop turns: a turn runs from one uv_prepare (just before the loop waits for I/O) to
+  // the next. Busy time = the turn's length less its wait: from uv_prepare to the first call
+  // into JS or to uv_check, whichever comes first. (Not uv_metrics_idle_time: libuv restarts
+  // its idle clock when epoll_wait returns EINTR, so under SIGPROF it loses most of each wait.)
+  std::atomic<uint32_t> loopTurn{1};
+  int64_t turnStartNs = 0;
+  int64_t turnWaitNs = 0;
+  bool waiting = false;  // between uv_prepare and the first JS call or uv_check
+  int64_t blockThresholdNs = 50000000;
+  std::vector<BlockRecord> blocks;  // since the last batch; at most kMaxBlocksPerBatch
+  uint64_t blocksDropped = 0;
 
   // Loop-idle detection.
   uv_prepare_t prepare{};

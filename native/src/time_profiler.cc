@@ -48,16 +48,42 @@ enum Experiment : uint32_t {
   kExpNoProfile = 1u << 6,
 };
 
+// Block records kept per batch at most (a threshold of 1 ms allows 1,000 a second).
+constexpr size_t kMaxBlocksPerBatch = 65536;
+
+// The end of an event-loop turn (the loop is about to wait for I/O): one clock read and, for a
+// turn busy past the threshold, one record. Runs on the thread, between JS calls.
 void OnPrepare(uv_prepare_t* h) {
   auto* s = static_cast<ThreadState*>(h->data);
+  int64_t now = MonotonicNs();
+  int64_t busy = (now - s->turnStartNs) - s->turnWaitNs;
+  uint32_t turn = s->loopTurn.load(std::memory_order_relaxed);
+  if (s->turnStartNs != 0 && busy >= s->blockThresholdNs) {
+    if (s->blocks.size() < kMaxBlocksPerBatch) s->blocks.push_back({turn, now, busy});
+    else s->blocksDropped++;
+  }
+  s->turnStartNs = now;
+  s->turnWaitNs = 0;
+  s->waiting = true;
+  s->loopTurn.store(turn + 1, std::memory_order_relaxed);
   s->flags.fetch_or(kFlagLoopIdle, std::memory_order_relaxed);
+}
+// The wait for I/O ends at the first call into JS after uv_prepare (an I/O callback), or at
+// uv_check when no JS ran in the poll phase.
+inline void EndWait(ThreadState* s) {
+  if (!s->waiting) return;
+  s->waiting = false;
+  s->turnWaitNs = MonotonicNs() - s->turnStartNs;
 }
 void OnCheck(uv_check_t* h) {
   auto* s = static_cast<ThreadState*>(h->data);
+  EndWait(s);
   s->flags.fetch_and(~kFlagLoopIdle, std::memory_order_relaxed);
 }
 void OnBeforeCall(v8::Isolate*) {
-  if (tState) tState->flags.fetch_or(kFlagInJs, std::memory_order_relaxed);
+  if (!tState) return;
+  tState->flags.fetch_or(kFlagInJs, std::memory_order_relaxed);
+  EndWait(tState);
 }
 void OnCallCompleted(v8::Isolate*) {
   if (tState) tState->flags.fetch_and(~kFlagInJs, std::memory_order_relaxed);
@@ -201,7 +227,7 @@ Napi::Object BuildBatch(Napi::Env env, ThreadState* s, v8::CpuProfile* p, int64_
 
   // Samples joined with signal records by timestamp.
   int count = p->GetSamplesCount();
-  std::vector<int32_t> sampleNode, sampleLabel;
+  std::vector<int32_t> sampleNode, sampleLabel, sampleTurn;
   std::vector<double> sampleWall, sampleCpu;
   std::vector<uint8_t> sampleFlags;
   sampleNode.reserve(count);
@@ -249,6 +275,7 @@ Napi::Object BuildBatch(Napi::Env env, ThreadState* s, v8::CpuProfile* p, int64_
       sampleCpu.push_back(double(s->lastT ? rec->cpu - s->lastCpu : 0));
       sampleLabel.push_back(rec->label);
       sampleFlags.push_back(uint8_t(rec->flags | kSampleMatched));
+      sampleTurn.push_back(int32_t(rec->turn));
       s->lastT = rec->t;
       s->lastCpu = rec->cpu;
       lastLabel = rec->label;
@@ -258,6 +285,7 @@ Napi::Object BuildBatch(Napi::Env env, ThreadState* s, v8::CpuProfile* p, int64_
       sampleCpu.push_back(0);
       sampleLabel.push_back(lastLabel);
       sampleFlags.push_back(0);
+      sampleTurn.push_back(0);
     }
   }
   // Records before the profile's end that matched no sample: signals V8 did not turn into one.
@@ -285,6 +313,19 @@ Napi::Object BuildBatch(Napi::Env env, ThreadState* s, v8::CpuProfile* p, int64_
   b.Set("sampleCpuNs", Napi::Float64Array::New(env, sampleCpu.size(), NewBuffer(env, sampleCpu), 0));
   b.Set("sampleLabel", Napi::Int32Array::New(env, sampleLabel.size(), NewBuffer(env, sampleLabel), 0));
   b.Set("sampleFlags", Napi::Uint8Array::New(env, sampleFlags.size(), NewBuffer(env, sampleFlags), 0));
+  b.Set("sampleTurn", Napi::Int32Array::New(env, sampleTurn.size(), NewBuffer(env, sampleTurn), 0));
+  // Turns busy past the threshold, as triples (turn, end ns, busy ns), and the turn under way
+  // now: its samples may belong to a block reported in the next batch.
+  std::vector<double> blocks;
+  blocks.reserve(s->blocks.size() * 3);
+  for (const BlockRecord& r : s->blocks) {
+    blocks.push_back(double(r.turn));
+    blocks.push_back(double(r.endNs));
+    blocks.push_back(double(r.busyNs));
+  }
+  s->blocks.clear();
+  b.Set("blocks", Napi::Float64Array::New(env, blocks.size(), NewBuffer(env, blocks), 0));
+  b.Set("currentTurn", double(s->loopTurn.load(std::memory_order_relaxed)));
 
   uint64_t signals = s->signals.load(std::memory_order_relaxed);
   uint64_t ticks = s->samplerTicks.load(), idle = s->samplerIdle.load(), gc = s->samplerGc.load(),
@@ -305,6 +346,8 @@ Napi::Object BuildBatch(Napi::Env env, ThreadState* s, v8::CpuProfile* p, int64_
   st.Set("samplerJsTicks", double(js - s->periodStartJs));
   st.Set("samplerCpuNs", double(samplerCpu - s->periodStartSamplerCpu));
   st.Set("intervalMicros", s->effectiveIntervalMicros);
+  st.Set("blocksDropped", double(s->blocksDropped));
+  s->blocksDropped = 0;
   b.Set("stats", st);
   s->periodStartSignals = signals;
   s->periodStartTicks = ticks;
@@ -353,6 +396,8 @@ Napi::Value JsTimeInit(const Napi::CallbackInfo& info) {
   s->profiler = v8::CpuProfiler::New(s->isolate, naming, logging);
   s->profiler->SetSamplingInterval(s->intervalMicros);
 
+  // turnStartNs stays 0: the turn under way (the one that starts profiling, and pays for V8's
+  // profiler start-up) is not judged; turns are measured from the first uv_prepare on.
   uv_prepare_init(s->loop, &s->prepare);
   uv_check_init(s->loop, &s->check);
   s->prepare.data = s;
@@ -388,6 +433,16 @@ Napi::Value JsTimeSetInterval(const Napi::CallbackInfo& info) {
   int micros = std::max(s->intervalMicros, info[0].As<Napi::Number>().Int32Value());
   s->effectiveIntervalMicros = micros;
   SetSamplerInterval(micros);
+  return env.Undefined();
+}
+
+// timeSetBlockThreshold(ns): event-loop turns busy for this long or longer are reported as
+// blocks (default 50 ms).
+Napi::Value JsTimeSetBlockThreshold(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ThreadState* s = tState;
+  if (!s || s->disposed) return Fail(env, "hotpath: the time profiler is not initialised on this thread");
+  s->blockThresholdNs = int64_t(info[0].As<Napi::Number>().DoubleValue());
   return env.Undefined();
 }
 
@@ -466,6 +521,7 @@ void InitTimeProfiler(Napi::Env env, Napi::Object exports) {
   exports.Set("timeInit", Napi::Function::New(env, JsTimeInit, "timeInit"));
   exports.Set("timeStart", Napi::Function::New(env, JsTimeStart, "timeStart"));
   exports.Set("timeSetInterval", Napi::Function::New(env, JsTimeSetInterval, "timeSetInterval"));
+  exports.Set("timeSetBlockThreshold", Napi::Function::New(env, JsTimeSetBlockThreshold, "timeSetBlockThreshold"));
   exports.Set("timeRotate", Napi::Function::New(env, JsTimeRotate, "timeRotate"));
   exports.Set("timeDispose", Napi::Function::New(env, JsTimeDispose, "timeDispose"));
   exports.Set("registeredThreads", Napi::Function::New(env, JsRegisteredThreads, "registeredThreads"));

@@ -1,23 +1,19 @@
-// The time profiler as one KindCollector: the profiler's period clock drives it through
-// flush(), so every kind's periods start and end together.
+// The time profiler as one KindCollector: the profiler's period clock drives it, so every
+// kind's periods start and end together. The time profiler itself is shared with the
+// event-loop kind (src/time/source.ts).
 import type { KindCollector, PeriodInfo } from '../collector.js';
 import type { Settings } from '../settings.js';
-import { startTimeProfiler } from './time-profiler.js';
-
-/** Longer than any period: the time profiler's own timer never fires; the profiler's clock does. */
-const NEVER_MS = 24 * 3600 * 1000;
+import { acquireTimeSource } from './source.js';
 
 export function createTimeCollector(settings: Settings): KindCollector | null {
-  const time = startTimeProfiler({
-    intervalMicros: Math.round(settings.samplingIntervalMs * 1000),
-    periodMs: NEVER_MS,
-  });
-  if (!time) return null;
+  const source = acquireTimeSource(settings);
+  if (!source) return null;
+  const time = source.profiler;
   return {
     kind: 'time',
-    endPeriod: (_period: PeriodInfo, comments: readonly string[]) => time.flush(comments),
-    stop: (_period: PeriodInfo, comments: readonly string[]) => time.stop(comments),
-    stopSync: (_period: PeriodInfo, comments: readonly string[], timeoutMs: number) => time.stopSync(comments, timeoutMs),
+    endPeriod: (period: PeriodInfo, comments: readonly string[]) => source.period(period, comments, false).then((r) => r.time),
+    stop: (period: PeriodInfo, comments: readonly string[]) => source.period(period, comments, true).then((r) => r.time),
+    stopSync: (period: PeriodInfo, comments: readonly string[], timeoutMs: number) => source.periodSync(period, comments, timeoutMs)?.time ?? null,
     setIntervalMicros: (micros: number) => time.setIntervalMicros(micros),
     get intervalMicros() {
       return time.intervalMicros;

@@ -95,7 +95,8 @@ export class ThreadTable {
   }
 }
 
-export type SampleSink = (frames: ExpandedFrame[], values: [number, number, number], labels: ExpandedLabel[]) => void;
+/** `index`: the sample's index in the batch (a sample may call the sink twice: `(idle)` then `(program)`). */
+export type SampleSink = (frames: ExpandedFrame[], values: [number, number, number], labels: ExpandedLabel[], index: number) => void;
 
 export interface ExpandTotals {
   samples: number;
@@ -221,18 +222,18 @@ export function expandBatch(table: ThreadTable, b: NativeTimeBatch, sink: Sample
     totals.cpuNs += cpu;
     if (kind === NodeKind.Root || kind === NodeKind.Program || kind === NodeKind.Idle || kind === NodeKind.Gc) {
       if (kind === NodeKind.Gc || (flags & FLAG_IN_GC) !== 0) {
-        sink([GC], [1, wall, cpu], labels);
+        sink([GC], [1, wall, cpu], labels, i);
       } else if ((flags & FLAG_LOOP_IDLE) !== 0 && (flags & FLAG_IN_JS) === 0) {
-        sink([IDLE], [1, wall, 0], labels);
-        if (cpu > 0) sink([PROGRAM], [0, 0, cpu], labels);
+        sink([IDLE], [1, wall, 0], labels, i);
+        if (cpu > 0) sink([PROGRAM], [0, 0, cpu], labels, i);
       } else {
-        sink([PROGRAM], [1, wall, cpu], labels);
+        sink([PROGRAM], [1, wall, cpu], labels, i);
       }
       continue;
     }
     const o = node * NODE_FIELDS;
     const leaf = mapFrame({ name: str[nodes[o + 1]], file: fileOf(o), line: leafLine(node) });
-    sink(stackOf(leaf, node), [1, wall, cpu], labels);
+    sink(stackOf(leaf, node), [1, wall, cpu], labels, i);
   }
   return totals;
 }

@@ -19,6 +19,8 @@ export interface ThreadCollectorOptions {
   threadName?: string;
   /** Bits of native/src/time_profiler.cc's Experiment enum (for measurements only). */
   experiment?: number;
+  /** Event-loop turns busy this long or longer are reported as blocks (ms; native default 50). */
+  blockThresholdMs?: number;
 }
 
 export interface CollectedBatch {
@@ -46,6 +48,7 @@ export class ThreadCollector {
     const ring = Math.min(1 << 20, Math.ceil((2 * opts.periodMs * 1000) / opts.intervalMicros) + 1024);
     addon.timeInit(labelSlot(), isMainThread ? 0 : currentThreadId, opts.threadName ?? defaultThreadName(),
       opts.intervalMicros, ring, opts.experiment ?? 0);
+    if (opts.blockThresholdMs !== undefined) addon.timeSetBlockThreshold(Math.round(opts.blockThresholdMs * 1e6));
     addon.timeStart();
   }
 

@@ -22,13 +22,16 @@
 //     cleanup still stops its profiler safely.
 //
 // Options: intervalMicros (default 10000 = 100 Hz, >= 100), periodMs (default 60000, >= 100),
-// flushTimeoutMs (how long a period end waits for the other threads, default 1000).
+// flushTimeoutMs (how long a period end waits for the other threads, default 1000),
+// blockThresholdMs (when set, every thread reports event-loop turns busy this long and the
+// aggregator also writes the event-loop blocks profile: src/eventloop/blocks.ts), writeTime
+// (default true; false when only the blocks profile is wanted).
 import { BroadcastChannel, Worker, isMainThread } from 'node:worker_threads';
 import * as wt from 'node:worker_threads';
 import { loadNative } from '../native.js';
 import type { NativeAddon } from '../native.js';
 import { logOnce } from '../log.js';
-import { createSyncReply, waitSyncReply } from '../worker/sync-reply.js';
+import { createSyncReply, unpackParts, waitSyncReply } from '../worker/sync-reply.js';
 import { ThreadCollector } from './thread-collector.js';
 import type { CollectedBatch } from './thread-collector.js';
 import { Code, TIME_CHANNEL, batchTransferList } from '../worker/protocol.js';
@@ -45,9 +48,21 @@ export interface TimeProfilerOptions {
   threadName?: string;
   /** For measurements only: bits of native/src/time_profiler.cc's Experiment enum. */
   experiment?: number;
+  blockThresholdMs?: number;
+  writeTime?: boolean;
+}
+
+/** One period's output: the time profile (empty when not written) and the blocks profile. */
+export interface TimePeriodResult {
+  time: Uint8Array;
+  blocks: Uint8Array | null;
 }
 
 export interface TimeProfiler {
+  /** flush/stop/stopSync with the event-loop blocks profile too. */
+  flushAll(comments?: readonly string[]): Promise<TimePeriodResult>;
+  stopAll(comments?: readonly string[]): Promise<TimePeriodResult>;
+  stopSyncAll(comments?: readonly string[], timeoutMs?: number): TimePeriodResult | null;
   /** `comments` are added to the profile (the owner's self-report). */
   flush(comments?: readonly string[]): Promise<Uint8Array>;
   stop(comments?: readonly string[]): Promise<Uint8Array>;
@@ -72,6 +87,8 @@ export interface ThreadProfilerOptions {
   periodMs?: number;
   threadName?: string;
   experiment?: number;
+  /** Event-loop turns busy this long or longer are blocks (ms). Default 50. */
+  blockThresholdMs?: number;
 }
 
 export interface ThreadProfiler {
@@ -93,11 +110,16 @@ function checkInt(name: string, v: unknown, def: number, min: number, max: numbe
   return v;
 }
 
-function validateCommon(opts: ThreadProfilerOptions): { intervalMicros: number; periodMs: number } {
+function validateCommon(opts: ThreadProfilerOptions): { intervalMicros: number; periodMs: number; blockThresholdMs?: number } {
   if (opts === null || typeof opts !== 'object') throw new TypeError('hotpath: options must be an object');
+  const b = opts.blockThresholdMs;
+  if (b !== undefined && (typeof b !== 'number' || !Number.isFinite(b) || b < 1)) {
+    throw new RangeError(`hotpath: blockThresholdMs must be a number of ms >= 1, got ${String(b)}`);
+  }
   return {
     intervalMicros: checkInt('intervalMicros', opts.intervalMicros, DEFAULT_INTERVAL_MICROS, 100, 10_000_000),
     periodMs: checkInt('periodMs', opts.periodMs, DEFAULT_PERIOD_MS, 100, 24 * 3600 * 1000),
+    blockThresholdMs: b,
   };
 }
 
@@ -110,7 +132,8 @@ function unixNanosNow(): bigint {
 }
 
 export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler | null {
-  const { intervalMicros, periodMs } = validateCommon(opts);
+  const { intervalMicros, periodMs, blockThresholdMs } = validateCommon(opts);
+  const writeTime = opts.writeTime ?? true;
   const flushTimeoutMs = checkInt('flushTimeoutMs', opts.flushTimeoutMs, DEFAULT_FLUSH_TIMEOUT_MS, 0, 600_000);
   if (opts.onProfile !== undefined && typeof opts.onProfile !== 'function') {
     throw new TypeError('hotpath: onProfile must be a function');
@@ -120,11 +143,11 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
   if (!addon) return null;
 
   const worker = new Worker(new URL('../worker/time-aggregator.js', import.meta.url), {
-    workerData: { intervalMicros, hotpathInternal: true },
+    workerData: { intervalMicros, outputs: { time: writeTime, blocksThresholdMs: blockThresholdMs }, hotpathInternal: true },
     name: 'hotpath-aggregator',
   } as ConstructorParameters<typeof Worker>[1]);
   worker.unref();
-  const collector = new ThreadCollector(addon, { intervalMicros, periodMs, threadName: opts.threadName, experiment: opts.experiment });
+  const collector = new ThreadCollector(addon, { intervalMicros, periodMs, threadName: opts.threadName, experiment: opts.experiment, blockThresholdMs });
   const channel = new BroadcastChannel(TIME_CHANNEL);
   (channel as unknown as { unref(): void }).unref();
 
@@ -134,8 +157,8 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
   let nextIntervalMicros = intervalMicros;
   let periodStartUnix = unixNanosNow();
   let periodStartMono = addon.monotonicNs();
-  const pending = new Map<number, { resolve(b: Uint8Array): void; reject(e: Error): void; toOnProfile: boolean }>();
-  let stopped: Promise<Uint8Array> | null = null;
+  const pending = new Map<number, { resolve(r: TimePeriodResult): void; reject(e: Error): void; toOnProfile: boolean }>();
+  let stopped: Promise<TimePeriodResult> | null = null;
   let failed: Error | null = null;
 
   const failAll = (e: Error): void => {
@@ -150,14 +173,14 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
       if (!p) return;
       pending.delete(m.seq);
       if (pending.size === 0) worker.unref();
-      if (p.toOnProfile && opts.onProfile) {
+      if (p.toOnProfile && opts.onProfile && writeTime) {
         try {
           opts.onProfile(m.bytes, m.meta);
         } catch (e) {
           logOnce('time-onprofile', `onProfile threw: ${(e as Error).message}`);
         }
       }
-      p.resolve(m.bytes);
+      p.resolve({ time: m.bytes, blocks: m.blocks ?? null });
     } else if (m.code === Code.Error) {
       logOnce('time-aggregator', `time profile aggregation failed: ${m.message}`);
       if (p) {
@@ -201,7 +224,7 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
     return s;
   };
 
-  const endPeriod = (toOnProfile: boolean, last: boolean, comments: readonly string[] = []): Promise<Uint8Array> => {
+  const endPeriod = (toOnProfile: boolean, last: boolean, comments: readonly string[] = []): Promise<TimePeriodResult> => {
     if (failed) return Promise.reject(failed);
     worker.ref();
     const s = sendEndPeriod(last, comments);
@@ -213,48 +236,57 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
   }, periodMs);
   timer.unref();
 
+  const flushAll = (comments: readonly string[] = []): Promise<TimePeriodResult> =>
+    (stopped ? Promise.reject(new Error('hotpath: the time profiler is stopped')) : endPeriod(false, false, comments));
+  const stopAll = (comments: readonly string[] = []): Promise<TimePeriodResult> => {
+    if (stopped) return stopped;
+    clearInterval(timer);
+    stopped = endPeriod(true, true, comments).finally(() => {
+      channel.close();
+      worker.postMessage({ code: Code.Stop });
+      owner = null;
+    });
+    return stopped;
+  };
+  const stopSyncAll = (comments: readonly string[] = [], timeoutMs = 2000): TimePeriodResult | null => {
+    if (stopped || failed) return null;
+    stopped = Promise.resolve({ time: new Uint8Array(0), blocks: null });
+    clearInterval(timer);
+    // Other threads can still answer (their loops run), but not for long: the process is ending.
+    const sync = createSyncReply();
+    sendEndPeriod(true, comments, sync, Math.min(flushTimeoutMs, Math.floor(timeoutMs / 4)));
+    const bytes = waitSyncReply(sync, timeoutMs);
+    channel.close();
+    owner = null;
+    if (!bytes) return null;
+    const [time, blocks] = unpackParts(bytes);
+    return { time: time ?? new Uint8Array(0), blocks };
+  };
   owner = {
     aggregatorThreadId: worker.threadId,
-    flush: (comments = []) => (stopped ? Promise.reject(new Error('hotpath: the time profiler is stopped')) : endPeriod(false, false, comments)),
-    stop: (comments = []) => {
-      if (stopped) return stopped;
-      clearInterval(timer);
-      stopped = endPeriod(true, true, comments).finally(() => {
-        channel.close();
-        worker.postMessage({ code: Code.Stop });
-        owner = null;
-      });
-      return stopped;
-    },
+    flushAll,
+    stopAll,
+    stopSyncAll,
+    flush: (comments = []) => flushAll(comments).then((r) => r.time),
+    stop: (comments = []) => stopAll(comments).then((r) => r.time),
     setIntervalMicros: (micros: number) => {
       nextIntervalMicros = Math.max(intervalMicros, Math.round(micros));
     },
     get intervalMicros() {
       return currentIntervalMicros;
     },
-    stopSync: (comments = [], timeoutMs = 2000) => {
-      if (stopped || failed) return null;
-      stopped = Promise.resolve(new Uint8Array(0));
-      clearInterval(timer);
-      // Other threads can still answer (their loops run), but not for long: the process is ending.
-      const sync = createSyncReply();
-      sendEndPeriod(true, comments, sync, Math.min(flushTimeoutMs, Math.floor(timeoutMs / 4)));
-      const bytes = waitSyncReply(sync, timeoutMs);
-      channel.close();
-      owner = null;
-      return bytes;
-    },
+    stopSync: (comments = [], timeoutMs = 2000) => stopSyncAll(comments, timeoutMs)?.time ?? null,
   };
   return owner;
 }
 
 export function startThreadCollector(opts: ThreadProfilerOptions = {}): ThreadProfiler | null {
-  const { intervalMicros, periodMs } = validateCommon(opts);
+  const { intervalMicros, periodMs, blockThresholdMs } = validateCommon(opts);
   if (isMainThread && owner) throw new Error('hotpath: this thread is already profiled by startTimeProfiler');
   if (threadProfiler) return threadProfiler;
   const addon: NativeAddon | null = loadNative();
   if (!addon) return null;
-  const collector = new ThreadCollector(addon, { intervalMicros, periodMs, threadName: opts.threadName, experiment: opts.experiment });
+  const collector = new ThreadCollector(addon, { intervalMicros, periodMs, threadName: opts.threadName, experiment: opts.experiment, blockThresholdMs });
   const channel = new BroadcastChannel(TIME_CHANNEL);
   (channel as unknown as { unref(): void }).unref();
   const toThread = (wt as { postMessageToThread?: (id: number, v: unknown, t?: ArrayBuffer[]) => Promise<void> }).postMessageToThread;

@@ -51,6 +51,13 @@ export interface EndPeriodMessage {
   sync?: SharedArrayBuffer;
 }
 
+/** What the aggregator writes: the time profile, the event-loop blocks profile, or both. */
+export interface AggregatorOutputs {
+  time: boolean;
+  /** Turns of this many ms or more are blocks (the threshold every thread was given). */
+  blocksThresholdMs?: number;
+}
+
 export interface FlushMessage {
   code: Code.Flush;
   seq: number;
@@ -63,7 +70,10 @@ export interface FlushMessage {
 export interface ProfileMessage {
   code: Code.Profile;
   seq: number;
+  /** The time profile (empty when the aggregator does not write it). */
   bytes: Uint8Array;
+  /** The event-loop blocks profile, when asked for and the period had blocks. */
+  blocks: Uint8Array | null;
   meta: TimeProfileMeta;
 }
 
@@ -121,5 +131,5 @@ export type FromAggregator = ProfileMessage | ErrorMessage;
 /** Buffers to transfer along with a batch. */
 export function batchTransferList(b: NativeTimeBatch): ArrayBuffer[] {
   return [b.nodes.buffer, b.lineTicks.buffer, b.sampleNode.buffer, b.sampleWallNs.buffer,
-    b.sampleCpuNs.buffer, b.sampleLabel.buffer, b.sampleFlags.buffer] as ArrayBuffer[];
+    b.sampleCpuNs.buffer, b.sampleLabel.buffer, b.sampleFlags.buffer, b.sampleTurn.buffer, b.blocks.buffer] as ArrayBuffer[];
 }

@@ -36,3 +36,41 @@ export function waitSyncReply(buffer: SharedArrayBuffer, timeoutMs: number): Uin
   if (Atomics.load(header, STATE) !== SyncState.Done) return null;
   return new Uint8Array(buffer, HEADER_BYTES, Atomics.load(header, LENGTH)).slice();
 }
+
+/** Several byte arrays (or nulls) as one reply: u32 count, then per part an i32 length (-1 = null) and its bytes. */
+export function packParts(parts: readonly (Uint8Array | null)[]): Uint8Array {
+  let size = 4;
+  for (const p of parts) size += 4 + (p ? p.byteLength : 0);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, parts.length, true);
+  let at = 4;
+  for (const p of parts) {
+    view.setInt32(at, p ? p.byteLength : -1, true);
+    at += 4;
+    if (p) {
+      out.set(p, at);
+      at += p.byteLength;
+    }
+  }
+  return out;
+}
+
+/** The parts of a packParts() reply. */
+export function unpackParts(bytes: Uint8Array): (Uint8Array | null)[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = view.getUint32(0, true);
+  const out: (Uint8Array | null)[] = [];
+  let at = 4;
+  for (let i = 0; i < n; i++) {
+    const len = view.getInt32(at, true);
+    at += 4;
+    if (len < 0) {
+      out.push(null);
+    } else {
+      out.push(bytes.subarray(at, at + len));
+      at += len;
+    }
+  }
+  return out;
+}

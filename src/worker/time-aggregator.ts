@@ -4,14 +4,17 @@
 // BroadcastChannel), adds their samples as they arrive, and at each period end (EndPeriod from
 // the owner) waits for the listed threads' batches (or the timeout), writes comments about
 // lost samples, encodes the `time` profile and sends it back, transferring the bytes.
+// With the event-loop kind on, it also turns each thread's long loop turns into the
+// event-loop blocks profile (src/eventloop/blocks.ts) from the same samples.
 import { BroadcastChannel, parentPort, workerData } from 'node:worker_threads';
 import { ProfileBuilder } from '../profile/builder.js';
 import { Code, TIME_CHANNEL } from './protocol.js';
-import type { BatchMessage, EndPeriodMessage, ThreadPeriodStats, ToAggregator, TimeProfileMeta } from './protocol.js';
+import type { AggregatorOutputs, BatchMessage, EndPeriodMessage, ThreadPeriodStats, ToAggregator, TimeProfileMeta } from './protocol.js';
 import { ThreadTable, expandBatch } from '../time/expand.js';
 import { createFrameMapper } from './frame-mapper.js';
 import { StackCap } from '../time/stack-cap.js';
-import { writeSyncReply } from './sync-reply.js';
+import { packParts, writeSyncReply } from './sync-reply.js';
+import { ThreadBlocks } from '../eventloop/blocks.js';
 import { nameThisThread } from '../own-cpu.js';
 
 nameThisThread('hotpath-aggr');
@@ -19,6 +22,10 @@ nameThisThread('hotpath-aggr');
 if (!parentPort) throw new Error('hotpath: time-aggregator must run as a worker thread');
 const port = parentPort;
 const intervalMicros: number = (workerData as { intervalMicros: number }).intervalMicros;
+const outputs: AggregatorOutputs = (workerData as { outputs?: AggregatorOutputs }).outputs ?? { time: true };
+const blocksWanted = outputs.blocksThresholdMs !== undefined;
+const threadBlocks = new Map<number, ThreadBlocks>();
+let blockEvents = 0;
 
 const tables = new Map<number, ThreadTable>();
 const frameMapper = createFrameMapper();
@@ -42,6 +49,18 @@ const builderPromise = ProfileBuilder.create({
 });
 let builder: ProfileBuilder | null = null;
 let stackCap: StackCap | null = null;
+const blockBuilderPromise = blocksWanted
+  ? ProfileBuilder.create({
+    sampleTypes: [
+      { type: 'event-loop-blocks', unit: 'count' },
+      { type: 'event-loop-block-time', unit: 'nanoseconds' },
+    ],
+    periodType: { type: 'wall', unit: 'nanoseconds' },
+    period: intervalMicros * 1000,
+    defaultSampleType: 'event-loop-block-time',
+  })
+  : Promise.resolve(null);
+let blockBuilder: ProfileBuilder | null = null;
 const early: BatchMessage[] = [];
 
 function onBatch(m: BatchMessage): void {
@@ -58,10 +77,26 @@ function onBatch(m: BatchMessage): void {
   t.learn(b, m.labelSets);
   for (const map of m.sourceMaps ?? []) frameMapper.provide(map.file, map.payload);
   const bl = builder;
-  const totals = expandBatch(t, b, (frames, values, labels) => {
-    (stackCap ??= new StackCap(bl)).add(frames, values, labels);
-    samples++;
+  let tb = threadBlocks.get(b.threadId);
+  if (blocksWanted && !tb) {
+    tb = new ThreadBlocks();
+    threadBlocks.set(b.threadId, tb);
+  }
+  const totals = expandBatch(t, b, (frames, values, labels, i) => {
+    if (outputs.time) {
+      (stackCap ??= new StackCap(bl)).add(frames, values, labels);
+      samples++;
+    }
+    // A block's stacks: the turn's samples that were not waiting for I/O.
+    if (tb && values[0] === 1 && frames[0].name !== '(idle)') tb.add(b.sampleTurn[i] >>> 0, frames, labels, values[1], values[2]);
   }, frameMapper.map);
+  if (tb && blockBuilder) {
+    const bb = blockBuilder;
+    tb.close(b.blocks, b.currentTurn, t.labelsFor(0), b.stats.blocksDropped ?? 0, (frames, values, labels) => {
+      bb.addSample(frames, values, labels);
+      blockEvents++;
+    });
+  }
   let s = stats.get(b.threadId);
   if (!s) {
     s = {
@@ -133,7 +168,8 @@ async function endPeriod(m: EndPeriodMessage): Promise<void> {
   if (m.intervalMicros) b.setPeriod(m.intervalMicros * 1000);
   b.setTimeNanos(BigInt(m.timeNanos));
   b.setDurationNanos(m.durationNanos);
-  const bytes = b.encode();
+  const bytes = outputs.time ? b.encode() : new Uint8Array(0);
+  const blockBytes = encodeBlocks(m);
   const meta: TimeProfileMeta = {
     seq: m.seq, timeNanos: m.timeNanos, durationNanos: m.durationNanos, samples,
     threads: [...stats.values()], comments: notes,
@@ -146,12 +182,47 @@ async function endPeriod(m: EndPeriodMessage): Promise<void> {
   for (const id of tables.keys()) {
     if (!live.has(id) && (answered.get(id) ?? 0) < m.seq) {
       tables.delete(id);
+      threadBlocks.delete(id);
       answered.delete(id);
       gone.delete(id);
     }
   }
-  if (m.sync) writeSyncReply(m.sync, bytes);  // the owner is blocked at exit, waiting for it
-  else port.postMessage({ code: Code.Profile, seq: m.seq, bytes, meta }, [bytes.buffer as ArrayBuffer]);
+  if (m.sync) {
+    writeSyncReply(m.sync, packParts([bytes, blockBytes]));  // the owner is blocked at exit, waiting for it
+  } else {
+    const transfer = [bytes.buffer as ArrayBuffer];
+    if (blockBytes) transfer.push(blockBytes.buffer as ArrayBuffer);
+    port.postMessage({ code: Code.Profile, seq: m.seq, bytes, blocks: blockBytes, meta }, transfer);
+  }
+}
+
+/** The event-loop blocks profile of the period, or null when no thread had a block. */
+function encodeBlocks(m: EndPeriodMessage): Uint8Array | null {
+  const bb = blockBuilder;
+  if (!bb) return null;
+  const notes: string[] = [`hotpath: eventloop: turns busy for ${outputs.blocksThresholdMs} ms or more are blocks (busy = the turn less its wait for I/O); their stacks come from the time samples of the turn`];
+  for (const [id, tb] of threadBlocks) {
+    const s = tb.takeStats();
+    if (s.blocks === 0 && s.dropped === 0) continue;
+    const name = tables.get(id)?.threadName ?? '';
+    notes.push(`hotpath: eventloop: thread ${id} (${name}): ${s.blocks} blocks, ${(s.blockNs / 1e6).toFixed(1)} ms in all (CPU in their samples ${(s.sampledCpuNs / 1e6).toFixed(1)} ms), longest ${(s.longestNs / 1e6).toFixed(1)} ms` +
+      (s.notSampled > 0 ? `; ${s.notSampled} ended before a sample was taken in them` : '') +
+      (s.dropped > 0 ? `; ${s.dropped} more not recorded (over 65,536 in one period)` : ''));
+  }
+  const had = blockEvents > 0;
+  blockEvents = 0;
+  if (!had) {
+    bb.reset();
+    return null;
+  }
+  for (const c of m.comments ?? []) bb.addComment(c);
+  for (const c of notes) bb.addComment(c);
+  bb.setTimeNanos(BigInt(m.timeNanos));
+  bb.setDurationNanos(m.durationNanos);
+  if (m.intervalMicros) bb.setPeriod(m.intervalMicros * 1000);
+  const bytes = bb.encode();
+  bb.reset();
+  return bytes;
 }
 
 let running = false;
@@ -216,8 +287,9 @@ port.on('message', onMessage);
 channel.onmessage = (ev: unknown) => onMessage((ev as { data: ToAggregator }).data);
 process.on('workerMessage', (v: unknown) => onMessage(v as ToAggregator));
 
-builderPromise.then((b) => {
+Promise.all([builderPromise, blockBuilderPromise]).then(([b, bb]) => {
   builder = b;
+  blockBuilder = bb;
   for (const m of early.splice(0)) onMessage(m);
   void drain();
 }, (e: Error) => {

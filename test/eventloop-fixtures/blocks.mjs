@@ -2,14 +2,28 @@
 //   node blocks.mjs block   many short callbacks (~1 ms every 5 ms) and one 200 ms synchronous
 //                           block in holdTheLoop()
 //   node blocks.mjs io      only waits on I/O: slow HTTP responses (300 ms) and file reads
+//   node blocks.mjs busy    never idle, but every turn is short: 1 ms callbacks back to back
+//                           (setImmediate) for 1.5 s
+//   node blocks.mjs sync    one 300 ms execSync('sleep') in waitInChild(): a block with no CPU
+//   node blocks.mjs worker  a worker thread holds its own loop for 200 ms in workerHold()
+//   node blocks.mjs both    as `block`, with the time kind on too (one time profiler shared by
+//                           both kinds); prints the time profile as well
 import http from 'node:http';
+import { execSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import { createEventLoopCollector } from '../../dist/src/eventloop/collector.js';
+import { createTimeCollector } from '../../dist/src/time/collector.js';
 import { resolveSettings } from '../../dist/src/settings.js';
 import { samplesOf, periodNow } from '../contention-fixtures/events-summary.mjs';
 
 const mode = process.argv[2] ?? 'block';
-const collector = createEventLoopCollector(resolveSettings({ profiles: 'eventloop' }, {}, {}));
+// The io program's first request and file read compile Node's HTTP client and fs code: CPU
+// work, which on a busy host can hold one turn for 50 ms. Done once before profiling starts.
+if (mode === 'io') await warmUp();
+const settings = resolveSettings({ profiles: mode === 'both' ? 'time,eventloop' : 'eventloop' }, {}, {});
+const timeCollector = mode === 'both' ? createTimeCollector(settings) : null;
+const collector = createEventLoopCollector(settings);
 const start = Date.now();
 
 function spin(ms) {
@@ -22,17 +36,68 @@ function shortCallback() {
 function holdTheLoop() {
   spin(200);
 }
+function waitInChild() {
+  execSync('sleep 0.3');
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let blockMs = 0;
 
-if (mode === 'block') {
-  const iv = setInterval(shortCallback, 5);
-  await sleep(1000); // the watchdog thread has started
+async function warmUp() {
+  const server = http.createServer((req, res) => res.end('warm'));
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  await new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/' }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject);
+  });
+  await readFile(new URL(import.meta.url));
+  await new Promise((r) => server.close(r));
+}
+
+/** Runs `fn` once and returns how long it took (ms). */
+function timed(fn) {
   const t = performance.now();
-  holdTheLoop();
-  blockMs = performance.now() - t;
+  fn();
+  return performance.now() - t;
+}
+
+if (mode === 'block' || mode === 'both') {
+  const iv = setInterval(shortCallback, 5);
+  await sleep(1000);
+  blockMs = timed(holdTheLoop);
   await sleep(500);
   clearInterval(iv);
+} else if (mode === 'sync') {
+  await sleep(300);
+  blockMs = timed(waitInChild);
+  await sleep(300);
+} else if (mode === 'busy') {
+  const end = performance.now() + 1500;
+  await new Promise((resolve) => {
+    const step = () => {
+      shortCallback();
+      if (performance.now() < end) setImmediate(step);
+      else resolve();
+    };
+    setImmediate(step);
+  });
+} else if (mode === 'worker') {
+  const src = `
+    import { parentPort } from 'node:worker_threads';
+    import { startThreadCollector } from ${JSON.stringify(new URL('../../dist/src/time/time-profiler.js', import.meta.url).href)};
+    const c = startThreadCollector({ blockThresholdMs: 50 });
+    const spin = (ms) => { const end = performance.now() + ms; while (performance.now() < end); };
+    function workerHold() { spin(200); }
+    await new Promise((r) => setTimeout(r, 300));
+    const t = performance.now();
+    workerHold();
+    const ms = performance.now() - t;
+    await new Promise((r) => setTimeout(r, 200));
+    c.stop();
+    parentPort.postMessage(ms);
+  `;
+  const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(src)}`), { name: 'holder' });
+  blockMs = await new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
+  await w.terminate();
 } else {
   const server = http.createServer((req, res) => setTimeout(() => res.end('late'), 300));
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
@@ -46,5 +111,6 @@ if (mode === 'block') {
   }
   server.close();
 }
-const bytes = await collector.stop(periodNow(start), []);
-console.log('RESULT ' + JSON.stringify({ blockMs, profile: bytes ? samplesOf(bytes) : null }));
+const period = periodNow(start);
+const [bytes, timeBytes] = await Promise.all([collector.stop(period, []), timeCollector?.stop(period, [])]);
+console.log('RESULT ' + JSON.stringify({ blockMs, profile: bytes ? samplesOf(bytes) : null, time: timeBytes ? samplesOf(timeBytes) : null }));
