@@ -84,6 +84,8 @@ export abstract class QueuedExporter implements Exporter {
   private readonly maxQueue: number;
   private readonly queue: Job[] = [];
   private running = false;
+  /** The job being delivered. */
+  private current: Job | undefined;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -132,6 +134,7 @@ export abstract class QueuedExporter implements Exporter {
     try {
       while (this.queue.length > 0 && !this.closing.signal.aborted) {
         const job = this.queue.shift()!;
+        this.current = job;
         let outcome: Outcome;
         try {
           outcome = await this.deliver(job.profiles, this.closing.signal);
@@ -140,6 +143,7 @@ export abstract class QueuedExporter implements Exporter {
           outcome = 'failed';
         }
         this.counters[outcome] += job.profiles.length;
+        this.current = undefined;
         job.done();
       }
     } finally {
@@ -187,10 +191,33 @@ export abstract class QueuedExporter implements Exporter {
     if (this.closed) return;
     this.closed = true;
     await this.flush(timeoutMs);
+    const inFlight = this.running ? (this.current?.profiles.length ?? 0) : 0;
     this.closing.abort();
+    let waiting = 0;
     for (const job of this.queue.splice(0)) {
-      this.counters.dropped += job.profiles.length;
+      waiting += job.profiles.length;
       job.done();
+    }
+    this.counters.dropped += waiting;
+    // The aborted delivery counts itself as failed when it returns (at once: abort ends its
+    // request or backoff). Wait for that, bounded, so the tally below is exact.
+    if (this.running) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 1000);
+        t.unref();
+        this.idleWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    // No later profile will carry these counts in its self-report: when anything was lost,
+    // the exporter says its final tally here, once.
+    const c = this.counters;
+    if (c.failed + c.dropped > 0) {
+      const atStop = waiting + inFlight > 0 ? `; at stop ${waiting} waiting (dropped), ${inFlight} in flight (aborted)` : '';
+      logOnce(`${this.name}:final-tally`,
+        `${this.name} exporter stopped: ${c.exported} profile(s) exported, ${c.failed} failed, ${c.dropped} dropped in all${atStop}`);
     }
   }
 
