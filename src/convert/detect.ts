@@ -18,13 +18,22 @@ export function looksLikeJson(bytes: Uint8Array): boolean {
   return b === 0x7b; // '{'
 }
 
+/**
+ * V8's JSON.parse message on one line: its excerpt of the input (`..., "<text>" is not valid
+ * JSON`) holds the file's own line breaks, and the unexpected token can be a control
+ * character, so those are escaped.
+ */
+function oneLine(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Parses JSON bytes, turning a parse failure into one clear line. */
 export function parseJson(bytes: Uint8Array): unknown {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   try {
     return JSON.parse(text);
   } catch (error) {
-    const detail = (error as Error).message;
+    const detail = oneLine((error as Error).message);
     const at = /position (\d+)/.exec(detail);
     const atEnd = /end of (JSON )?input|Unterminated/i.test(detail) || (at !== null && Number(at[1]) >= text.trimEnd().length);
     const truncated = atEnd ? ' (the file looks truncated)' : '';

@@ -25,7 +25,9 @@ export function selfProfilingTraceToProfile(json: unknown, options: SelfProfilin
   );
   for (const s of resolved.samples) {
     const ids = s.frames.map((f) => builder.location({ name: f.name, file: f.file, line: f.line, column: f.column }));
-    builder.addSample(ids, [1, s.wallNanos], s.marker ? [{ key: 'marker', str: s.marker }] : []);
+    // The trace is JSON from a file: a marker that is not a string is left out, not passed on.
+    const marker = typeof s.marker === 'string' && s.marker !== '' ? [{ key: 'marker', str: s.marker }] : [];
+    builder.addSample(ids, [1, s.wallNanos], marker);
   }
   return builder.profile({ durationNanos: resolved.durationNanos, defaultSampleType: 'wall' });
 }

@@ -1,0 +1,88 @@
+// Block coverage of the code under test, per input, from V8's precise coverage through an
+// in-process inspector session: this is what guides the fuzzer (an input is kept when it
+// reaches a block, or a hit-count bucket of a block, that no earlier input reached).
+// Profiler.takePreciseCoverage with callCount returns the counts since the last call and
+// resets them, so each call after running one input describes exactly that input.
+import { Session } from 'node:inspector';
+
+interface Range {
+  startOffset: number;
+  endOffset: number;
+  count: number;
+}
+interface ScriptCoverage {
+  url: string;
+  functions: { ranges: Range[] }[];
+}
+
+/** AFL-style hit-count buckets: 1, 2, 3, 4-7, 8-15, 16-31, 32-127, 128+. */
+function bucket(count: number): number {
+  if (count <= 3) return count;
+  if (count < 8) return 4;
+  if (count < 16) return 5;
+  if (count < 32) return 6;
+  if (count < 128) return 7;
+  return 8;
+}
+
+export class Coverage {
+  private readonly session = new Session();
+  private readonly scripts = new Map<string, number>();
+  /** Every (script, block start, block end) that ran at least once. */
+  readonly blocks = new Set<string>();
+
+  constructor(private readonly wanted: (url: string) => boolean) {
+    this.session.connect();
+    this.post('Profiler.enable');
+    this.post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
+  }
+
+  /** The main thread's inspector session answers synchronously; this relies on it. */
+  private post(method: string, params?: object): unknown {
+    let result: unknown;
+    let error: Error | null = null;
+    let answered = false;
+    this.session.post(method, params, (err, res) => {
+      error = err;
+      result = res;
+      answered = true;
+    });
+    if (!answered) throw new Error(`inspector did not answer ${method} synchronously`);
+    if (error) throw error;
+    return result;
+  }
+
+  /**
+   * Features of the code run since the last call: one number per (script, block, hit bucket).
+   * `record` also adds the blocks to `blocks` (the campaign's coverage so far).
+   */
+  take(record = true): number[] {
+    const { result } = this.post('Profiler.takePreciseCoverage') as { result: ScriptCoverage[] };
+    const out: number[] = [];
+    for (const script of result) {
+      if (!this.wanted(script.url)) continue;
+      let slot = this.scripts.get(script.url);
+      if (slot === undefined) this.scripts.set(script.url, (slot = this.scripts.size));
+      for (const fn of script.functions) {
+        for (const r of fn.ranges) {
+          if (r.count <= 0) continue;
+          // slot < 2^12, offset < 2^24, bucket < 2^4: exact in a double.
+          out.push((slot * 2 ** 24 + r.startOffset) * 16 + bucket(r.count));
+          if (record) this.blocks.add(`${slot}:${r.startOffset}:${r.endOffset}`);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Blocks run so far, per script URL (the part after the last /dist/ or /node_modules/). */
+  blocksPerScript(): Record<string, number> {
+    const names = new Map([...this.scripts].map(([url, slot]) => [slot, url.replace(/^.*\/(dist|node_modules)\//, '')]));
+    const out: Record<string, number> = {};
+    for (const b of this.blocks) {
+      const name = names.get(Number(b.slice(0, b.indexOf(':'))))!;
+      out[name] = (out[name] ?? 0) + 1;
+    }
+    return out;
+  }
+}
