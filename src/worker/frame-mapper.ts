@@ -1,7 +1,9 @@
 // Source maps for the aggregation worker: JS frames of compiled or bundled code become frames
 // of the original source (file, line, function name). Each distinct frame is looked up once and
-// the answer kept, so the per-sample cost is one Map lookup; the cache is dropped when it grows
-// past a bound, so memory does not grow with uptime.
+// the answer kept, so the per-sample cost is a few Map lookups; the cache is dropped when it
+// grows past a bound, so memory does not grow with uptime. It is keyed by file, then name, then
+// line: no key string is built per lookup, and a map that arrives for a file drops that file's
+// entries without a scan of the others.
 import { SourceMapper } from '../sourcemap/index.js';
 import type { ExpandedFrame } from '../time/expand.js';
 
@@ -15,18 +17,29 @@ export interface FrameMapper {
   provide(file: string, payload: unknown): void;
 }
 
+type Lines = Map<number, ExpandedFrame>;
+
 export function createFrameMapper(mapper = new SourceMapper()): FrameMapper {
-  let cache = new Map<string, ExpandedFrame>();
+  let cache = new Map<string, Map<string, Lines>>();
+  let cached = 0;
   return {
     map(frame) {
       if (!frame.file) return frame;
-      const key = `${frame.file}\u0000${frame.line}\u0000${frame.name}`;
-      let out = cache.get(key);
+      let byName = cache.get(frame.file);
+      let lines = byName?.get(frame.name);
+      let out = lines?.get(frame.line);
       if (out === undefined) {
         const m = mapper.map({ file: frame.file, line: frame.line, column: frame.column ?? 0, name: frame.name });
         out = m.mapped ? { name: m.name, file: m.file, line: m.line, column: m.column } : frame;
-        if (cache.size >= MAX_CACHED_FRAMES) cache = new Map();
-        cache.set(key, out);
+        if (cached >= MAX_CACHED_FRAMES) {
+          cache = new Map();
+          cached = 0;
+          byName = lines = undefined;
+        }
+        if (byName === undefined) cache.set(frame.file, (byName = new Map()));
+        if (lines === undefined) byName.set(frame.name, (lines = new Map()));
+        lines.set(frame.line, out);
+        cached++;
       }
       return out;
     },
@@ -34,7 +47,10 @@ export function createFrameMapper(mapper = new SourceMapper()): FrameMapper {
     provide(file, payload) {
       mapper.provide(file, payload);
       // Frames of this file looked up before its map arrived were kept unmapped: look again.
-      for (const key of cache.keys()) if (key.startsWith(`${file}\u0000`)) cache.delete(key);
+      const byName = cache.get(file);
+      if (byName === undefined) return;
+      for (const lines of byName.values()) cached -= lines.size;
+      cache.delete(file);
     },
   };
 }
