@@ -90,7 +90,7 @@ export function resolveTrace(trace: unknown, options: SelfProfilingOptions = {})
   const frameOf = (id: number): Frame => {
     let f = frameCache.get(id);
     if (f) return f;
-    if (!isIndex(id, frames.length)) throw new TraceFormatError(`stack refers to frame ${id}, but there are ${frames.length} frames`);
+    if (!isIndex(id, frames.length)) throw new TraceFormatError(`stack refers to frame ${JSON.stringify(id)?.slice(0, 40)}, but there are ${frames.length} frames`);
     const raw = frames[id];
     if (typeof raw !== 'object' || raw === null || typeof raw.name !== 'string') throw new TraceFormatError(`frames[${id}] has no name`);
     const file = raw.resourceId === undefined ? '' : isIndex(raw.resourceId, resources.length) ? String(resources[raw.resourceId]) : '';
@@ -105,7 +105,7 @@ export function resolveTrace(trace: unknown, options: SelfProfilingOptions = {})
     const chain: number[] = [];
     let cur: number | undefined = id;
     while (cur !== undefined && !stackCache.has(cur)) {
-      if (!isIndex(cur, stacks.length)) throw new TraceFormatError(`a stack refers to stack ${cur}, but there are ${stacks.length} stacks`);
+      if (!isIndex(cur, stacks.length)) throw new TraceFormatError(`a stack refers to stack ${JSON.stringify(cur)?.slice(0, 40)}, but there are ${stacks.length} stacks`);
       if (chain.length > stacks.length) throw new TraceFormatError(`stack ${id} is its own ancestor`);
       chain.push(cur);
       cur = stacks[cur]?.parentId;

@@ -105,12 +105,15 @@ export function cpuProfileToProfile(json: unknown, options: CpuProfileOptions = 
   const ticks = new Map<number, number>();
   const wall = new Map<number, number>();
   const durationNanos = Math.max(0, Math.round((cpu.endTime - cpu.startTime) * 1000));
+  if (!Number.isFinite(durationNanos)) throw new ConvertError('V8 CPU profile: "startTime" and "endTime" are too far apart to be microseconds');
   let period = 0;
   if (cpu.samples && cpu.timeDeltas && cpu.samples.length > 0) {
     const { samples, timeDeltas } = cpu;
     const times: number[] = new Array(samples.length);
     let t = cpu.startTime;
     for (let i = 0; i < samples.length; i++) times[i] = t += timeDeltas[i];
+    // Finite deltas can add up to Infinity; the builder also refuses wall times that do.
+    if (!Number.isFinite(t)) throw new ConvertError('V8 CPU profile: "timeDeltas" add up past the largest finite number');
     for (let i = 0; i < samples.length; i++) {
       const id = samples[i];
       if (!byId.has(id)) throw new ConvertError(`V8 CPU profile: samples[${i}] names unknown node ${id}`);
@@ -121,6 +124,7 @@ export function cpuProfileToProfile(json: unknown, options: CpuProfileOptions = 
       wall.set(id, (wall.get(id) ?? 0) + micros * 1000);
     }
     period = Math.round(median(timeDeltas.slice(1).filter((d) => d > 0)) * 1000);
+    if (!Number.isFinite(period)) throw new ConvertError('V8 CPU profile: "timeDeltas" too large to be microseconds');
   } else {
     let hits = 0;
     for (const node of cpu.nodes) hits += isNumber(node.hitCount) && node.hitCount > 0 ? node.hitCount : 0;

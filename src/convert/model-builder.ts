@@ -2,6 +2,7 @@
 // need it: functions keyed by (name, file, start line), one location per (function, line),
 // samples with the same stack and labels summed. Ids are dense and start at 1.
 import type { Label, Location, Profile, ProfileFunction, Sample, ValueType } from '../profile/model.js';
+import { ConvertError } from './errors.js';
 
 export interface BuilderFrame {
   name: string;
@@ -52,10 +53,15 @@ export class ModelBuilder {
     if (values.length !== this.sampleType.length) {
       throw new Error(`sample has ${values.length} values for ${this.sampleType.length} sample types`);
     }
+    // Finite values can still add up to Infinity (1e308 twice), which no profile can hold.
+    if (!values.every(Number.isFinite)) throw new ConvertError(`a sample value is ${values.find((v) => !Number.isFinite(v))}, not a finite number`);
     const key = `${locationIds.join(',')}|${labels.map((l) => `${l.key}=${l.str ?? ''}#${l.num ?? ''}${l.numUnit ?? ''}`).join(',')}`;
     const existing = this.sampleIndex.get(key);
     if (existing) {
-      for (let i = 0; i < values.length; i++) existing.value[i] += values[i];
+      for (let i = 0; i < values.length; i++) {
+        existing.value[i] += values[i];
+        if (!Number.isFinite(existing.value[i])) throw new ConvertError(`the ${this.sampleType[i].type} values of one stack add up past the largest finite number`);
+      }
       return;
     }
     const sample: Sample = { locationId: [...locationIds], value: [...values], label: labels.map((l) => ({ ...l })) };

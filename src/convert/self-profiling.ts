@@ -15,6 +15,10 @@ export function selfProfilingTraceToProfile(json: unknown, options: SelfProfilin
     if (error instanceof TraceFormatError) throw new ConvertError(error.message);
     throw error;
   }
+  // Finite timestamps can still be too far apart for nanoseconds in a double.
+  if (!Number.isFinite(resolved.durationNanos) || !resolved.samples.every((s) => Number.isFinite(s.wallNanos))) {
+    throw new ConvertError('JS Self-Profiling trace: sample timestamps are too far apart to be milliseconds');
+  }
   const builder = new ModelBuilder(
     [
       { type: 'samples', unit: 'count' },
