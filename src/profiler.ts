@@ -180,11 +180,12 @@ function startOwner(settings: Settings, onProfile: StartOptions['onProfile']): P
     return period;
   };
 
-  const deliver = (period: PeriodInfo, results: (Uint8Array | null)[]): ProfileExport[] => {
+  /** `sync`: at exit, written synchronously only (an asynchronous export as well would write it twice if the process lives on). */
+  const deliver = (period: PeriodInfo, results: (Uint8Array | null)[], sync = false): ProfileExport[] => {
     const startMs = Number(period.timeNanos / 1_000_000n);
     const profiles: ProfileExport[] = [];
     results.forEach((bytes, i) => {
-      if (!bytes) return;
+      if (!bytes || bytes.byteLength === 0) return;
       profiles.push({
         kind: collectors[i].kind,
         bytes,
@@ -193,7 +194,10 @@ function startOwner(settings: Settings, onProfile: StartOptions['onProfile']): P
         sampleRateHz: 1000 / settings.samplingIntervalMs,
       });
     });
-    if (profiles.length > 0) void exporter.exportPeriod(profiles);
+    if (profiles.length > 0) {
+      if (sync) exporter.exportSync(profiles);
+      else void exporter.exportPeriod(profiles);
+    }
     for (const profile of profiles) {
       try {
         onProfile?.(profile);
@@ -247,8 +251,7 @@ function startOwner(settings: Settings, onProfile: StartOptions['onProfile']): P
           return null;
         }
       });
-      const profiles = deliver(period, results);
-      if (profiles.length > 0) exporter.exportSync(profiles);
+      deliver(period, results, true);
       running = null;
     },
     ...labelFunctions,

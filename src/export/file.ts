@@ -132,6 +132,8 @@ export class FileExporter extends QueuedExporter {
   /** The same steps as deliver(), synchronously: for the last profiles at `process.exit()`. */
   exportSync(profiles: readonly ProfileExport[]): void {
     for (const p of profiles) {
+      // Nothing to write: an empty file would look like a profile and be none.
+      if (!p?.bytes || p.bytes.byteLength === 0) continue;
       const base = profileFileName(this.service, p.kind, process.pid, p.start);
       const tmp = join(this.dir, `.${base}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
       try {

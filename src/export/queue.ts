@@ -164,8 +164,10 @@ export abstract class QueuedExporter implements Exporter {
 
   /** Network exporters cannot deliver synchronously: the profiles are dropped and counted. */
   exportSync(profiles: readonly ProfileExport[]): void {
-    this.counters.dropped += profiles.length;
-    logOnce(`${this.name}:exit`, `${this.name} exporter: ${profiles.length} profile(s) made at process exit could not be sent (no asynchronous work runs then)`);
+    const n = profiles.filter((p) => p?.bytes && p.bytes.byteLength > 0).length;
+    if (n === 0) return;
+    this.counters.dropped += n;
+    logOnce(`${this.name}:exit`, `${this.name} exporter: ${n} profile(s) made at process exit could not be sent (no asynchronous work runs then)`);
   }
 
   flush(timeoutMs = 10_000): Promise<boolean> {
