@@ -4,7 +4,8 @@
 //    converters, CliError from the file loaders); any other exception is a finding;
 //  - a model that comes back passes checkValid, has finite values and a size bounded by the
 //    input's (no amplification), and the consumers of a model (collapsed and speedscope
-//    output, the viewer's flame tree and table, re-encoding) take it without throwing.
+//    output, the viewer's flame tree and table, re-encoding) take it without throwing;
+//  - what the decoder accepts, protobufjs reads the same way (reference-check.ts).
 // Time and memory per input are the engine's to check (engine.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ import { CliError } from '../../dist/src/cli/errors.js';
 import { type Rng, mutateBytes } from './mutate-bytes.js';
 import { mutateJson } from './mutate-json.js';
 import { mutatePprof } from './mutate-pprof.js';
+import { differFromReference } from './reference-check.js';
 import { jsonSeeds, pprofSeeds } from './seeds.js';
 
 /** An input broke a property; the message says which. */
@@ -125,8 +127,11 @@ function runDecode(input: Uint8Array): string[] {
     return [checkError(error, [ProfileFormatError], 'decode')];
   }
   // What the model may hold is bounded by the decompressed size, which the decoder caps.
-  const raw = isGzip(input) ? gunzip(input).length : input.length;
-  return checkModel(profile, 'decode', raw, false);
+  const raw = isGzip(input) ? gunzip(input) : input;
+  const words = checkModel(profile, 'decode', raw.length, false);
+  const diff = differFromReference(raw, profile);
+  if (diff) throw new Violation(`decoder and protobufjs differ: ${diff}`);
+  return words;
 }
 
 /** The converters on one JSON or pprof input, as `hotpath convert` routes it. */
