@@ -7,8 +7,16 @@
 //
 // If none loads, `loadNative()` says so once on stderr and returns null: the program keeps
 // running, unprofiled (DESIGN.md, "Promises to users").
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+//
+// A build for another Node major must never be loaded: dlopen binds lazily, so a missing V8
+// symbol kills the process at the first call ("symbol lookup error", exit 127), and where the
+// symbols happen to resolve (measured: Node 22's build loads into Node 20) the layouts differ.
+// So a build whose ABI is known (its prebuilds/node-v{ABI} folder, or the node_module_version
+// node-gyp wrote into build/config.gypi) is skipped unless it is this Node's, and every load
+// binds all symbols at once (RTLD_NOW), which turns a missing one into a catchable error.
+import { existsSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { logOnce } from './log.js';
@@ -103,31 +111,70 @@ export function nativeCandidates(): string[] {
   return out;
 }
 
+/**
+ * The Node ABI (process.versions.modules) a build was made for, when it can be told without
+ * loading it: from a `node-v{ABI}` folder, or from node-gyp's config.gypi beside build/Release.
+ */
+export function builtForAbi(file: string): string | undefined {
+  const dir = path.dirname(file);
+  const m = /^node-v(\d+)$/.exec(path.basename(dir));
+  if (m) return m[1];
+  try {
+    const gypi = readFileSync(path.join(dir, '..', 'config.gypi'), 'utf8');
+    return /"node_module_version":\s*(\d+)/.exec(gypi)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every function of the addon that hotpath calls: a build without one of them is out of date. */
+const ADDON_FUNCTIONS = ['timeInit', 'timeStart', 'timeSetInterval', 'timeSetBlockThreshold', 'timeRotate', 'timeDispose',
+  'registeredThreads', 'monotonicNs', 'threadCpuNs', 'osThreadId', 'heapInit', 'heapRotate', 'heapDispose', 'heapThreads', 'heapNearLimit'];
+
+/** Set in the environment once the warning is said, so child processes of the same Node do not repeat it. */
+const WARNED_ENV = 'HOTPATH_ADDON_WARNED';
+
 /** The addon for this Node, or null (after one warning) when it cannot be loaded. */
 export function loadNative(): NativeAddon | null {
   if (cached !== undefined) return cached;
-  const require = createRequire(import.meta.url);
   const errors: string[] = [];
   for (const file of nativeCandidates()) {
     if (!existsSync(file)) {
       errors.push(`${file}: not found`);
       continue;
     }
+    const abi = builtForAbi(file);
+    if (abi !== undefined && abi !== process.versions.modules) {
+      errors.push(`${file}: built for another Node (ABI ${abi})`);
+      continue;
+    }
     try {
-      const m = require(file) as NativeAddon;
-      if (typeof m?.timeInit !== 'function' || typeof m?.timeRotate !== 'function') {
+      const m = { exports: {} as NativeAddon };
+      process.dlopen(m, file, constants.dlopen.RTLD_NOW);
+      if (typeof m.exports?.timeInit !== 'function' || typeof m.exports?.timeRotate !== 'function') {
         errors.push(`${file}: not a hotpath addon`);
         continue;
       }
-      cached = m;
+      // A build of an older hotpath lacks functions (and batch fields) this one uses.
+      const missing = ADDON_FUNCTIONS.filter((f) => typeof (m.exports as unknown as Record<string, unknown>)[f] !== 'function');
+      if (missing.length > 0) {
+        errors.push(`${file}: an older build (no ${missing.join(', ')})`);
+        continue;
+      }
+      cached = m.exports;
       return cached;
     } catch (e) {
       errors.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
   cached = null;
-  logOnce('native-load',
-    `native addon unavailable for Node ${process.version} (ABI ${process.versions.modules}); ` +
-    `running unprofiled. ${errors.join('; ')}. Build it with \`npm run build:native\`.`);
+  // Said once per process tree: worker threads leave it to the main thread, and child
+  // processes of the same Node to their parent.
+  if (isMainThread && process.env[WARNED_ENV] !== process.versions.modules) {
+    logOnce('native-load',
+      `native addon unavailable for Node ${process.version} (ABI ${process.versions.modules}); ` +
+      `running unprofiled. ${errors.join('; ')}. Build it with \`npm run build:native\`.`);
+    process.env[WARNED_ENV] = process.versions.modules;
+  }
   return null;
 }

@@ -1,0 +1,90 @@
+// The native addon missing, built for another Node major, out of date or not an addon at all:
+// one warning line for the whole program (main thread, worker thread and child process), and
+// the program runs unprofiled exactly as without hotpath (same output, same exit code).
+//
+// Before native.ts checked the build's ABI and loaded with RTLD_NOW, Node 24's build under
+// Node 20 killed the program at the first call ("symbol lookup error", exit 127), and an older
+// build made the program throw at its first period end.
+import t from 'tap';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, hotpathLines, type Ran } from './reliability-fixtures/run.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const REGISTER = join(ROOT, 'dist/src/register.js');
+const APP = join(ROOT, 'test/fixtures/apps/esm-workers-child.mjs');
+const work = mkdtempSync(join(tmpdir(), 'hotpath-addon-'));
+
+/** A copy of a build (others may rebuild the originals meanwhile), in a folder named as given. */
+function copyBuild(from: string, folder: string): string | undefined {
+  if (!existsSync(from)) return undefined;
+  const dir = join(work, folder);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(from, join(dir, 'hotpath.node'));
+  return join(dir, 'hotpath.node');
+}
+
+const NODE24 = join(process.env.HOTPATH_NODE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'hotpath', 'node'), 'node-24-x64', 'bin', 'node');
+const ownAbi = process.versions.modules;
+const otherBuilds = existsSync(join(ROOT, 'native/prebuilds'))
+  ? readdirSync(join(ROOT, 'native/prebuilds')).filter((d) => /^node-v\d+$/.test(d) && d !== `node-v${ownAbi}`)
+  : [];
+
+const notAnAddon = join(work, 'junk', 'hotpath.node');
+mkdirSync(join(work, 'junk'));
+writeFileSync(notAnAddon, 'this is not a shared object\n');
+
+interface Case {
+  name: string;
+  node: string;
+  addon: string | undefined;
+  /** What the warning must say about the build. */
+  says: RegExp;
+}
+
+const cases: Case[] = [
+  { name: 'missing', node: process.execPath, addon: join(work, 'nowhere', 'hotpath.node'), says: /not found/ },
+  { name: 'not a shared object', node: process.execPath, addon: notAnAddon, says: /invalid ELF header|file too short|not a/ },
+];
+for (const dir of otherBuilds) {
+  const abi = dir.slice('node-v'.length);
+  cases.push({
+    name: `built for another Node major (ABI ${abi}, this is ${ownAbi})`, node: process.execPath,
+    addon: copyBuild(join(ROOT, 'native/prebuilds', dir, 'hotpath.node'), dir), says: new RegExp(`built for another Node \\(ABI ${abi}\\)`),
+  });
+}
+// The same build with no clue to its ABI in its path: the loader binds every symbol at load
+// (RTLD_NOW), so Node 24's build fails to load instead of killing the program later.
+if (otherBuilds.includes('node-v137')) {
+  cases.push({
+    name: "Node 24's build, with no ABI in its path", node: process.execPath,
+    addon: copyBuild(join(ROOT, 'native/prebuilds/node-v137/hotpath.node'), 'unlabelled'), says: /undefined symbol/,
+  });
+}
+if (existsSync(NODE24) && existsSync(join(ROOT, 'native/build/Release/hotpath.node'))) {
+  // Under Node 24, this Node's own build (native/build, its config.gypi says ABI 115).
+  cases.push({
+    name: `Node 24 running the build made for Node ${process.versions.node.split('.')[0]}`, node: NODE24,
+    addon: join(ROOT, 'native/build/Release/hotpath.node'), says: new RegExp(`built for another Node \\(ABI ${ownAbi}\\)`),
+  });
+}
+
+for (const c of cases) {
+  t.test(`addon ${c.name}: one warning line, the program runs unprofiled as without hotpath`, async (t) => {
+    if (!c.addon) return t.skip('no such build here');
+    const out = mkdtempSync(join(tmpdir(), 'hotpath-addon-out-'));
+    const plain: Ran = await run([c.node, APP], {}, 60_000);
+    const ran: Ran = await run([c.node, '--import', REGISTER, APP], { HOTPATH_ADDON: c.addon, HOTPATH_OUT: out }, 60_000);
+    t.equal(plain.code, 0, plain.stderr);
+    t.equal(ran.code, plain.code, 'same exit code');
+    t.equal(ran.stdout, plain.stdout, 'same output');
+    const lines = hotpathLines(ran.stderr);
+    t.equal(lines.length, 1, `one hotpath line for the main thread, its worker and its child:\n${ran.stderr}`);
+    t.match(lines[0], /^hotpath: native addon unavailable for Node v\d+\.\d+\.\d+ \(ABI \d+\); running unprofiled\./);
+    t.match(lines[0], c.says, 'says what is wrong with the build');
+    t.equal(ran.stderr.trim(), lines[0], 'nothing else on stderr');
+    t.notOk(existsSync(out) && readdirSync(out).length > 0, 'no profile written');
+  });
+}
