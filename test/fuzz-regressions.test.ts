@@ -48,3 +48,22 @@ t.test('gzip bombs: a one-line error within 2 s and under 256 MB of peak RSS gro
     t.ok(c.rssGrowthMb < 256, `${c.name}: peak RSS grew ${c.rssGrowthMb} MB for ${c.inputKb} KB that would inflate to 320 MiB`);
   }
 });
+
+t.test('small files of many tiny samples: memory bounded by the 4 MiB ratio-check floor', async (t) => {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  const child = fileURLToPath(new URL('./fuzz/bomb-child.ts', import.meta.url));
+  const run = (name: string) => {
+    const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, '--import', 'tsx', child, name], { encoding: 'utf8', env, timeout: 120_000 });
+    t.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop() || '{}') as { name: string; error: string; ms: number; rssGrowthMb: number; inputKb: number };
+  };
+  // Invalid: refused from the flat tables, before an object per sample is built.
+  const empty = run('empty samples');
+  t.equal(empty.error, 'ProfileFormatError: profile has samples but no sample types');
+  t.ok(empty.rssGrowthMb < 256, `2M empty samples from ${empty.inputKb} KB: peak RSS grew ${empty.rssGrowthMb} MB in ${empty.ms} ms`);
+  // Valid: decoded, at ~100 times the decompressed size, and no more.
+  const dense = run('dense samples');
+  t.equal(dense.error, '', 'a valid profile of 1M samples decodes');
+  t.ok(dense.rssGrowthMb < 640, `1M samples from ${dense.inputKb} KB: peak RSS grew ${dense.rssGrowthMb} MB in ${dense.ms} ms`);
+});

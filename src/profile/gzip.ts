@@ -8,10 +8,12 @@ export const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
 /**
  * Default cap on the decompression ratio, checked once the output passes
  * RATIO_CHECK_BYTES: real profiles compress 3-30x, a gzip bomb ~1000x. Stops a bomb after
- * ~32 MiB (a fraction of a second) instead of at the size cap.
+ * 4 MiB (a fraction of a second) instead of at the size cap. Decoded, a profile takes up to
+ * ~100 times its decompressed size in memory (a valid sample can be 4 bytes), so this is also what
+ * bounds the memory a small file can claim: about 400 MB for 4 MiB of the smallest samples.
  */
 export const DEFAULT_MAX_RATIO = 100;
-const RATIO_CHECK_BYTES = 32 * 1024 * 1024;
+const RATIO_CHECK_BYTES = 4 * 1024 * 1024;
 
 /**
  * Default gzip level for encoded profiles (ProfileBuilder uses the WASM core's deflate,
@@ -30,7 +32,7 @@ export function gzip(data: Uint8Array, level: number = DEFAULT_GZIP_LEVEL): Uint
 
 /**
  * Decompresses gzip data, streaming, and stops as soon as the output passes maxBytes (or,
- * past 32 MiB, maxRatio times the input size), so a small bomb cannot allocate gigabytes.
+ * past 4 MiB, maxRatio times the input size), so a small bomb cannot allocate gigabytes.
  * Errors are ProfileFormatError.
  */
 export function gunzip(

@@ -16,6 +16,16 @@ const plain = Buffer.concat(Array(20).fill(zeros));
 // The same behind the start of a pprof profile: one string that claims 300 MiB.
 const head = zlib.gzipSync(Buffer.from([0x32, 0x80, 0x80, 0x80, 0x8f, 0x01]));
 const pprof = Buffer.concat([head, ...Array(20).fill(zeros)]);
+// Just under the 4 MiB past which the compression ratio is checked: 2M empty samples (no
+// sample types, so invalid), and 1M of the smallest valid samples (one value each).
+const samples = (n: number, sample: number[], head: number[]): Buffer => {
+  const raw = Buffer.alloc(head.length + n * sample.length);
+  Buffer.from(head).copy(raw);
+  for (let i = 0; i < n; i++) Buffer.from(sample).copy(raw, head.length + i * sample.length);
+  return zlib.gzipSync(raw, { level: 9 });
+};
+const empty = samples(2_000_000, [0x12, 0x00], [0x32, 0x00]);
+const dense = samples(1_040_000, [0x12, 0x02, 0x10, 0x01], [0x32, 0x00, 0x0a, 0x04, 0x08, 0x00, 0x10, 0x00]);
 const dir = mkdtempSync(join(tmpdir(), 'hotpath-bomb-'));
 const file = join(dir, 'bomb.pb.gz');
 writeFileSync(file, pprof);
@@ -25,6 +35,8 @@ const cases: [string, () => unknown][] = [
   ['decode pprof string', () => decodeProfile(pprof)],
   ['readProfileFile', () => readProfileFile(file)],
   ['loadAnyProfile', () => loadAnyProfile(file)],
+  ['empty samples', () => decodeProfile(empty)],
+  ['dense samples', () => decodeProfile(dense)],
 ];
 const [name, run] = cases.find(([n]) => n === process.argv[2]) ?? cases[0];
 const before = process.resourceUsage().maxRSS;
@@ -35,6 +47,6 @@ try {
 } catch (e) {
   error = `${(e as Error).name}: ${(e as Error).message}`;
 }
-const result = { name, error, ms: Math.round(performance.now() - t0), rssGrowthMb: Math.round((process.resourceUsage().maxRSS - before) / 1024), inputKb: Math.round(pprof.length / 1024) };
+const result = { name, error, ms: Math.round(performance.now() - t0), rssGrowthMb: Math.round((process.resourceUsage().maxRSS - before) / 1024), inputKb: Math.round((name === 'empty samples' ? empty : name === 'dense samples' ? dense : pprof).length / 1024) };
 rmSync(dir, { recursive: true, force: true });
 process.stdout.write(`${JSON.stringify(result)}\n`);
