@@ -13,6 +13,7 @@
 import type { Profile } from '../profile/model.js';
 import { ConvertError } from './errors.js';
 import { ModelBuilder } from './model-builder.js';
+import { EMPTY_STACK, push, sampleIds, type CutStack } from './cut-stack.js';
 
 export interface CallFrame {
   functionName: string;
@@ -159,8 +160,8 @@ export function cpuProfileToProfile(json: unknown, options: CpuProfileOptions = 
       startLine,
     });
   };
-  const stacks = new Map<number, number[]>();
-  const stackOf = (id: number): number[] => {
+  const stacks = new Map<number, CutStack>();
+  const stackOf = (id: number): CutStack => {
     // Walk up to the nearest memoised ancestor without recursion (stacks can be deep).
     const chain: number[] = [];
     let cur: number | undefined = id;
@@ -171,10 +172,10 @@ export function cpuProfileToProfile(json: unknown, options: CpuProfileOptions = 
       chain.push(cur);
       cur = parent.get(cur);
     }
-    let above = cur === undefined ? [] : stacks.get(cur)!;
+    let above = cur === undefined ? EMPTY_STACK : stacks.get(cur)!;
     for (let i = chain.length - 1; i >= 0; i--) {
       const loc = locationOf(byId.get(chain[i])!);
-      const stack = loc === 0 ? above : [loc, ...above];
+      const stack = loc === 0 ? above : push(above, loc);
       stacks.set(chain[i], stack);
       above = stack;
     }
@@ -184,7 +185,7 @@ export function cpuProfileToProfile(json: unknown, options: CpuProfileOptions = 
   for (const node of cpu.nodes) {
     const n = ticks.get(node.id);
     if (!n) continue;
-    builder.addSample(stackOf(node.id), [n, Math.round(wall.get(node.id) ?? 0)]);
+    builder.addSample(sampleIds(stackOf(node.id), builder), [n, Math.round(wall.get(node.id) ?? 0)]);
   }
   return builder.profile({ timeNanos: options.timeNanos, durationNanos });
 }

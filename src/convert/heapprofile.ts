@@ -12,6 +12,7 @@ import type { Profile } from '../profile/model.js';
 import type { CallFrame } from './cpuprofile.js';
 import { ConvertError } from './errors.js';
 import { ModelBuilder } from './model-builder.js';
+import { EMPTY_STACK, push, sampleIds, type CutStack } from './cut-stack.js';
 
 export interface HeapProfileNode {
   id?: number;
@@ -62,7 +63,7 @@ export function heapProfileToProfile(json: unknown, options: HeapProfileOptions 
   if (withCounts) for (const s of samples as { nodeId: number }[]) counts.set(s.nodeId, (counts.get(s.nodeId) ?? 0) + 1);
 
   // Depth-first without recursion: heap profiles of deep recursions are deep trees.
-  const work: { node: unknown; stack: number[]; depth: number; index: number }[] = [{ node: heap.head, stack: [], depth: 0, index: 0 }];
+  const work: { node: unknown; stack: CutStack; depth: number; index: number }[] = [{ node: heap.head, stack: EMPTY_STACK, depth: 0, index: 0 }];
   let visited = 0;
   while (work.length > 0) {
     const { node, stack, depth, index } = work.pop()!;
@@ -80,10 +81,10 @@ export function heapProfileToProfile(json: unknown, options: HeapProfileOptions 
       const line = isNumber(cf.lineNumber) && cf.lineNumber >= 0 ? cf.lineNumber + 1 : 0;
       const column = isNumber(cf.columnNumber) && cf.columnNumber >= 0 ? cf.columnNumber + 1 : 0;
       const loc = builder.location({ name: cf.functionName || '(anonymous)', file: typeof cf.url === 'string' ? cf.url : '', line, column, startLine: line });
-      here = [loc, ...stack];
+      here = push(stack, loc);
     }
     const count = isNumber(n.id) ? counts.get(n.id) ?? 0 : 0;
-    if (n.selfSize !== 0 || count !== 0) builder.addSample(here, withCounts ? [count, n.selfSize] : [n.selfSize]);
+    if (n.selfSize !== 0 || count !== 0) builder.addSample(sampleIds(here, builder), withCounts ? [count, n.selfSize] : [n.selfSize]);
     const children = n.children;
     if (children !== undefined) {
       if (!Array.isArray(children)) throw new ConvertError(`V8 heap profile: the children of ${path} are not an array`);

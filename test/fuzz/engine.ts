@@ -101,7 +101,17 @@ export function runEngine(opts: EngineOptions, progress: (inputs: number) => voi
     }
     const ms = performance.now() - t0;
     slowestMs = Math.max(slowestMs, ms);
-    if (ms > opts.timeLimitMs) report(input, `took ${Math.round(ms)} ms (limit ${opts.timeLimitMs} ms)`);
+    if (ms > opts.timeLimitMs) {
+      // Once more, so that a moment when the machine was busy is not taken for a slow input.
+      const t1 = performance.now();
+      try {
+        target.run(input);
+      } catch {
+        // Reported above if it matters.
+      }
+      const again = performance.now() - t1;
+      if (again > opts.timeLimitMs) report(input, `took ${Math.round(ms)} ms, then ${Math.round(again)} ms (limit ${opts.timeLimitMs} ms)`);
+    }
     if (baselineKb > 0) {
       const growth = process.resourceUsage().maxRSS - baselineKb;
       peakGrowthKb = Math.max(peakGrowthKb, growth);
