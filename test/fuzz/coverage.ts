@@ -28,8 +28,10 @@ function bucket(count: number): number {
 export class Coverage {
   private readonly session = new Session();
   private readonly scripts = new Map<string, number>();
-  /** Every (script, block start, block end) that ran at least once. */
-  readonly blocks = new Set<string>();
+  /** Every block (script slot * 2^24 + start offset) that ran at least once... */
+  readonly blocks = new Set<number>();
+  /** ...and every block V8 has reported, run or not (the blocks of functions that ran). */
+  private readonly known = new Set<number>();
 
   constructor(private readonly wanted: (url: string) => boolean) {
     this.session.connect();
@@ -65,24 +67,33 @@ export class Coverage {
       if (slot === undefined) this.scripts.set(script.url, (slot = this.scripts.size));
       for (const fn of script.functions) {
         for (const r of fn.ranges) {
+          const block = slot * 2 ** 24 + r.startOffset;
+          if (record) this.known.add(block);
           if (r.count <= 0) continue;
           // slot < 2^12, offset < 2^24, bucket < 2^4: exact in a double.
-          out.push((slot * 2 ** 24 + r.startOffset) * 16 + bucket(r.count));
-          if (record) this.blocks.add(`${slot}:${r.startOffset}:${r.endOffset}`);
+          out.push(block * 16 + bucket(r.count));
+          if (record) this.blocks.add(block);
         }
       }
     }
     return out;
   }
 
-  /** Blocks run so far, per script URL (the part after the last /dist/ or /node_modules/). */
-  blocksPerScript(): Record<string, number> {
+  /**
+   * Per script (the part of its URL after /dist/ or /node_modules/): `run/known` blocks, where
+   * known blocks are those of the functions that ran at least once (V8 reports no others).
+   */
+  blocksPerScript(): Record<string, string> {
     const names = new Map([...this.scripts].map(([url, slot]) => [slot, url.replace(/^.*\/(dist|node_modules)\//, '')]));
-    const out: Record<string, number> = {};
-    for (const b of this.blocks) {
-      const name = names.get(Number(b.slice(0, b.indexOf(':'))))!;
-      out[name] = (out[name] ?? 0) + 1;
-    }
-    return out;
+    const count = (set: Set<number>): Map<string, number> => {
+      const m = new Map<string, number>();
+      for (const b of set) {
+        const name = names.get(Math.floor(b / 2 ** 24))!;
+        m.set(name, (m.get(name) ?? 0) + 1);
+      }
+      return m;
+    };
+    const run = count(this.blocks);
+    return Object.fromEntries([...count(this.known)].map(([name, known]) => [name, `${run.get(name) ?? 0}/${known}`]));
   }
 }

@@ -41,7 +41,7 @@ export interface EngineReport {
   /** Blocks that ran after the seeds alone, and after the whole run. */
   seedBlocks: number;
   blocks: number;
-  blocksPerScript: Record<string, number>;
+  blocksPerScript: Record<string, string>;
   slowestMs: number;
   peakRssGrowthMb: number;
   seconds: number;

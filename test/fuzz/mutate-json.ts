@@ -14,7 +14,7 @@ const VALUES: Json[] = [
   0, -1, 1, 2, 0.5, -0.5, 1e308, -1e308, 2 ** 53, 2 ** 31, -(2 ** 31), 1e-300, null, true, false, '', '(root)', 'x', '(program)',
   [], {}, [0], { functionName: '' }, '\n', ';', '\u0000', '\ud800',
 ];
-const KEYS = ['nodes', 'id', 'callFrame', 'functionName', 'url', 'lineNumber', 'columnNumber', 'children', 'hitCount', 'samples', 'timeDeltas', 'startTime', 'endTime', 'head', 'selfSize', 'size', 'nodeId', 'frames', 'stacks', 'resources', 'frameId', 'parentId', 'stackId', 'timestamp', 'marker', 'resourceId', 'name', 'line', 'column', '__proto__', 'constructor'];
+const KEYS = ['nodes', 'id', 'callFrame', 'functionName', 'url', 'lineNumber', 'columnNumber', 'children', 'hitCount', 'samples', 'timeDeltas', 'startTime', 'endTime', 'head', 'selfSize', 'size', 'nodeId', 'frames', 'stacks', 'resources', 'frameId', 'parentId', 'stackId', 'timestamp', 'marker', 'resourceId', 'name', 'line', 'column', 'traceEvents', '$schema', 'scriptId', '__proto__', 'constructor'];
 
 function slots(root: Json, out: Slot[], numbers: number[], limit: number): void {
   const stack: Json[] = [root];

@@ -19,7 +19,7 @@ import { heapProfileToProfile } from '../../dist/src/convert/heapprofile.js';
 import { selfProfilingTraceToProfile } from '../../dist/src/convert/self-profiling.js';
 import { profileToCollapsed } from '../../dist/src/convert/collapsed.js';
 import { profileToSpeedscope } from '../../dist/src/convert/speedscope.js';
-import { buildFlameTree } from '../../dist/src/view/flame.js';
+import { buildDiffTree, buildFlameTree, filterProfile, labelValues } from '../../dist/src/view/flame.js';
 import { viewTable } from '../../dist/src/view/table.js';
 import { readProfileFile } from '../../dist/src/cli/read-profile.js';
 import { loadAnyProfile } from '../../dist/src/cli/convert.js';
@@ -101,6 +101,15 @@ function checkModel(p: Profile, what: string, inputBytes: number, reencode: bool
     consumer('speedscope', () => JSON.stringify(profileToSpeedscope(p)));
     consumer('flame tree', () => buildFlameTree(p, index));
     consumer('view table', () => viewTable(p, p.sampleType[index].type));
+    // What the viewer page does with a label filter picked and the profile diffed with itself.
+    consumer('label filter', () => {
+      const [key, values] = [...labelValues(p)][0] ?? [];
+      const filter = key === undefined ? undefined : new Map([[key, values![0]]]);
+      filterProfile(p, filter);
+      buildFlameTree(p, index, filter);
+      buildDiffTree(p, index, p, 0, filter);
+      viewTable(p, p.sampleType[index].type, filter, { profile: p, sampleType: p.sampleType[0].type });
+    });
   }
   if (reencode) {
     consumer('encode', () => {
