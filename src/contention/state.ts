@@ -15,11 +15,17 @@
 // totals. Inclusion probability 1 for long waits and `share` for the others keeps the totals
 // unbiased; the cost stays bounded, since a thread cannot wait 10 ms more than 100 times a second.
 //
-// Budget: a sampled acquire costs tens of µs (two structured stack captures, run as cold code:
-// bench/RESULTS.md), so the share adapts once a second to keep at most `maxSamplesPerSecond`
-// sampled acquires a second on this thread: above it the share drops in proportion, below half
-// of it the share doubles, up to the configured share. Each acquire's probability is fixed
-// before its outcome is known and its weight is 1/that probability, so totals stay unbiased.
+// Budget: a sampled acquire costs ~100 µs (two structured stack captures, run as cold code:
+// bench/RESULTS.md), so the share adapts to keep at most `maxSamplesPerSecond` sampled acquires
+// a second on this thread. A window ends after a second, or as soon as it holds that many
+// samples (so a burst, or the start at the highest share, is held to the budget at once rather
+// than a second later): above the budget the share drops in proportion, below half of it the
+// share doubles, up to the configured share. A window's length is the smaller of its wall time
+// and the process's CPU time in it, so that on a busy machine (the process descheduled half the
+// time) or in a mostly idle program the samples stay within the budget per second of CPU used,
+// which is what the cost is measured against (process CPU is read only when a window ends).
+// Each acquire's probability is fixed before its outcome is known and its weight is 1/that
+// probability, so totals stay unbiased.
 import { Recorder, captureSites } from '../worker/event-recorder.js';
 import type { CallSiteLike } from '../worker/event-recorder.js';
 
@@ -30,6 +36,8 @@ export const LONG_WAIT_NS = 10e6;
 /** Default budget of sampled acquires per second and thread. */
 export const DEFAULT_LOCK_SAMPLES_PER_SECOND = 20;
 const MIN_SHARE = 1e-5;
+/** A window shorter than this counts as this long (a burst of samples does not crash the share). */
+const MIN_WINDOW_NS = 100e6;
 
 export class ContentionState {
   readonly recorder: Recorder;
@@ -39,6 +47,7 @@ export class ContentionState {
   private logOneMinusP: number;
   private readonly timer: NodeJS.Timeout | null;
   private windowStart = nowNs();
+  private windowStartCpu = cpuNs();
   private windowSamples = 0;
   countdown: number;
   /** Counts for the profile's comments. */
@@ -54,7 +63,10 @@ export class ContentionState {
     this.logOneMinusP = maxShare >= 1 ? 0 : Math.log(1 - maxShare);
     this.countdown = this.next();
     if (Number.isFinite(maxSamplesPerSecond)) {
-      this.timer = setInterval(() => this.adapt(), 1000);
+      // Windows also end early (next()), so the timer ends only those a second old.
+      this.timer = setInterval(() => {
+        if (nowNs() - this.windowStart >= 1e9) this.adapt();
+      }, 250);
       this.timer.unref();
     } else {
       this.timer = null;
@@ -64,8 +76,8 @@ export class ContentionState {
   /** Acquires until the next sampled one (>= 1). Called at each sampled acquire. */
   next(): number {
     this.windowSamples++;
-    // A thread busy in synchronous code runs no timer: adapt from here too.
-    if (this.timer !== null && this.windowSamples > this.maxSamplesPerSecond && nowNs() - this.windowStart >= 1e9) this.adapt();
+    // The budget is reached (or a thread busy in synchronous code ran no timer): adapt now.
+    if (this.timer !== null && (this.windowSamples >= this.maxSamplesPerSecond || nowNs() - this.windowStart >= 1e9)) this.adapt();
     if (this.share >= 1) return 1;
     return Math.max(1, Math.ceil(Math.log(1 - Math.random()) / this.logOneMinusP));
   }
@@ -74,7 +86,7 @@ export class ContentionState {
     this.share = share;
     this.scale = 1 / share;
     this.logOneMinusP = share >= 1 ? 0 : Math.log(1 - share);
-    this.countdown = this.next() ;
+    this.countdown = this.next();
     this.windowSamples--; // that draw was not a sample
     if (share < this.lowestShare) this.lowestShare = share;
   }
@@ -93,8 +105,11 @@ export class ContentionState {
 
   private adapt0(): void {
     const t = nowNs();
-    const rate = this.windowSamples / ((t - this.windowStart) / 1e9);
+    const cpu = cpuNs();
+    const length = Math.min(t - this.windowStart, cpu - this.windowStartCpu);
+    const rate = this.windowSamples / (Math.max(MIN_WINDOW_NS, length) / 1e9);
     this.windowStart = t;
+    this.windowStartCpu = cpu;
     this.windowSamples = 0;
     const budget = this.maxSamplesPerSecond;
     if (rate > budget) this.setShare(Math.max(MIN_SHARE, (this.share * budget) / rate));
@@ -147,6 +162,12 @@ export let state: ContentionState | null = null;
 
 export function setState(s: ContentionState | null): void {
   state = s;
+}
+
+/** CPU time of the process (all threads), ns: ~1 µs a read, so only at window ends. */
+function cpuNs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) * 1000;
 }
 
 /** Monotonic nanoseconds (performance.now() has sub-microsecond resolution in Node). */

@@ -162,6 +162,11 @@ function recordFatal(v: unknown, root: string): void {
   r.add(r.endStack(), errorType(v), 1);
 }
 
+/** Errors sampled so far on this thread by the running collector (0 when none runs): for the benchmark. */
+export function sampledExceptions(): number {
+  return state?.sampled ?? 0;
+}
+
 export function createExceptionCollector(settings: Settings, options: ExceptionOptions = {}): KindCollector | null {
   const mean = options.exceptionMean ?? settings.exceptionSampling ?? DEFAULT_EXCEPTION_MEAN;
   if (typeof mean !== 'number' || !(mean >= 1) || !Number.isFinite(mean)) {
