@@ -1,10 +1,12 @@
 // Deep call trees in V8 .cpuprofile and .heapprofile files: V8 records at most 255 frames, so
 // only a crafted file is deeper, and before the cut a chain of N nodes with samples cost N^2/2
 // location ids (10,000 nodes: 1 GB, 17 s). Stacks now keep 512 frames, the root-most one
-// `<N frames omitted>`, and the cost grows linearly with the depth.
+// `<N frames omitted>`, and the cost grows linearly with the depth. Self-Profiling traces
+// deeper than 512 are refused (their stacks are resolved in src/browser, whole).
 import t from 'tap';
 import { cpuProfileToProfile } from '../dist/src/convert/cpuprofile.js';
 import { heapProfileToProfile } from '../dist/src/convert/heapprofile.js';
+import { selfProfilingTraceToProfile } from '../dist/src/convert/self-profiling.js';
 import type { Profile } from '../dist/src/profile/model.js';
 
 function cpuChain(depth: number): unknown {
@@ -52,3 +54,21 @@ for (const [kind, chain, convert] of [
     t.ok(b / a > 1.8 && b / a < 2.4, `${a} ids at depth 2000, ${b} at 4000: ratio ${(b / a).toFixed(2)}`);
   });
 }
+
+t.test('Self-Profiling traces: a chain over 512 stacks deep is refused in one line, quickly', async (t) => {
+  const trace = (depth: number) => ({
+    resources: [],
+    frames: [{ name: 'a' }, { name: 'b' }],
+    stacks: Array.from({ length: depth }, (_, i) => (i === 0 ? { frameId: 0 } : { frameId: i % 2, parentId: i - 1 })),
+    samples: Array.from({ length: depth }, (_, i) => ({ timestamp: i, stackId: i })),
+  });
+  const ok = selfProfilingTraceToProfile(trace(512));
+  t.equal(Math.max(...ok.sample.map((s) => s.locationId.length)), 512, '512 deep converts whole');
+  const t0 = performance.now();
+  t.throws(() => selfProfilingTraceToProfile(trace(20_000)), { name: 'ConvertError', message: /^JS Self-Profiling trace: a stack is 20000 frames deep, over the 512 hotpath converts/ });
+  const ms = performance.now() - t0;
+  t.ok(ms < 2000, `refused in ${ms.toFixed(0)} ms (resolving a 6,000-deep chain took 8.6 s)`);
+  // A cycle is not a depth: resolveTrace names it.
+  const cycle = { resources: [], frames: [{ name: 'a' }], stacks: [{ frameId: 0, parentId: 1 }, { frameId: 0, parentId: 0 }], samples: [{ timestamp: 0, stackId: 0 }] };
+  t.throws(() => selfProfilingTraceToProfile(cycle), { name: 'ConvertError', message: /its own ancestor/ });
+});

@@ -6,8 +6,45 @@ import type { Profile } from '../profile/model.js';
 import { resolveTrace, TraceFormatError, type SelfProfilingOptions } from '../browser/self-profiling.js';
 import { ConvertError } from './errors.js';
 import { ModelBuilder } from './model-builder.js';
+import { MAX_CONVERTED_FRAMES } from './cut-stack.js';
+
+/**
+ * The depth of the deepest stack in the trace's `stacks` table, without recursion; bad
+ * references and cycles end a walk (resolveTrace reports them, if a sample uses them).
+ */
+function deepestStack(trace: unknown): number {
+  const stacks = typeof trace === 'object' && trace !== null ? (trace as { stacks?: unknown }).stacks : undefined;
+  if (!Array.isArray(stacks)) return 0;
+  const depth = new Int32Array(stacks.length); // 0: not known yet, -1: being walked
+  let deepest = 0;
+  for (let i = 0; i < stacks.length; i++) {
+    const chain: number[] = [];
+    let cur: unknown = i;
+    let base = 0;
+    while (Number.isInteger(cur) && (cur as number) >= 0 && (cur as number) < stacks.length) {
+      const c = cur as number;
+      if (depth[c] !== 0) {
+        base = Math.max(0, depth[c]);
+        break;
+      }
+      depth[c] = -1;
+      chain.push(c);
+      const s = stacks[c] as { parentId?: unknown } | null;
+      cur = typeof s === 'object' && s !== null ? s.parentId : undefined;
+    }
+    for (let k = chain.length - 1; k >= 0; k--) depth[chain[k]] = ++base;
+    deepest = Math.max(deepest, base);
+  }
+  return deepest;
+}
 
 export function selfProfilingTraceToProfile(json: unknown, options: SelfProfilingOptions = {}): Profile {
+  // resolveTrace builds each stack's whole frame list: quadratic in the depth (a chain of 6,000
+  // stacks took 8.6 s). Browsers record at most 255 frames, so a deeper trace was made by hand.
+  const deepest = deepestStack(json);
+  if (deepest > MAX_CONVERTED_FRAMES) {
+    throw new ConvertError(`JS Self-Profiling trace: a stack is ${deepest} frames deep, over the ${MAX_CONVERTED_FRAMES} hotpath converts (browsers record at most 255)`);
+  }
   let resolved;
   try {
     resolved = resolveTrace(json, options);
