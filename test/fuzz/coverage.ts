@@ -3,6 +3,11 @@
 // reaches a block, or a hit-count bucket of a block, that no earlier input reached).
 // Profiler.takePreciseCoverage with callCount returns the counts since the last call and
 // resets them, so each call after running one input describes exactly that input.
+//
+// V8 reports a function's blocks compactly: a block whose count equals that of the range
+// around it is left out. So the blocks of a function are learnt over the campaign (every
+// range V8 has ever reported for it), and each one's count in a given call is that of the
+// innermost range reported in that call that contains it.
 import { Session } from 'node:inspector';
 
 interface Range {
@@ -32,6 +37,8 @@ export class Coverage {
   readonly blocks = new Set<number>();
   /** ...and every block V8 has reported, run or not (the blocks of functions that ran). */
   private readonly known = new Set<number>();
+  /** Per function (slot * 2^24 + its start): its blocks seen so far, as [start, end] pairs. */
+  private readonly functionBlocks = new Map<number, number[]>();
 
   constructor(private readonly wanted: (url: string) => boolean) {
     this.session.connect();
@@ -66,12 +73,26 @@ export class Coverage {
       let slot = this.scripts.get(script.url);
       if (slot === undefined) this.scripts.set(script.url, (slot = this.scripts.size));
       for (const fn of script.functions) {
-        for (const r of fn.ranges) {
-          const block = slot * 2 ** 24 + r.startOffset;
+        const ranges = fn.ranges;
+        if (ranges.length === 0) continue;
+        const key = slot * 2 ** 24 + ranges[0].startOffset;
+        let blocks = this.functionBlocks.get(key);
+        if (!blocks) this.functionBlocks.set(key, (blocks = []));
+        for (const r of ranges) {
+          let seen = false;
+          for (let i = 0; i < blocks.length && !seen; i += 2) seen = blocks[i] === r.startOffset && blocks[i + 1] === r.endOffset;
+          if (!seen) blocks.push(r.startOffset, r.endOffset);
+        }
+        for (let i = 0; i < blocks.length; i += 2) {
+          // The innermost reported range around this block: the last one (V8 lists ranges
+          // outer before inner) that contains it.
+          let count = 0;
+          for (const r of ranges) if (r.startOffset <= blocks[i] && r.endOffset >= blocks[i + 1]) count = r.count;
+          const block = slot * 2 ** 24 + blocks[i];
           if (record) this.known.add(block);
-          if (r.count <= 0) continue;
+          if (count <= 0) continue;
           // slot < 2^12, offset < 2^24, bucket < 2^4: exact in a double.
-          out.push(block * 16 + bucket(r.count));
+          out.push(block * 16 + bucket(count));
           if (record) this.blocks.add(block);
         }
       }
