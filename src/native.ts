@@ -43,7 +43,7 @@ export interface NativeTimeBatch {
   sampleFlags: Uint8Array;
   /** The event-loop turn each sample was taken in (0 when unmatched). */
   sampleTurn: Int32Array;
-  /** Turns busy for the block threshold or longer: triples (turn, end ns, busy ns). */
+  /** Turns busy for the block threshold or longer: (turn, end ns, busy ns, run-queue delay ns) each. */
   blocks: Float64Array;
   /** The turn under way at the batch's end (its block, if any, comes in a later batch). */
   currentTurn: number;

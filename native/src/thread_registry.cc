@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -97,14 +99,19 @@ void SamplerMain() {
       if (clock_gettime(s->cpuClock, &ts) == 0) {
         s->samplerCpu.store(int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec, std::memory_order_relaxed);
       }
+      int64_t delay = ReadRunDelayNs(s->schedstatFd);
+      if (delay >= 0) {
+        s->runDelayNs.store(delay, std::memory_order_relaxed);
+        s->runDelayReadAtNs.store(MonotonicNs(), std::memory_order_relaxed);
+      }
       uint32_t f = s->flags.load(std::memory_order_relaxed);
       s->samplerTicks.fetch_add(1, std::memory_order_relaxed);
       if (f & kFlagInGc) {
         s->samplerGc.fetch_add(1, std::memory_order_relaxed);
-      } else if (f & kFlagInJs) {
-        s->samplerJs.fetch_add(1, std::memory_order_relaxed);
       } else if (f & kFlagLoopIdle) {
         s->samplerIdle.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        s->samplerJs.fetch_add(1, std::memory_order_relaxed);  // busy: JS or native work
       }
     }
   }
@@ -113,6 +120,19 @@ void SamplerMain() {
 }  // namespace
 
 std::mutex& RegistryLock() { return G().registryLock; }
+
+int64_t ReadRunDelayNs(int fd) {
+  if (fd < 0) return -1;
+  // "<on-cpu ns> <run-queue wait ns> <timeslices>\n"
+  char buf[96];
+  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return -1;
+  buf[n] = 0;
+  char* end = nullptr;
+  strtoull(buf, &end, 10);
+  if (!end || *end != ' ') return -1;
+  return int64_t(strtoull(end + 1, nullptr, 10));
+}
 
 bool RegisterThread(ThreadState* s, int samplerIntervalMicros) {
   Globals& g = G();

@@ -28,8 +28,10 @@ namespace hotpath {
 
 // Bits of ThreadState::flags, set on the JS thread, read by the signal handler and the sampler.
 enum ThreadFlag : uint32_t {
-  kFlagLoopIdle = 1u << 0,  // between uv_prepare (before poll) and uv_check (after poll)
-  kFlagInJs = 1u << 1,      // between BeforeCallEntered and CallCompleted
+  // Waiting for I/O: from uv_prepare (before poll) to the first call into JS or uv_check.
+  kFlagLoopIdle = 1u << 0,
+  // (1u << 1 was "in JS", set by a CallCompleted callback: V8 copies its callback list on
+  // every outermost call's completion, which cost an HTTP server ~5% CPU per request.)
   kFlagInGc = 1u << 2,      // between GC prologue and epilogue
 };
 
@@ -47,7 +49,8 @@ struct SignalRecord {
 struct BlockRecord {
   uint32_t turn;   // the turn's number (the `turn` of the signal records taken during it)
   int64_t endNs;   // CLOCK_MONOTONIC ns at the turn's end (the next uv_prepare)
-  int64_t busyNs;  // the turn's length less the time libuv spent waiting for I/O in it
+  int64_t busyNs;  // the turn's length less its wait for I/O
+  int64_t runDelayNs;  // time the thread was runnable but not running during the turn
 };
 
 struct ThreadState {
@@ -108,6 +111,14 @@ struct ThreadState {
   int64_t turnStartNs = 0;
   int64_t turnWaitNs = 0;
   bool waiting = false;  // between uv_prepare and the first JS call or uv_check
+  // Run-queue delay (the thread runnable, waiting for a CPU): read by the sampler thread each
+  // tick from /proc/self/task/<tid>/schedstat, so that a turn stretched by a busy host is not
+  // taken for code holding the loop. -1: not available.
+  int schedstatFd = -1;
+  std::atomic<int64_t> runDelayNs{0};
+  std::atomic<int64_t> runDelayReadAtNs{0};  // CLOCK_MONOTONIC of that reading
+  int64_t turnStartRunDelayNs = 0;
+  int64_t turnStartRunDelayAtNs = 0;
   int64_t blockThresholdNs = 50000000;
   std::vector<BlockRecord> blocks;  // since the last batch; at most kMaxBlocksPerBatch
   uint64_t blocksDropped = 0;
@@ -136,6 +147,8 @@ void SetSamplerInterval(int micros);
 void EnsureSignalChain();
 
 int64_t MonotonicNs();
+// The run-queue delay (ns) in a /proc/self/task/<tid>/schedstat file open as fd; -1 if unreadable.
+int64_t ReadRunDelayNs(int fd);
 int64_t ThreadCpuNs();
 
 }  // namespace hotpath

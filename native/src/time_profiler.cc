@@ -6,9 +6,11 @@
 // src/time/thread-collector.ts); native trusts their types.
 #include "time_profiler.h"
 
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <unordered_map>
 
@@ -57,11 +59,31 @@ void OnPrepare(uv_prepare_t* h) {
   auto* s = static_cast<ThreadState*>(h->data);
   int64_t now = MonotonicNs();
   int64_t busy = (now - s->turnStartNs) - s->turnWaitNs;
+  // The sampler thread's last reading (up to a tick old), or a fresh one for a long turn (rare:
+  // a pread of ~2 us), so a turn is not judged on a reading taken before its delay accrued.
+  int64_t runDelay = s->runDelayNs.load(std::memory_order_relaxed);
+  int64_t runDelayAt = s->runDelayReadAtNs.load(std::memory_order_relaxed);
+  int64_t turnRunDelay = 0;
+  if (busy >= s->blockThresholdNs) {
+    int64_t fresh = ReadRunDelayNs(s->schedstatFd);
+    if (fresh >= 0) {
+      runDelay = fresh;
+      runDelayAt = now;
+    }
+    // The reading at the turn's start may be older than the turn: delay accrued between that
+    // reading and the turn's start is not this turn's, so at most that much is taken off.
+    int64_t before = std::max<int64_t>(0, s->turnStartNs - s->turnStartRunDelayAtNs);
+    turnRunDelay = std::max<int64_t>(0, runDelay - s->turnStartRunDelayNs - before);
+  }
   uint32_t turn = s->loopTurn.load(std::memory_order_relaxed);
-  if (s->turnStartNs != 0 && busy >= s->blockThresholdNs) {
-    if (s->blocks.size() < kMaxBlocksPerBatch) s->blocks.push_back({turn, now, busy});
+  // A block is a turn that ran (on a CPU, or in a system call) for the threshold; its time is
+  // all the time it held the loop, the run-queue delay included.
+  if (s->turnStartNs != 0 && busy - turnRunDelay >= s->blockThresholdNs) {
+    if (s->blocks.size() < kMaxBlocksPerBatch) s->blocks.push_back({turn, now, busy, turnRunDelay});
     else s->blocksDropped++;
   }
+  s->turnStartRunDelayNs = runDelay;
+  s->turnStartRunDelayAtNs = runDelayAt;
   s->turnStartNs = now;
   s->turnWaitNs = 0;
   s->waiting = true;
@@ -74,19 +96,14 @@ inline void EndWait(ThreadState* s) {
   if (!s->waiting) return;
   s->waiting = false;
   s->turnWaitNs = MonotonicNs() - s->turnStartNs;
-}
-void OnCheck(uv_check_t* h) {
-  auto* s = static_cast<ThreadState*>(h->data);
-  EndWait(s);
   s->flags.fetch_and(~kFlagLoopIdle, std::memory_order_relaxed);
 }
+void OnCheck(uv_check_t* h) { EndWait(static_cast<ThreadState*>(h->data)); }
+// Every call from C++ into JS: a thread-local load and a branch, except the first after
+// uv_prepare. (No CallCompleted callback: V8 copies the callback vector on every outermost
+// call's completion.)
 void OnBeforeCall(v8::Isolate*) {
-  if (!tState) return;
-  tState->flags.fetch_or(kFlagInJs, std::memory_order_relaxed);
-  EndWait(tState);
-}
-void OnCallCompleted(v8::Isolate*) {
-  if (tState) tState->flags.fetch_and(~kFlagInJs, std::memory_order_relaxed);
+  if (tState) EndWait(tState);
 }
 void OnGcPrologue(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
   static_cast<ThreadState*>(data)->flags.fetch_or(kFlagInGc, std::memory_order_relaxed);
@@ -153,7 +170,8 @@ void Dispose(ThreadState* s, bool inCleanupHook) {
     s->profiler = nullptr;
   }
   s->isolate->RemoveBeforeCallEnteredCallback(OnBeforeCall);
-  s->isolate->RemoveCallCompletedCallback(OnCallCompleted);
+  if (s->schedstatFd >= 0) close(s->schedstatFd);  // the sampler no longer sees s
+  s->schedstatFd = -1;
   s->isolate->RemoveGCPrologueCallback(OnGcPrologue, s);
   s->isolate->RemoveGCEpilogueCallback(OnGcEpilogue, s);
   s->labelSlot = nullptr;
@@ -314,14 +332,15 @@ Napi::Object BuildBatch(Napi::Env env, ThreadState* s, v8::CpuProfile* p, int64_
   b.Set("sampleLabel", Napi::Int32Array::New(env, sampleLabel.size(), NewBuffer(env, sampleLabel), 0));
   b.Set("sampleFlags", Napi::Uint8Array::New(env, sampleFlags.size(), NewBuffer(env, sampleFlags), 0));
   b.Set("sampleTurn", Napi::Int32Array::New(env, sampleTurn.size(), NewBuffer(env, sampleTurn), 0));
-  // Turns busy past the threshold, as triples (turn, end ns, busy ns), and the turn under way
+  // Turns busy past the threshold, as (turn, end ns, busy ns, run delay ns), and the turn under way
   // now: its samples may belong to a block reported in the next batch.
   std::vector<double> blocks;
-  blocks.reserve(s->blocks.size() * 3);
+  blocks.reserve(s->blocks.size() * 4);
   for (const BlockRecord& r : s->blocks) {
     blocks.push_back(double(r.turn));
     blocks.push_back(double(r.endNs));
     blocks.push_back(double(r.busyNs));
+    blocks.push_back(double(r.runDelayNs));
   }
   s->blocks.clear();
   b.Set("blocks", Napi::Float64Array::New(env, blocks.size(), NewBuffer(env, blocks), 0));
@@ -396,6 +415,9 @@ Napi::Value JsTimeInit(const Napi::CallbackInfo& info) {
   s->profiler = v8::CpuProfiler::New(s->isolate, naming, logging);
   s->profiler->SetSamplingInterval(s->intervalMicros);
 
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", int(s->osThreadId));
+  s->schedstatFd = open(path, O_RDONLY | O_CLOEXEC);
   // turnStartNs stays 0: the turn under way (the one that starts profiling, and pays for V8's
   // profiler start-up) is not judged; turns are measured from the first uv_prepare on.
   uv_prepare_init(s->loop, &s->prepare);
@@ -409,11 +431,10 @@ Napi::Value JsTimeInit(const Napi::CallbackInfo& info) {
   s->openHandles = 2;
   if (!(s->experiment & kExpNoCallCallbacks)) {
     s->isolate->AddBeforeCallEnteredCallback(OnBeforeCall);
-    s->isolate->AddCallCompletedCallback(OnCallCompleted);
   }
   s->isolate->AddGCPrologueCallback(OnGcPrologue, s);
   s->isolate->AddGCEpilogueCallback(OnGcEpilogue, s);
-  s->flags.store(kFlagInJs);  // we are being called from JS right now
+  s->flags.store(0);  // we are being called from JS right now: not waiting
 
   tState = s;
   if (!RegisterThread(s, s->intervalMicros)) {

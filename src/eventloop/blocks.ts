@@ -2,12 +2,15 @@
 //
 // Each native batch (native/src/time_profiler.cc) says which turn of its thread's event loop
 // every sample was taken in, and lists the turns that kept the thread busy for the block
-// threshold or longer, with their busy time: the turn's length less the time libuv waited for
-// I/O in it, so a turn that merely waited on slow I/O is not a block. A block's time is split
-// among the samples of its turn that were not `(idle)`, in proportion to their wall time; its
-// count (an integer in pprof) goes to the stack with the largest share. A turn still under way
-// when a batch was cut keeps its samples until the thread's next batch says whether it was a
-// block (a synchronous block cannot span a rotation: rotations run on the loop).
+// threshold or longer, with their busy time: the turn's length less its wait for I/O (so a turn
+// that merely waited on slow I/O is not a block). A turn is judged on its busy time less the
+// time the thread waited for a CPU (its run-queue delay, from schedstat), so a busy host does
+// not make blocks out of short turns; a block's time is still all the time it held the loop.
+// A block's time is split among the samples of its turn that were not `(idle)`, in proportion
+// to their wall time; its count (an integer in pprof) goes to the stack with the largest share.
+// A turn still under way when a batch was cut keeps its samples until the thread's next batch
+// says whether it was a block (a synchronous block cannot span a rotation: rotations run on
+// the loop).
 import type { ExpandedFrame, ExpandedLabel } from '../time/expand.js';
 
 export type BlockSink = (frames: ExpandedFrame[], values: [number, number], labels: ExpandedLabel[]) => void;
@@ -26,6 +29,8 @@ export interface BlockStats {
   blocks: number;
   blockNs: number;
   longestNs: number;
+  /** Run-queue delay within the blocks' time (the thread waited for a CPU). */
+  runDelayNs: number;
   /** CPU time of the blocks' samples: far below blockNs when the blocks waited in system calls (execSync) or for a CPU. */
   sampledCpuNs: number;
   notSampled: number;
@@ -56,14 +61,15 @@ export class ThreadBlocks {
   }
 
   /**
-   * After a batch's samples: each block record (turn, end ns, busy ns) becomes events; then
+   * After a batch's samples: each block record (turn, end ns, busy ns, run delay ns) becomes events; then
    * every turn but the one under way is closed and forgotten.
    */
   close(blocks: Float64Array, currentTurn: number, threadLabels: ExpandedLabel[], dropped: number, sink: BlockSink): void {
     this.stats.dropped += dropped;
-    for (let i = 0; i + 2 < blocks.length; i += 3) {
+    for (let i = 0; i + 3 < blocks.length; i += 4) {
       const turn = blocks[i] >>> 0;
       const busy = blocks[i + 2];
+      this.stats.runDelayNs += blocks[i + 3];
       this.stats.blocks++;
       this.stats.blockNs += busy;
       if (busy > this.stats.longestNs) this.stats.longestNs = busy;
@@ -82,7 +88,7 @@ export class ThreadBlocks {
   }
 
   private emptyStats(): BlockStats {
-    return { blocks: 0, blockNs: 0, longestNs: 0, sampledCpuNs: 0, notSampled: 0, dropped: 0 };
+    return { blocks: 0, blockNs: 0, longestNs: 0, runDelayNs: 0, sampledCpuNs: 0, notSampled: 0, dropped: 0 };
   }
 
   private emit(samples: TurnSample[], busy: number, threadLabels: ExpandedLabel[], sink: BlockSink): void {

@@ -200,12 +200,13 @@ async function endPeriod(m: EndPeriodMessage): Promise<void> {
 function encodeBlocks(m: EndPeriodMessage): Uint8Array | null {
   const bb = blockBuilder;
   if (!bb) return null;
-  const notes: string[] = [`hotpath: eventloop: turns busy for ${outputs.blocksThresholdMs} ms or more are blocks (busy = the turn less its wait for I/O); their stacks come from the time samples of the turn`];
+  const notes: string[] = [`hotpath: eventloop: turns busy for ${outputs.blocksThresholdMs} ms or more are blocks (busy = the turn less its wait for I/O; judged without the time the thread waited for a CPU); their stacks come from the time samples of the turn`];
   for (const [id, tb] of threadBlocks) {
     const s = tb.takeStats();
     if (s.blocks === 0 && s.dropped === 0) continue;
     const name = tables.get(id)?.threadName ?? '';
     notes.push(`hotpath: eventloop: thread ${id} (${name}): ${s.blocks} blocks, ${(s.blockNs / 1e6).toFixed(1)} ms in all (CPU in their samples ${(s.sampledCpuNs / 1e6).toFixed(1)} ms), longest ${(s.longestNs / 1e6).toFixed(1)} ms` +
+      (s.runDelayNs >= 1e6 ? `; of which ${(s.runDelayNs / 1e6).toFixed(1)} ms waiting for a CPU` : '') +
       (s.notSampled > 0 ? `; ${s.notSampled} ended before a sample was taken in them` : '') +
       (s.dropped > 0 ? `; ${s.dropped} more not recorded (over 65,536 in one period)` : ''));
   }

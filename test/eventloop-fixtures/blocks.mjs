@@ -1,6 +1,7 @@
 // Event-loop blocks against a known truth.
-//   node blocks.mjs block   many short callbacks (~1 ms every 5 ms) and one 200 ms synchronous
-//                           block in holdTheLoop()
+//   node blocks.mjs block   many short callbacks (~1 ms every 5 ms) and one synchronous block
+//                           of ~200 ms of CPU work in holdTheLoop() (fixed work, not a wall-
+//                           clock spin: on a busy host it takes longer but stays a block)
 //   node blocks.mjs io      only waits on I/O: slow HTTP responses (300 ms) and file reads
 //   node blocks.mjs busy    never idle, but every turn is short: 1 ms callbacks back to back
 //                           (setImmediate) for 1.5 s
@@ -33,8 +34,23 @@ function spin(ms) {
 function shortCallback() {
   spin(1);
 }
+function crunch(n) {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += Math.sqrt(i) * (i & 7);
+  return s;
+}
+/** Iterations of crunch() per ms of this thread's CPU (process CPU: one busy thread here). */
+function calibrate() {
+  crunch(2e6);
+  const c0 = process.cpuUsage();
+  const n = 2e7;
+  crunch(n);
+  const c = process.cpuUsage(c0);
+  return n / ((c.user + c.system) / 1000);
+}
+const perMs = mode === 'block' || mode === 'both' ? calibrate() : 0;
 function holdTheLoop() {
-  spin(200);
+  crunch(200 * perMs);
 }
 function waitInChild() {
   execSync('sleep 0.3');
