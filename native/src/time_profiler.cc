@@ -33,6 +33,8 @@ enum NodeKind : int32_t {
 };
 
 constexpr int kNodeFields = 6;
+// Strings kept per thread before the table starts afresh (see BuildBatch).
+constexpr size_t kMaxStrings = 100000;
 // Set in sampleFlags when the sample was joined with its SIGPROF record.
 constexpr uint32_t kSampleMatched = 0x80;
 // V8 stamps its sample in the same signal handler call, microseconds after our record; a sample
@@ -198,6 +200,15 @@ Napi::ArrayBuffer NewBuffer(Napi::Env env, const std::vector<T>& v) {
 
 // Turns the stopped profile p into a batch object; consumes signal records up to its end.
 Napi::Object BuildBatch(Napi::Env env, ThreadState* s, v8::CpuProfile* p, int64_t endNs) {
+  // The string table lives as long as the thread: a program that keeps making new function or
+  // script names (eval with unique names) would grow it without end. Past the limit it starts
+  // afresh: this batch then sends every string it uses from id 0, and the aggregation worker's
+  // copy (src/time/expand.ts ThreadTable) is overwritten in place, so neither grows further.
+  if (s->strings.size() > kMaxStrings) {
+    s->strings.clear();
+    s->newStrings.clear();
+    Intern(s, "");
+  }
   // Nodes, depth first, parents before children.
   std::vector<int32_t> nodes;
   std::vector<int32_t> lineTicks;
