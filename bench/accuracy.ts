@@ -6,33 +6,37 @@
 //     self-time distribution over typescript.js functions is compared with the pooled
 //     distribution of the `node --cpu-prof` runs (leave-one-out for those runs themselves: the
 //     noise floor). Distance = total variation, half the sum of |share differences| (0..1).
-// Runs alternate configurations (rotated order), each a fresh process.
+// Each run is a fresh process doing both workloads one after the other under one profile (each
+// figure reads only its own functions: sortHeavy/jsLoop, or typescript.js); rounds rotate the
+// configurations and two runs go at once (profile contents, not times, are measured).
 //   node dist/bench/accuracy.js [--quick]       (RUNS, RUN_MS override the defaults)
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeProfile } from '../src/index.js';
-import { median, result, rounds, runNode, setting, spread, systemLine, writeSection } from './lib/common.js';
+import { Figures, median, result, rounds, runNode, setting, spread, systemLine, writeSection } from './lib/common.js';
 import { cpuProfFlags, startProfiler } from './lib/profilers.js';
 import type { ProfilerName } from './lib/profilers.js';
 import { builtin7030, typescriptParse } from './lib/workloads.js';
 
-const RUNS = setting('RUNS', 6, 2);
-const RUN_MS = setting('RUN_MS', 1500, 500);
+const RUNS = setting('RUNS', 10, 2);
+/** Per workload, in each run. */
+const RUN_MS = setting('RUN_MS', 1000, 500);
+/** Runs at once: two on the 2 cores (each run's profile is compared with its own truth). */
+const CONCURRENCY = setting('CONCURRENCY', 2, 2);
 const CONFIGS = ['cpu-prof', 'hotpath', 'datadog', 'pprof'];
 const self = fileURLToPath(import.meta.url);
 
-async function child(name: ProfilerName, workload: string, out: string): Promise<void> {
+async function child(name: ProfilerName, out: string): Promise<void> {
   const prof = await startProfiler(name, { periodMs: 3_600_000, timer: false });
   const t0 = performance.now();
-  let truth: Record<string, number> = {};
-  if (workload === 'builtin') truth = builtin7030(RUN_MS);
-  else truth = { parses: typescriptParse(RUN_MS) };
+  const truth = builtin7030(RUN_MS);
+  const parses = typescriptParse(RUN_MS);
   const elapsedMs = performance.now() - t0;
   const bytes = await prof.stop();
   if (bytes) writeFileSync(out, bytes);
-  result({ ...truth, elapsedMs });
+  result({ ...truth, parses, elapsedMs });
 }
 
 /** Per function: [self, inclusive] wall, and the sample count. */
@@ -114,19 +118,19 @@ function tvDistance(a: Map<string, number>, b: Map<string, number>): number {
   return d / 2;
 }
 
-interface Run { summary: Summary; truth: Record<string, number>; elapsedMs: number }
+interface Run { summary: Summary; ts: Summary; truth: Record<string, number>; elapsedMs: number }
 
-async function runOnce(config: string, workload: string, filter?: string): Promise<Run> {
+async function runOnce(config: string): Promise<Run> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-bench-acc-'));
   try {
     const out = path.join(dir, 'profile.pb.gz');
     const isCpuProf = config === 'cpu-prof';
-    const r = await runNode<Record<string, number>>(self, ['child', isCpuProf ? 'none' : config, workload, out],
+    const r = await runNode<Record<string, number>>(self, ['child', isCpuProf ? 'none' : config, out],
       { flags: isCpuProf ? cpuProfFlags(dir) : [] });
-    const summary = isCpuProf
+    const read = (filter?: string): Summary => (isCpuProf
       ? fromCpuProfile(readFileSync(path.join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!), 'utf8'), filter)
-      : fromPprof(readFileSync(out), filter);
-    return { summary, truth: r, elapsedMs: r.elapsedMs };
+      : fromPprof(readFileSync(out), filter));
+    return { summary: read(), ts: read('typescript.js'), truth: r, elapsedMs: r.elapsedMs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -137,8 +141,9 @@ const f1 = (x: number): string => x.toFixed(1);
 
 async function main(): Promise<void> {
   const system = systemLine();
-  const b = await rounds(CONFIGS, RUNS, (c) => runOnce(c, 'builtin'), 'accuracy builtin');
-  const t = await rounds(CONFIGS, RUNS, (c) => runOnce(c, 'typescript', 'typescript.js'), 'accuracy typescript');
+  const b = await rounds(CONFIGS, RUNS, (c) => runOnce(c), 'accuracy', CONCURRENCY);
+  const t = b;
+  const figs = new Figures('accuracy', system);
 
   const builtinRows = CONFIGS.map((c) => {
     const truthShare = b[c].map((r) => r.truth.sortHeavy / (r.truth.sortHeavy + r.truth.jsLoop));
@@ -154,19 +159,19 @@ async function main(): Promise<void> {
       const l = r.summary.totalCount.get('jsLoop') ?? 0;
       return a + l > 0 ? (a / (a + l) - truthShare[i]) * 100 : NaN;
     });
-    const abs = spread(err.map(Math.abs));
+    const abs = figs.add(`${c}, 70/30 abs error, points`, err.map(Math.abs));
     const rate = spread(b[c].map((r) => r.summary.samples / (r.elapsedMs / 1000)));
     return { c, abs, line: `| ${c} | ${f1(median(truthShare) * 100)}% | ${f1(median(got) * 100)}% | ${f1(median(err))} | ` +
       `${f1(abs.median)} (${f1(abs.q1)}-${f1(abs.q3)}; max ${f1(abs.max)}) | ${err.map(f1).join(' ')} | ${f1(median(errCount))} | ${rate.median.toFixed(0)} (${rate.min.toFixed(0)}-${rate.max.toFixed(0)}) |` };
   });
 
-  const refRuns = t['cpu-prof'].map((r) => r.summary.self);
+  const refRuns = t['cpu-prof'].map((r) => r.ts.self);
   const tsRows = CONFIGS.map((c) => {
-    const d = t[c].map((r, i) => tvDistance(r.summary.self,
+    const d = t[c].map((r, i) => tvDistance(r.ts.self,
       pool(c === 'cpu-prof' ? refRuns.filter((_, k) => k !== i) : refRuns)));
-    const s = spread(d);
+    const s = figs.add(`${c}, TypeScript distance to the --cpu-prof pool`, d);
     const rate = spread(t[c].map((r) => r.summary.samples / (r.elapsedMs / 1000)));
-    const top = [...normalise(pool(t[c].map((r) => r.summary.self)))].sort((x, y) => y[1] - x[1]).slice(0, 3)
+    const top = [...normalise(pool(t[c].map((r) => r.ts.self)))].sort((x, y) => y[1] - x[1]).slice(0, 3)
       .map(([k, v]) => `${k} ${f1(v * 100)}%`).join(', ');
     return { c, s, line: `| ${c} | ${f2(s.median)} | ${f2(s.q1)}-${f2(s.q3)}; ${f2(s.min)}-${f2(s.max)} | ${rate.median.toFixed(0)} (${rate.min.toFixed(0)}-${rate.max.toFixed(0)}) | ${top} |` };
   });
@@ -180,8 +185,9 @@ async function main(): Promise<void> {
     '',
     system,
     '',
-    `Method: ${RUNS} runs of each configuration per workload, each a fresh process of ${RUN_MS} ms of work, configurations in an order rotated every round. ` +
-      'All sample every 10 ms; `node --cpu-prof --cpu-prof-interval 10000` is the reference. In-process profilers run one profile over the whole run.',
+    `Method: ${RUNS} rounds; in each round every configuration runs once in a fresh process, in an order rotated every round (reversed every other round), ${CONCURRENCY} processes at a time (what is measured is the profile's content against its own run's truth, not time). ` +
+      `Each process runs the 70/30 workload for ${RUN_MS} ms, then TypeScript's parser for ${RUN_MS} ms, under one profile; each figure reads only its own functions (sortHeavy and jsLoop; functions of typescript.js). ` +
+      'All sample every 10 ms; `node --cpu-prof --cpu-prof-interval 10000` is the reference. In-process profilers run one profile over the whole run. Samples/s are over the whole run (both workloads).',
     '',
     'Builtin-heavy 70/30 (bench/lib/workloads.ts): `sortHeavy` sorts a 200,000-element Float64Array (time inside one builtin), `jsLoop` is a plain loop, calibrated to ~70/30; ' +
       'each function times itself with performance.now() (the truth). Share = inclusive wall of sortHeavy / (sortHeavy + jsLoop). Error = profile share - true share, in points; ' +
@@ -203,9 +209,10 @@ async function main(): Promise<void> {
     '',
     tBehind.length ? `**hotpath is further from the reference than ${tBehind.join(', ')} here.**` : 'hotpath is at least as close to the reference as the peers here.',
     'The distance also grows when a run holds fewer samples (more sampling noise), so read it beside samples/s.',
-    `At 100 Hz a ${RUN_MS / 1000} s run holds ~${RUN_MS / 10} samples, so a single run's shares carry a few points of sampling noise (binomial: about ±${Math.round(100 * Math.sqrt(0.21 / (RUN_MS / 10)))} points at 70/30); the per-run columns show it.`,
+    `At 100 Hz a ${RUN_MS / 1000} s workload holds ~${RUN_MS / 10} samples, so a single run's shares carry a few points of sampling noise (binomial: about ±${Math.round(100 * Math.sqrt(0.21 / (RUN_MS / 10)))} points at 70/30); the per-run columns show it.`,
   ]);
+  figs.save();
 }
 
-if (process.argv[2] === 'child') await child(process.argv[3] as ProfilerName, process.argv[4], process.argv[5]);
+if (process.argv[2] === 'child') await child(process.argv[3] as ProfilerName, process.argv[4]);
 else await main();

@@ -15,6 +15,7 @@ import { gzip } from 'pako';
 import protobuf from 'protobufjs';
 import * as PF from 'pprof-format';
 import { ProfileBuilder, decodeProfile, DEFAULT_GZIP_LEVEL } from '../src/index.js';
+import { Figures } from './lib/common.js';
 
 const RUNS = Number(process.env.RUNS ?? 21);
 const WARMUP = Number(process.env.WARMUP ?? 5);
@@ -295,3 +296,10 @@ const re = /<!-- encode:start[\s\S]*?<!-- encode:end -->/;
 doc = re.test(doc) ? doc.replace(re, section) : `${doc.trimEnd()}\n\n${section}\n`;
 writeFileSync(resultsPath, doc);
 console.log(section);
+// Machine-readable: each encoder's wall and CPU ms per encode over its runs (bench/compare.ts).
+const figs = new Figures('encode', system);
+for (const [name] of encoders) {
+  figs.add(`${name}, wall ms per encode`, times.get(name)!);
+  figs.add(`${name}, CPU ms per encode`, cpuTimes.get(name)!);
+}
+figs.save();

@@ -12,14 +12,16 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import {
-  median, pairedRatios, ratioCells, result, root, rounds, runNode, setting, sleep, spread, systemLine, writeSection,
+  Figures, median, pairedRatios, ratioCells, result, root, rounds, runNode, setting, sleep, spread, systemLine, writeSection,
 } from './lib/common.js';
 import { startProfiler } from './lib/profilers.js';
 import type { ProfilerName } from './lib/profilers.js';
 import { leaf } from './lib/workloads.js';
 
 const ROUNDS = setting('ROUNDS', 10, 2);
-const RUN_MS = setting('RUN_MS', 1000, 500);
+const RUN_MS = setting('RUN_MS', 800, 500);
+/** Between the profiler's start and the recording: its helper threads started, the first period under way. */
+const SETTLE_MS = setting('SETTLE_MS', 200, 200);
 const PERIOD_MS = setting('PERIOD_MS', 100, 100);
 const CONFIGS = ['none', 'hotpath', 'datadog', 'pprof'];
 const self = fileURLToPath(import.meta.url);
@@ -33,7 +35,7 @@ async function child(name: ProfilerName): Promise<void> {
   const work = setInterval(() => {
     for (let i = 0; i < 20; i++) sink += leaf(i);
   }, 5);
-  await sleep(300); // the profiler's helper threads started, first period under way
+  await sleep(SETTLE_MS);
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
   await sleep(RUN_MS);
@@ -53,6 +55,13 @@ async function main(): Promise<void> {
     const s = spread(res[c].map((r) => r[k]));
     return `${s.median.toFixed(2)} (${s.q1.toFixed(2)}-${s.q3.toFixed(2)}; ${s.min.toFixed(2)}-${s.max.toFixed(2)})`;
   };
+  const figs = new Figures('loop-delay', system);
+  for (const c of CONFIGS) {
+    figs.add(`${c}, p99 delay ms`, res[c].map((r) => r.p99));
+    if (c === 'none') continue;
+    figs.add(`${c} / none, p99 delay`, pairedRatios(res, c, 'none', 'p99'));
+    figs.add(`${c} / none, max delay`, pairedRatios(res, c, 'none', 'max'));
+  }
   const rows = CONFIGS.map((c) => `| ${c} | ${ms(c, 'p99')} | ${ms(c, 'max')} | ` +
     (c === 'none' ? '- | - | - | - |' : `${ratioCells(pairedRatios(res, c, 'none', 'p99'))} | ${ratioCells(pairedRatios(res, c, 'none', 'max'))} |`) +
     ` ${median(res[c].map((r) => r.periods))} |`);
@@ -67,7 +76,7 @@ async function main(): Promise<void> {
     '',
     `Method: ${ROUNDS} rounds, every configuration once per round in a fresh process, order rotated every round (reversed every other round). ` +
       `Each process loads TypeScript and parses typescript.d.ts once (thousands of compiled functions), starts the profiler (100 Hz, a period every ${PERIOD_MS} ms), ` +
-      `runs a 5 ms timer doing a little JSON work, waits 300 ms, then records \`monitorEventLoopDelay({ resolution: 1 })\` for ${RUN_MS} ms ` +
+      `runs a 5 ms timer doing a little JSON work, waits ${SETTLE_MS} ms, then records \`monitorEventLoopDelay({ resolution: 1 })\` for ${RUN_MS} ms ` +
       `(about ${Math.round(RUN_MS / PERIOD_MS)} period boundaries). Delay columns: median over runs in ms, (interquartile range; min-max). ` +
       'Ratio columns: median of the paired ratios profiler / none from the same round, with IQR; min-max.',
     '',
@@ -86,6 +95,7 @@ async function main(): Promise<void> {
       'the aggregation and encoding run in its worker thread. @datadog/pprof restarts its profile every period (the next one started before the old is stopped); ' +
       'Google\'s pprof stops and starts a CpuProfiler, and serializes the profile on the main thread.',
   ]);
+  figs.save();
 }
 
 if (process.argv[2] === 'child') await child(process.argv[3] as ProfilerName);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  cpuMsSince, fmtRatio, median, pairedRatios, ratioCells, result, rounds, runNode, setting, systemLine, writeSection,
+  cpuMsSince, Figures, fmtRatio, median, pairedRatios, ratioCells, result, rounds, runNode, setting, systemLine, writeSection,
 } from './lib/common.js';
 import { cpuProfFlags, startProfiler } from './lib/profilers.js';
 import type { ProfilerName } from './lib/profilers.js';
@@ -28,6 +28,8 @@ async function child(name: ProfilerName): Promise<void> {
   const until = performance.now() + 300;
   let i = 0;
   while (performance.now() < until) chainWork(500, (i += 500));
+  // Every configuration starts the timed part from a collected heap (see the method).
+  (globalThis as { gc?: () => void }).gc?.();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const s = chainWork(ITER);
@@ -42,10 +44,10 @@ interface Run { wallMs: number; cpuMs: number; [k: string]: number }
 async function main(): Promise<void> {
   const system = systemLine();
   const res = await rounds(CONFIGS, ROUNDS, async (c) => {
-    if (c !== 'cpu-prof') return runNode<Run>(self, ['child', c]);
+    if (c !== 'cpu-prof') return runNode<Run>(self, ['child', c], { flags: ['--expose-gc'] });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hotpath-bench-cpuprof-'));
     try {
-      const r = await runNode<Run>(self, ['child', 'none'], { flags: cpuProfFlags(dir) });
+      const r = await runNode<Run>(self, ['child', 'none'], { flags: [...cpuProfFlags(dir), '--expose-gc'] });
       const f = readdirSync(dir)[0];
       return { ...r, profileBytes: f ? statSync(path.join(dir, f)).size : 0 };
     } finally {
@@ -54,10 +56,12 @@ async function main(): Promise<void> {
   }, 'overhead-cpu');
   const rows: string[] = [];
   const cpuMed: Record<string, number> = {};
+  const figs = new Figures('overhead-cpu', system);
   for (const c of CONFIGS.slice(1)) {
     const wall = pairedRatios(res, c, 'none', 'wallMs');
     const cpu = pairedRatios(res, c, 'none', 'cpuMs');
-    cpuMed[c] = median(cpu);
+    figs.add(`${c} / none, wall time`, wall);
+    cpuMed[c] = figs.add(`${c} / none, process CPU`, cpu).median;
     rows.push(`| ${c} | ${ratioCells(wall)} | ${ratioCells(cpu)} |`);
   }
   const behind = Object.entries(cpuMed).filter(([c, m]) => c !== 'hotpath' && m < cpuMed.hotpath).map(([c]) => c);
@@ -70,7 +74,7 @@ async function main(): Promise<void> {
       '(and reversed every other round). Each figure is the median over rounds of the paired ratio configuration / none from the same round; ' +
       'the spread column gives the interquartile range, then min-max, of those ratios. ' +
       `Workload: ${ITER.toLocaleString('en-US')} calls down a 24-deep chain of 33 small functions with a JSON and arithmetic leaf ` +
-      `(bench/lib/workloads.ts), after a 300 ms warm-up. hotpath, @datadog/pprof and Google's pprof sample at 100 Hz with the default ${PERIOD_MS / 1000} s period, ` +
+      `(bench/lib/workloads.ts), after a 300 ms warm-up and a full GC (\`gc()\`, in every configuration alike). hotpath, @datadog/pprof and Google's pprof sample at 100 Hz with the default ${PERIOD_MS / 1000} s period, ` +
       'so this is the steady-state cost of sampling; what each period end costs is measured in the memory section (CPU per period end); `node --cpu-prof --cpu-prof-interval 10000` writes one profile at exit (not in the timed part). ' +
       'Process CPU counts every thread (the profilers\' own threads included).',
     '',
@@ -83,6 +87,7 @@ async function main(): Promise<void> {
         ? `**hotpath is behind ${behind.join(', ')} on process CPU here** (median ${fmtRatio(cpuMed.hotpath)} vs ${behind.map((b) => `${b} ${fmtRatio(cpuMed[b])}`).join(', ')}); read it against the spread.`
         : 'hotpath\'s median CPU ratio is the lowest of the in-process profilers in this run; read it against the spread.'),
   ]);
+  figs.save();
 }
 
 if (process.argv[2] === 'child') await child(process.argv[3] as ProfilerName);

@@ -9,11 +9,11 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import {
-  cpuMsSince, fmtRatio, median, pairedRatios, ratioCells, result, rounds, runNode, setting, systemLine, writeSection,
+  cpuMsSince, Figures, fmtRatio, median, pairedRatios, ratioCells, result, rounds, runNode, setting, systemLine, writeSection,
 } from './lib/common.js';
 
 const ROUNDS = setting('ROUNDS', 10, 2);
-const STEPS = setting('STEPS', 40_000, 15_000);
+const STEPS = setting('STEPS', 50_000, 15_000);
 const INTERVAL = 512 * 1024;
 const CONFIGS = ['none', 'hotpath', 'datadog', 'pprof'];
 const self = fileURLToPath(import.meta.url);
@@ -59,6 +59,10 @@ async function child(name: string): Promise<void> {
   }
   for (let i = 0; i < 2000; i++) step(i); // warm-up
   await new Promise((r) => setTimeout(r, 300)); // helper threads started
+  // Every configuration starts the timed part from a collected heap: what module loading left
+  // (the peers load more JavaScript than none) otherwise decides whether a full GC falls inside
+  // the short timed part or not.
+  (globalThis as { gc?: () => void }).gc?.();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < STEPS; i++) step(i);
@@ -72,11 +76,13 @@ interface Run { wallMs: number; cpuMs: number; profileBytes: number; [k: string]
 
 async function main(): Promise<void> {
   const system = systemLine();
-  const res = await rounds(CONFIGS, ROUNDS, (c) => runNode<Run>(self, ['child', c]), 'overhead-heap');
+  const res = await rounds(CONFIGS, ROUNDS, (c) => runNode<Run>(self, ['child', c], { flags: ['--expose-gc'] }), 'overhead-heap');
   const cpuMed: Record<string, number> = {};
+  const figs = new Figures('overhead-heap', system);
   const rows = CONFIGS.slice(1).map((c) => {
     const cpu = pairedRatios(res, c, 'none', 'cpuMs');
-    cpuMed[c] = median(cpu);
+    cpuMed[c] = figs.add(`${c} / none, process CPU`, cpu).median;
+    figs.add(`${c} / none, wall time`, pairedRatios(res, c, 'none', 'wallMs'));
     return `| ${c} | ${ratioCells(pairedRatios(res, c, 'none', 'wallMs'))} | ${ratioCells(cpu)} | ${median(res[c].map((r) => r.profileBytes)).toFixed(0)} |`;
   });
   const behind = ['datadog', 'pprof'].filter((c) => cpuMed[c] < cpuMed.hotpath);
@@ -87,7 +93,7 @@ async function main(): Promise<void> {
     '',
     `Method: ${ROUNDS} rounds; in each round every configuration runs once in a fresh process, order rotated every round (reversed every other round); ` +
       'figures are medians of the paired ratios configuration / none from the same round, spread = interquartile range, then min-max. ' +
-      `Workload: ${STEPS.toLocaleString('en-US')} steps of 16 objects, strings and a JSON round trip, with a Map holding the last 20,000 items (a live heap), after a warm-up. ` +
+      `Workload: ${STEPS.toLocaleString('en-US')} steps of 16 objects, strings and a JSON round trip, with a Map holding the last 20,000 items (a live heap), after a warm-up, a 300 ms pause and a full GC (\`gc()\`, in every configuration alike, so that what module loading left on the heap does not decide whether a full collection falls inside the short timed part). ` +
       'All three sample at a 512 KiB mean interval with 64 frames. hotpath: `start({ profiles: \'heap\' })` with the default 60 s period (live heap plus allocations from its GC-interval reads, adaptive within its budget); ' +
       'the peers keep V8\'s sampling heap profiler on (live heap only) and their profile is taken after the timed part; profile bytes = that one gzipped profile (hotpath: the profile written at stop).',
     '',
@@ -100,6 +106,7 @@ async function main(): Promise<void> {
         ? `**hotpath is behind ${behind.join(', ')} on process CPU here** (median ${fmtRatio(cpuMed.hotpath)} vs ${behind.map((b) => `${b} ${fmtRatio(cpuMed[b])}`).join(', ')}): it also records allocations (alloc_objects/alloc_space), which the peers' live-only heap profiles on Node 20 do not.`
         : 'hotpath\'s median CPU ratio is at or below the peers\' here, while also recording allocations, which their live-only heap profiles on Node 20 do not.'),
   ]);
+  figs.save();
 }
 
 if (process.argv[2] === 'child') await child(process.argv[3]);

@@ -2,23 +2,21 @@
 // one): throughput, p99 latency and server CPU per request, for hotpath, @datadog/pprof and
 // Google's pprof at 100 Hz against no profiler. Rounds of fresh processes in rotated order;
 // medians of paired ratios with their spread.
-//   node dist/bench/overhead-http.js [--quick]       (ROUNDS, DURATION override the defaults)
+//   node dist/bench/overhead-http.js [--quick]       (ROUNDS, WARMUP_MS, DURATION_MS override the defaults)
 import { fileURLToPath } from 'node:url';
-// @ts-expect-error autocannon ships no types; the fields used are declared below.
-import autocannonUntyped from 'autocannon';
 import {
-  cpuMsSince, fmtRatio, median, pairedRatios, ratioCells, result, rounds, runNode, setting, spread, systemLine, writeSection,
+  cpuMsSince, Figures, fmtRatio, median, pairedRatios, ratioCells, result, rounds, runNode, setting, spread, systemLine, writeSection,
 } from './lib/common.js';
 import { startProfiler } from './lib/profilers.js';
 import type { ProfilerName } from './lib/profilers.js';
+import { loadFor } from './lib/load.js';
+import type { LoadResult } from './lib/load.js';
 import { jsonServer } from './lib/workloads.js';
 import { loadNative } from '../src/native.js';
 
-interface LoadResult { requests: { average: number }; latency: { p99: number; p50: number } ; non2xx: number; errors: number }
-const autocannon = autocannonUntyped as (opts: { url: string; connections: number; duration: number }) => Promise<LoadResult>;
-
 const ROUNDS = setting('ROUNDS', 10, 2);
-const DURATION = setting('DURATION', 2, 1);
+const WARMUP_MS = setting('WARMUP_MS', 500, 300);
+const DURATION_MS = setting('DURATION_MS', 1500, 700);
 const CONNECTIONS = 10;
 /** The default period: no period ends inside a run; their cost is in bench/memory.ts. */
 const PERIOD_MS = 60_000;
@@ -66,9 +64,9 @@ async function runOnce(c: string): Promise<Run> {
       if (!m) return;
       const url = `http://127.0.0.1:${m[1]}/items`;
       (async () => {
-        await autocannon({ url, connections: CONNECTIONS, duration: 0.5 }); // warm-up
+        await loadFor(url, WARMUP_MS, CONNECTIONS); // warm-up
         p.stdin!.write('mark\n');
-        load = await autocannon({ url, connections: CONNECTIONS, duration: DURATION });
+        load = await loadFor(url, DURATION_MS, CONNECTIONS);
         p.stdin!.end();
       })().catch((e) => {
         process.stderr.write(`autocannon: ${String(e)}\n`);
@@ -77,7 +75,7 @@ async function runOnce(c: string): Promise<Run> {
     },
   });
   return {
-    rps: load!.requests.average, p99: load!.latency.p99, cpuPerReqUs: (r.cpuMs * 1000) / r.requests,
+    rps: load!.rps, p99: load!.p99, cpuPerReqUs: (r.cpuMs * 1000) / r.requests,
     mainPerReqUs: (r.mainMs * 1000) / r.requests, otherPerReqUs: ((r.cpuMs - r.mainMs) * 1000) / r.requests,
   };
 }
@@ -87,17 +85,20 @@ async function main(): Promise<void> {
   const res = await rounds(CONFIGS, ROUNDS, (c) => runOnce(c), 'overhead-http');
   const rows: string[] = [];
   const cpuMed: Record<string, number> = {};
+  const figs = new Figures('overhead-http', system);
   for (const c of CONFIGS.slice(1)) {
     const cpu = pairedRatios(res, c, 'none', 'cpuPerReqUs');
-    cpuMed[c] = median(cpu);
+    cpuMed[c] = figs.add(`${c} / none, server CPU per request`, cpu).median;
+    figs.add(`${c} / none, throughput`, pairedRatios(res, c, 'none', 'rps'));
+    figs.add(`${c} / none, p99 latency`, pairedRatios(res, c, 'none', 'p99'));
     const abs = (k: keyof Run, d: number): string => median(res[c].map((r) => r[k])).toFixed(d);
     rows.push(`| ${c} | ${abs('rps', 0)} | ${ratioCells(pairedRatios(res, c, 'none', 'rps'))} | ${abs('p99', 0)} | ${ratioCells(pairedRatios(res, c, 'none', 'p99'))} | ` +
       `${abs('cpuPerReqUs', 1)} | ${ratioCells(cpu)} |`);
   }
   // Where the CPU goes: extra µs per request on the main thread and on the other threads.
   const split = CONFIGS.slice(1).map((c) => {
-    const main = spread(res[c].map((r, i) => r.mainPerReqUs - res.none[i].mainPerReqUs));
-    const other = spread(res[c].map((r, i) => r.otherPerReqUs - res.none[i].otherPerReqUs));
+    const main = figs.add(`${c} - none, main-thread µs per request`, res[c].map((r, i) => r.mainPerReqUs - res.none[i].mainPerReqUs));
+    const other = figs.add(`${c} - none, other threads µs per request`, res[c].map((r, i) => r.otherPerReqUs - res.none[i].otherPerReqUs));
     return `| ${c} | ${main.median.toFixed(2)} (${main.q1.toFixed(2)} to ${main.q3.toFixed(2)}) | ${other.median.toFixed(2)} (${other.q1.toFixed(2)} to ${other.q3.toFixed(2)}) |`;
   });
   const behind = Object.entries(cpuMed).filter(([c, m]) => c !== 'hotpath' && m < cpuMed.hotpath).map(([c]) => c);
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
     system,
     '',
     `Method: ${ROUNDS} rounds; in each round every configuration serves in a fresh process, in an order rotated every round (reversed every other round); ` +
-      `the load comes from autocannon in the benchmark process (${CONNECTIONS} connections, 0.5 s warm-up, then ${DURATION} s measured). ` +
+      `the load comes from autocannon in the benchmark process (${CONNECTIONS} connections, ${WARMUP_MS / 1000} s warm-up, then ${DURATION_MS / 1000} s measured; throughput = completed requests / elapsed time). ` +
       'Each figure is the median over rounds of the paired ratio configuration / none from the same round; spread = interquartile range, then min-max, of those ratios. ' +
       `Server CPU is the server process's user + system time (all its threads) per request during the measured load. Every profiler samples at 100 Hz with the default ${PERIOD_MS / 1000} s period: the steady-state cost; each period end's cost is in the memory section. ` +
       'The load generator shares the 2 cores with the server, so throughput and p99 swing more than CPU per request: read the CPU column first. autocannon reports p99 in whole milliseconds, so p99 ratios move in coarse steps.',
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
         ? `**hotpath is behind ${behind.join(', ')} on CPU per request** (median ${fmtRatio(cpuMed.hotpath)} vs ${behind.map((b) => `${b} ${fmtRatio(cpuMed[b])}`).join(', ')}).`
         : 'hotpath has the lowest median CPU-per-request ratio of the three here; read it against the spread.'),
   ]);
+  figs.save();
 }
 
 if (process.argv[2] === 'child') await child(process.argv[3] as ProfilerName);

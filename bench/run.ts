@@ -1,19 +1,24 @@
-// The benchmark suite: `npm run bench` (about ten minutes on 2 cores) or `npm run bench -- --quick`
+// The benchmark suite: `npm run bench` (about nine minutes on 2 cores) or `npm run bench -- --quick`
 // (under two minutes, fewer rounds and shorter runs: for checking that it works, not for numbers).
 // Runs each scenario file in its own process, one after the other; each rewrites its own
-// section of bench/RESULTS.md; then this writes the suite section (machine, load, date, what
-// ran and how long) at the top and puts the sections in a fixed order. Sections written by
-// other scripts (bench:overhead, bench:heap, bench:collectors) are kept as they are; `--all`
-// also reruns bench:heap and bench:collectors with short settings.
-//   npm run bench [-- --quick] [-- --only=overhead-cpu,size] [-- --all]
+// section of bench/RESULTS.md and its figures in bench/results.json (median, quartiles, min,
+// max, n of every figure with a spread: `npm run bench:compare -- a.json b.json` compares two
+// runs); then this writes the suite section (machine, load, date, what ran and how long) at the
+// top and puts the sections in a fixed order. Sections written by other scripts (bench:overhead,
+// bench:heap, bench:collectors) are kept as they are; `--all` also reruns bench:heap and
+// bench:collectors with short settings. `--json=file` writes the figures elsewhere.
+//   npm run bench [-- --quick] [-- --only=overhead-cpu,size] [-- --all] [-- --json=file]
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadAverage, quick, resultsFile, systemLine, waitForAddon } from './lib/common.js';
+import { jsonFile, loadAverage, quick, resultsFile, systemLine, waitForAddon } from './lib/common.js';
+import type { ResultsJson } from './lib/common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const jsonArg = process.argv.find((a) => a.startsWith('--json='))?.slice(7);
+if (jsonArg) process.env.BENCH_JSON = path.resolve(jsonArg);
 
 interface Scenario { key: string; script: string; what: string; env?: Record<string, string>; quickEnv?: Record<string, string>; extra?: boolean }
 
@@ -25,7 +30,7 @@ const SCENARIOS: Scenario[] = [
   { key: 'accuracy', script: 'accuracy.js', what: 'accuracy: builtin-heavy 70/30 with truth; TypeScript parser vs node --cpu-prof' },
   { key: 'size', script: 'size.js', what: 'profile bytes per minute for the HTTP service' },
   { key: 'encode', script: 'encode.js', what: 'encoder speed and size vs pprof-format and protobufjs',
-    env: { RUNS: '15', WARMUP: '3' }, quickEnv: { RUNS: '5', WARMUP: '2' } },
+    env: { RUNS: '15', WARMUP: '3' }, quickEnv: { RUNS: '3', WARMUP: '1' } },
   { key: 'memory', script: 'memory.js', what: 'profiler memory over many periods (slope)' },
   { key: 'workers', script: 'workers.js', what: 'worker scaling 1, 2, 4, 8 busy workers: profiler CPU per thread' },
   { key: 'heap', script: 'heap.js', what: 'heap profile cost and memory (bench:heap)', extra: true,
@@ -37,7 +42,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 /** Section order in the document; sections not listed keep their order after these. */
-const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'overhead-heap', 'loop-delay', 'accuracy', 'size', 'encode', 'memory', 'workers', 'overhead', 'heap', 'contention', 'exceptions', 'eventloop'];
+const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'overhead-heap', 'loop-delay', 'accuracy', 'size', 'encode', 'memory', 'workers', 'reproducibility', 'overhead', 'heap', 'contention', 'exceptions', 'eventloop'];
 
 function runScript(s: Scenario): Promise<{ ok: boolean; seconds: number; loadBefore: string }> {
   const loadBefore = loadAverage();
@@ -64,18 +69,26 @@ async function main(): Promise<void> {
   const system = systemLine();
   const started = new Date();
   const chosen = SCENARIOS.filter((s) => (only ? only.includes(s.key) : all || !s.extra));
+  // A whole run starts a new figures file (a failed scenario leaves no stale figures); --only updates it.
+  if (!only) writeFileSync(jsonFile(), JSON.stringify({ scenarios: {} } satisfies ResultsJson) + '\n');
   const ran: string[] = [];
+  const runs: Record<string, { ok: boolean; seconds: number; loadBefore: string }> = {};
   for (const s of chosen) {
     await waitForAddon();
     process.stderr.write(`\n== ${s.key} (${s.what}), load ${loadAverage()}\n`);
     const r = await runScript(s);
+    runs[s.key] = r;
     ran.push(`| ${s.key} | ${s.what} | ${r.ok ? 'ok' : '**failed** (section not updated)'} | ${r.seconds.toFixed(0)} s | ${r.loadBefore} |`);
   }
   const minutes = (Date.now() - started.getTime()) / 60000;
+  const j: ResultsJson = existsSync(jsonFile()) ? JSON.parse(readFileSync(jsonFile(), 'utf8')) : { scenarios: {} };
+  j.suite = { system, mode: quick ? 'quick' : 'full', only: only ?? null, started: started.toISOString(), minutes, loadAtEnd: loadAverage(), runs };
+  writeFileSync(jsonFile(), JSON.stringify(j, null, 1) + '\n');
   const section = [
     '<!-- suite:start (written by bench/run.ts; `npm run bench`) -->',
-    `Regenerate: \`npm run bench\` (all scenarios below, about ten minutes on 2 cores) or \`npm run bench -- --quick\` (under two minutes; too few rounds for numbers). ` +
-      '`--only=key,key` reruns some; `--all` also reruns the heap and collector benchmarks with short settings. Each section names its own script.',
+    `Regenerate: \`npm run bench\` (all scenarios below, about nine minutes on 2 cores) or \`npm run bench -- --quick\` (under two minutes; too few rounds for numbers). ` +
+      '`--only=key,key` reruns some; `--all` also reruns the heap and collector benchmarks with short settings. Each section names its own script. ' +
+      'Every figure given with a spread is also in bench/results.json (median, quartiles, min, max, n; `--json=file` to write elsewhere); `npm run bench:compare -- a.json b.json` says whether two runs agree (see Reproducibility).',
     '',
     `${system}. This run: ${quick ? 'quick' : 'full'}, ${minutes.toFixed(1)} min, load average at end ${loadAverage()}.`,
     '',
@@ -93,7 +106,7 @@ async function main(): Promise<void> {
   doc = re.test(doc) ? doc.replace(re, () => section) : doc.replace(/^(# [^\n]*\n)/, (h) => `${h}\n${section}\n`);
   if (!re.test(doc)) doc = `# Benchmark results\n\n${section}\n\n${doc}`;
   writeFileSync(resultsFile, reorder(doc));
-  process.stderr.write(`\nwrote ${resultsFile} (${minutes.toFixed(1)} min)\n`);
+  process.stderr.write(`\nwrote ${resultsFile} and ${jsonFile()} (${minutes.toFixed(1)} min)\n`);
 }
 
 await main();

@@ -1,23 +1,23 @@
 // Profile size, bytes per minute per process, for the node:http JSON service at a fixed load
 // (autocannon from this process, overallRate RATE req/s, so every profiler sees the same
 // traffic), time profiles at 100 Hz, ending a period every PERIOD_S seconds. Only the
-// periods ended by the timer are counted (not the partial one at stop).
-//   node dist/bench/size.js [--quick]       (ROUNDS, PERIOD_S, RATE override the defaults)
+// periods ended by the timer are counted (not the partial one at stop). Several servers run at
+// once (CONCURRENCY): what is measured is bytes, and each server's load is fixed and small.
+//   node dist/bench/size.js [--quick]       (ROUNDS, PERIOD_S, RATE, CONCURRENCY override the defaults)
 import { fileURLToPath } from 'node:url';
-// @ts-expect-error autocannon ships no types; the fields used are declared below.
-import autocannonUntyped from 'autocannon';
-import { result, rounds, runNode, setting, spread, systemLine, writeSection } from './lib/common.js';
+import { Figures, result, rounds, runNode, setting, spread, systemLine, writeSection } from './lib/common.js';
+import { loadFor } from './lib/load.js';
 import { startProfiler } from './lib/profilers.js';
 import type { ProfilerName } from './lib/profilers.js';
 import { jsonServer } from './lib/workloads.js';
 
-const autocannon = autocannonUntyped as (opts: { url: string; connections: number; duration: number; overallRate: number }) => Promise<unknown>;
-
-const ROUNDS = setting('ROUNDS', 2, 1);
+const ROUNDS = setting('ROUNDS', 10, 2);
 const PERIOD_S = setting('PERIOD_S', 10, 2);
 /** Periods ended by the timer in each run. */
 const COUNTED = setting('COUNTED', 1, 1);
 const RATE = setting('RATE', 500, 500);
+/** Servers at once: 5 rounds of the 3 profilers (15 x 500 req/s, well under the 2 cores). */
+const CONCURRENCY = setting('CONCURRENCY', 15, 6);
 const CONFIGS = ['hotpath', 'datadog', 'pprof'];
 const self = fileURLToPath(import.meta.url);
 
@@ -44,7 +44,7 @@ async function runOnce(c: string): Promise<Run> {
       const m = /^READY (\d+)/.exec(line);
       if (!m) return;
       // Load for COUNTED periods and a half: COUNTED periods end by the timer.
-      autocannon({ url: `http://127.0.0.1:${m[1]}/items`, connections: 10, duration: PERIOD_S * COUNTED + 0.5, overallRate: RATE })
+      loadFor(`http://127.0.0.1:${m[1]}/items`, (PERIOD_S * COUNTED + 0.5) * 1000, 10, RATE)
         .then(() => p.stdin!.end(), () => p.kill());
     },
     timeoutMs: PERIOD_S * 4000 + 30000,
@@ -53,9 +53,11 @@ async function runOnce(c: string): Promise<Run> {
 
 async function main(): Promise<void> {
   const system = systemLine();
-  const res = await rounds(CONFIGS, ROUNDS, (c) => runOnce(c), 'size');
+  const res = await rounds(CONFIGS, ROUNDS, (c) => runOnce(c), 'size', CONCURRENCY);
   const perMin = (r: Run): number => (r.count > 0 ? ((r.bytes / r.count) * 60) / PERIOD_S : NaN);
+  const figs = new Figures('size', system);
   const rows = CONFIGS.map((c) => {
+    figs.add(`${c}, KB per minute`, res[c].map((r) => perMin(r) / 1000));
     const s = spread(res[c].map(perMin));
     const kb = (x: number): string => (x / 1000).toFixed(1);
     return { c, med: s.median, line: `| ${c} | ${kb(s.median / (60 / PERIOD_S))} | ${kb(s.median)} | ${kb(s.min)}-${kb(s.max)} | ${res[c].map((r) => r.count).join(', ')} |` };
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
     '',
     `Method: each profiler in a fresh server process under the same fixed load (autocannon, 10 connections, ${RATE} req/s in total), ` +
       `a period every ${PERIOD_S} s; the ${COUNTED} period(s) ended by the timer in each run are counted. Bytes per minute = mean gzipped profile size x ${60 / PERIOD_S} periods a minute. ` +
-      `${ROUNDS} round(s), order rotated; spread = min-max over runs. The seed talk's figure for a Python service is about 20 KB per minute per process. ` +
+      `${ROUNDS} rounds, order rotated, ${CONCURRENCY} servers at a time (their load is fixed and small, and bytes are measured, not time); spread = min-max over runs. The seed talk's figure for a Python service is about 20 KB per minute per process. ` +
       'Profiles hold different things: hotpath writes samples, wall and cpu per sample with thread labels; @datadog/pprof writes samples, wall and cpu (with contexts on); Google\'s pprof writes samples and wall.',
     '',
     '| profiler | KB per profile (median) | KB per minute (median) | KB per minute min-max | periods per run |',
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
     `With ${PERIOD_S} s periods every profile repeats the string, function and location tables, so a 60 s period ships less per minute than this (the tables are sent once, and distinct stacks saturate).`,
     behind.length ? `**hotpath's profiles are larger than ${behind.map((b) => b.c).join(', ')}'s here.**` : 'hotpath\'s profiles are the smallest of the three here.',
   ]);
+  figs.save();
 }
 
 if (process.argv[2] === 'child') await child(process.argv[3] as ProfilerName);

@@ -6,13 +6,16 @@
 //   node dist/bench/workers.js [--quick]       (ROUNDS, WORK override the defaults)
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { cpuMsSince, median, quick, result, rounds, runNode, setting, sleep, spread, systemLine, waitForAddon, writeSection } from './lib/common.js';
+import { cpuMsSince, Figures, median, quick, result, rounds, runNode, setting, sleep, spread, systemLine, waitForAddon, writeSection } from './lib/common.js';
 import { startProfiler } from './lib/profilers.js';
 import type { ProfilerName } from './lib/profilers.js';
 import { chainWork } from './lib/workloads.js';
 
-const ROUNDS = setting('ROUNDS', 6, 2);
-const WORK = setting('WORK', 200_000, 60_000);
+const ROUNDS = setting('ROUNDS', 10, 2);
+const WORK = setting('WORK', 120_000, 60_000);
+/** Each worker's warm-up, and the pause once all are ready (the profilers' helper threads started). */
+const WARMUP_MS = setting('WARMUP_MS', 150, 100);
+const PAUSE_MS = setting('PAUSE_MS', 200, 150);
 /** The default period: no period ends inside a run; their cost is in bench/memory.ts. */
 const PERIOD_MS = 60_000;
 const COUNTS = quick ? [1, 4] : [1, 2, 4, 8];
@@ -21,7 +24,7 @@ const self = fileURLToPath(import.meta.url);
 
 async function worker(name: ProfilerName): Promise<void> {
   const prof = await startProfiler(name, { periodMs: PERIOD_MS });
-  const until = performance.now() + 200;
+  const until = performance.now() + WARMUP_MS;
   let i = 0;
   while (performance.now() < until) chainWork(500, (i += 500));
   parentPort!.postMessage('ready');
@@ -45,7 +48,7 @@ async function child(name: ProfilerName, n: number): Promise<void> {
     });
   }
   await Promise.all(ws.map((w) => new Promise((r) => w.once('message', r))));
-  await sleep(300); // the profiler's helper threads (hotpath: the aggregation worker) done starting
+  await sleep(PAUSE_MS); // the profiler's helper threads (hotpath: the aggregation worker) done starting
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const done = ws.map((w) => new Promise((r) => w.once('message', r)));
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
     }
   }, 'workers');
   const rows: string[] = [];
+  const figs = new Figures('workers', system);
   for (const n of COUNTS) {
     for (const c of CONFIGS.slice(1)) {
       const pairs = res[`${c}:${n}`].map((r, i) => [r, res[`none:${n}`][i]] as const).filter(([a, b]) => a && b) as [Run, Run][];
@@ -98,9 +102,9 @@ async function main(): Promise<void> {
         rows.push(`| ${n} | ${c} | failed (below) | - | - |`);
         continue;
       }
-      const ratio = spread(pairs.map(([a, b]) => a.cpuMs / b.cpuMs));
+      const ratio = figs.add(`${n} workers, ${c} / none, process CPU`, pairs.map(([a, b]) => a.cpuMs / b.cpuMs));
       // Extra CPU per busy thread per second of the none run's wall time.
-      const perThread = spread(pairs.map(([a, b]) => (a.cpuMs - b.cpuMs) / n / (b.wallMs / 1000)));
+      const perThread = figs.add(`${n} workers, ${c}, profiler CPU ms per busy thread per s`, pairs.map(([a, b]) => (a.cpuMs - b.cpuMs) / n / (b.wallMs / 1000)));
       rows.push(`| ${n} | ${c} | ${ratio.median.toFixed(4)} | ${ratio.q1.toFixed(3)}-${ratio.q3.toFixed(3)}; ${ratio.min.toFixed(3)}-${ratio.max.toFixed(3)} | ` +
         `${perThread.median.toFixed(1)} (${perThread.q1.toFixed(1)} to ${perThread.q3.toFixed(1)}) |`);
     }
@@ -112,7 +116,7 @@ async function main(): Promise<void> {
     system,
     '',
     `Method: ${ROUNDS} rounds; each round runs every worker count, and for each count every configuration once in a fresh process, in an order rotated every round. ` +
-      `Each worker does ${WORK.toLocaleString('en-US')} calls of the CPU-bound chain workload after a 200 ms warm-up and a 300 ms pause once all are ready; all JavaScript threads (main and workers) are profiled at 100 Hz with the default ${PERIOD_MS / 1000} s period (no period end inside the run). ` +
+      `Each worker does ${WORK.toLocaleString('en-US')} calls of the CPU-bound chain workload after a ${WARMUP_MS} ms warm-up and a ${PAUSE_MS} ms pause once all are ready; all JavaScript threads (main and workers) are profiled at 100 Hz with the default ${PERIOD_MS / 1000} s period (no period end inside the run). ` +
       'CPU ratio: median of the paired ratios of process CPU (all threads) profiler / none, with IQR; min-max. ' +
       'Profiler CPU per busy thread: (profiled CPU - unprofiled CPU) / workers / wall seconds of the unprofiled run, in ms of CPU per second (10 ms/s = 1% of a core), median (IQR). ' +
       `With more workers than the 2 cores, threads queue for the CPU. Unprofiled wall times (median): ${noneWall}.`,
@@ -122,6 +126,7 @@ async function main(): Promise<void> {
     ...rows,
     ...(Object.keys(failures).length ? ['', ...Object.entries(failures).map(([c, m]) => `${c} failed with workers: ${m}`)] : []),
   ]);
+  figs.save();
 }
 
 if (!isMainThread && (workerData as { name?: string })?.name) await worker((workerData as { name: ProfilerName }).name);

@@ -16,6 +16,11 @@ export const resultsFile = process.env.BENCH_RESULTS || path.join(root, 'bench',
 
 /** `--quick` on the command line or BENCH_QUICK=1 in the environment (set by bench/run.ts). */
 export const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+/** The machine-readable figures (bench/compare.ts reads them): BENCH_JSON, else results.json
+ * (results-quick.json for --quick) beside the results document. Read when called (bench/run.ts sets BENCH_JSON from --json=). */
+export function jsonFile(): string {
+  return process.env.BENCH_JSON || path.join(path.dirname(resultsFile), quick ? 'results-quick.json' : 'results.json');
+}
 
 /** A count from the environment, else the full or the quick default. */
 export function setting(name: string, full: number, fast: number): number {
@@ -58,6 +63,37 @@ export function quantile(a: number[], q: number): number {
 export interface Spread { median: number; q1: number; q3: number; min: number; max: number; n: number }
 export function spread(a: number[]): Spread {
   return { median: median(a), q1: quantile(a, 0.25), q3: quantile(a, 0.75), min: Math.min(...a), max: Math.max(...a), n: a.length };
+}
+
+/** One scenario's entry in the results file: every figure written with a spread in its tables. */
+export interface ScenarioFigures { system: string; written: string; quick: boolean; figures: Record<string, Spread> }
+export interface ResultsJson { suite?: Record<string, unknown>; scenarios: Record<string, ScenarioFigures> }
+
+export function readResultsJson(file = jsonFile()): ResultsJson {
+  if (!existsSync(file)) return { scenarios: {} };
+  const j = JSON.parse(readFileSync(file, 'utf8')) as ResultsJson;
+  return { ...j, scenarios: j.scenarios ?? {} };
+}
+
+/**
+ * Collects a scenario's figures (name -> spread of the per-round values) and writes them into
+ * the results file, replacing that scenario's previous entry (other scenarios are kept, so
+ * `--only=` updates a full run's file in place).
+ */
+export class Figures {
+  readonly figures: Record<string, Spread> = {};
+  constructor(readonly scenario: string, readonly system: string) {}
+  /** Records the values under `name` and returns their spread. */
+  add(name: string, values: number[]): Spread {
+    const s = spread(values.filter((v) => Number.isFinite(v)));
+    this.figures[name] = s;
+    return s;
+  }
+  save(): void {
+    const j = readResultsJson();
+    j.scenarios[this.scenario] = { system: this.system, written: new Date().toISOString(), quick, figures: this.figures };
+    writeFileSync(jsonFile(), JSON.stringify(j, null, 1) + '\n');
+  }
 }
 
 /** A ratio as `1.0123 (+1.23%)`. */
@@ -131,14 +167,23 @@ export function result(r: unknown): void {
  * Rounds of configurations: in round i every configuration runs once, each in a fresh
  * process, in an order rotated by i and reversed every other round, so that drifts in machine
  * load fall on every configuration alike. Returns the results per configuration, by round.
+ * `concurrency` > 1 keeps that many runs going at once (jobs in round order): only for
+ * scenarios whose figures are not times (profile contents, bytes), where it saves wall time.
  */
 export async function rounds<R>(configs: string[], n: number, run: (config: string, round: number) => Promise<R>,
-  label = ''): Promise<Record<string, R[]>> {
+  label = '', concurrency = 1): Promise<Record<string, R[]>> {
   const out: Record<string, R[]> = Object.fromEntries(configs.map((c) => [c, []]));
+  const jobs: { c: string; i: number }[] = [];
   for (let i = 0; i < n; i++) {
     let order = configs.map((_, k) => configs[(k + i) % configs.length]);
     if (i % 2 === 1) order = order.reverse();
-    for (const c of order) {
+    for (const c of order) jobs.push({ c, i });
+  }
+  const left = new Array<number>(n).fill(configs.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const { c, i } = jobs[next++];
       try {
         out[c][i] = await run(c, i);
       } catch (e) {
@@ -147,9 +192,10 @@ export async function rounds<R>(configs: string[], n: number, run: (config: stri
         await waitForAddon();
         out[c][i] = await run(c, i);
       }
+      if (--left[i] === 0) process.stderr.write(`${label} round ${i + 1}/${n} done (load ${os.loadavg()[0].toFixed(2)})\n`);
     }
-    process.stderr.write(`${label} round ${i + 1}/${n} done (load ${os.loadavg()[0].toFixed(2)})\n`);
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
   return out;
 }
 
