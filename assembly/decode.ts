@@ -8,7 +8,7 @@ import {
   WT_LEN, WT_VARINT, fail, readLenEnd, readVarint, rp, re, setBase, setCursor, setMessage,
   skipField,
 } from "./wire";
-import { E_WRONG_WIRE_TYPE } from "./errors";
+import { E_BAD_VARINT, E_WRONG_WIRE_TYPE } from "./errors";
 
 // Table kinds and their row layouts (mirrored in src/profile/decode.ts).
 export const T_STRING = 0;    // offset, length
@@ -44,6 +44,13 @@ export let timeNanos: i64 = 0;
 // @ts-ignore: decorator
 @inline function u64v(): f64 {
   return <f64>readVarint();
+}
+
+/** A field key. Keys are uint32 varints: a longer one is an error, not cut to its low bits. */
+function readKey(): u32 {
+  let v = readVarint();
+  if (v > <u64>0xFFFFFFFF) fail(E_BAD_VARINT);
+  return <u32>v;
 }
 
 function expect(wt: u32, want: u32): void {
@@ -84,7 +91,7 @@ function decodeValueType(into: VecF64, at: i32): void {
   let outer = enter("ValueType");
   let type: f64 = 0, unit: f64 = 0;
   while (rp < re) {
-    let key = <u32>readVarint();
+    let key = readKey();
     let f = key >>> 3, wt = key & 7;
     if (f == 1) { expect(wt, WT_VARINT); type = i64v(); }       // int64 type = 1;
     else if (f == 2) { expect(wt, WT_VARINT); unit = i64v(); }  // int64 unit = 2;
@@ -105,7 +112,7 @@ function decodeLabel(): void {
   let outer = enter("Label");
   let key: f64 = 0, str: f64 = 0, num: f64 = 0, unit: f64 = 0;
   while (rp < re) {
-    let k = <u32>readVarint();
+    let k = readKey();
     let f = k >>> 3, wt = k & 7;
     if (f == 1) { expect(wt, WT_VARINT); key = i64v(); }        // int64 key = 1;
     else if (f == 2) { expect(wt, WT_VARINT); str = i64v(); }   // int64 str = 2;
@@ -124,7 +131,7 @@ function decodeSample(): void {
   let locs = t(T_LOCATION_ID), vals = t(T_VALUE), labels = t(T_LABEL);
   let l0 = locs.len, v0 = vals.len, b0 = labels.len >> 2;
   while (rp < re) {
-    let k = <u32>readVarint();
+    let k = readKey();
     let f = k >>> 3, wt = k & 7;
     if (f == 1) repeated(wt, locs, false);           // repeated uint64 location_id = 1;
     else if (f == 2) repeated(wt, vals, true);       // repeated int64 value = 2;
@@ -143,7 +150,7 @@ function decodeMapping(): void {
   let outer = enter("Mapping");
   let r = new StaticArray<f64>(10);
   while (rp < re) {
-    let k = <u32>readVarint();
+    let k = readKey();
     let f = k >>> 3, wt = k & 7;
     // uint64 id = 1; uint64 memory_start = 2; uint64 memory_limit = 3;
     // uint64 file_offset = 4; int64 filename = 5; int64 build_id = 6;
@@ -165,7 +172,7 @@ function decodeLine(): void {
   let outer = enter("Line");
   let fn: f64 = 0, line: f64 = 0, col: f64 = 0;
   while (rp < re) {
-    let k = <u32>readVarint();
+    let k = readKey();
     let f = k >>> 3, wt = k & 7;
     if (f == 1) { expect(wt, WT_VARINT); fn = u64v(); }         // uint64 function_id = 1;
     else if (f == 2) { expect(wt, WT_VARINT); line = i64v(); }  // int64 line = 2;
@@ -184,7 +191,7 @@ function decodeLocation(): void {
   let l0 = lines.len / 3;
   let id: f64 = 0, mapping: f64 = 0, address: f64 = 0, folded: f64 = 0;
   while (rp < re) {
-    let k = <u32>readVarint();
+    let k = readKey();
     let f = k >>> 3, wt = k & 7;
     if (f == 1) { expect(wt, WT_VARINT); id = u64v(); }             // uint64 id = 1;
     else if (f == 2) { expect(wt, WT_VARINT); mapping = u64v(); }   // uint64 mapping_id = 2;
@@ -204,7 +211,7 @@ function decodeFunction(): void {
   let outer = enter("Function");
   let id: f64 = 0, name: f64 = 0, sys: f64 = 0, file: f64 = 0, start: f64 = 0;
   while (rp < re) {
-    let k = <u32>readVarint();
+    let k = readKey();
     let f = k >>> 3, wt = k & 7;
     if (f == 1) { expect(wt, WT_VARINT); id = u64v(); }         // uint64 id = 1;
     else if (f == 2) { expect(wt, WT_VARINT); name = i64v(); }  // int64 name = 2;
@@ -230,7 +237,7 @@ export function decodeProfile(p: usize, n: i32): void {
   setBase(p);
   setMessage("Profile");
   while (rp < re) {
-    let k = <u32>readVarint();
+    let k = readKey();
     let f = k >>> 3, wt = k & 7;
     switch (f) {
       case 1: { expect(wt, WT_LEN); decodeValueType(t(T_SAMPLE_TYPE), -1); break; } // repeated ValueType sample_type = 1;
