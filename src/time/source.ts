@@ -56,7 +56,11 @@ export function acquireTimeSource(settings: Settings): TimeSource | null {
         if (last) {
           release();
           // The other users ended this period with a flush; the last one out stops the profiler.
-          if (s.users === 0) void s.profiler.stop().catch(() => {});
+          if (s.users === 0) {
+            // Settle only once it has stopped, so that a start() right after stop() can start anew.
+            const stopped = s.profiler.stop().catch(() => null);
+            return Promise.all([s.last.result, stopped]).then(([r]) => r);
+          }
         }
         return s.last.result;
       }

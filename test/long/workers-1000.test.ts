@@ -1,0 +1,7 @@
+// 1,000 worker threads started and terminated while the whole profiler runs: the program ends
+// normally, the workers' samples are in the profiles, and memory, threads and open files stay
+// flat (RSS: less than 16 MB from the 500th worker to the 1,000th).
+import t from 'tap';
+import { workersChurn } from '../reliability-fixtures/churn-checks.js';
+
+t.test('1,000 workers started and terminated under the profiler', (t) => workersChurn(t, 1000, 16e6, 1_500_000));

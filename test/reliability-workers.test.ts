@@ -1,0 +1,7 @@
+// 100 worker threads started and terminated while the whole profiler runs (test/long does
+// 1,000): the program ends normally, the workers' samples are in the profiles, and memory,
+// threads and open files stay flat.
+import t from 'tap';
+import { workersChurn } from './reliability-fixtures/churn-checks.js';
+
+t.test('100 workers started and terminated under the profiler', (t) => workersChurn(t, 100, 12e6, 200_000));
