@@ -35,7 +35,8 @@ function send(res: ServerResponse, status: number, body: string | Uint8Array, ty
 /** Parses `seconds`: a whole number from 1 to 300. Returns an error text for anything else. */
 export function parseSeconds(raw: string | null): number | string {
   if (raw === null || raw === '') return DEFAULT_SECONDS;
-  if (!/^\d+$/.test(raw)) return `seconds must be a whole number, got "${raw.slice(0, 32)}"`;
+  // Echoed printable only: a control character in a reply (or a terminal showing it) helps nobody.
+  if (!/^\d+$/.test(raw)) return `seconds must be a whole number, got "${raw.slice(0, 32).replace(/[^\x20-\x7e]/g, '?')}"`;
   const n = Number(raw);
   if (n < 1 || n > MAX_SECONDS) return `seconds must be from 1 to ${MAX_SECONDS}, got ${n}`;
   return n;
