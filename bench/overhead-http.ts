@@ -16,7 +16,7 @@ import { loadNative } from '../src/native.js';
 
 const ROUNDS = setting('ROUNDS', 10, 2);
 const WARMUP_MS = setting('WARMUP_MS', 500, 300);
-const DURATION_MS = setting('DURATION_MS', 1500, 700);
+const DURATION_MS = setting('DURATION_MS', 1200, 700);
 const CONNECTIONS = 10;
 /** The default period: no period ends inside a run; their cost is in bench/memory.ts. */
 const PERIOD_MS = 60_000;

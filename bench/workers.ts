@@ -12,24 +12,27 @@ import type { ProfilerName } from './lib/profilers.js';
 import { chainWork } from './lib/workloads.js';
 
 const ROUNDS = setting('ROUNDS', 10, 2);
-const WORK = setting('WORK', 120_000, 60_000);
+/** Calls per worker with 1 or 2 workers; with n > 2 (more workers than the 2 cores) each does
+ * WORK x 2 / n, so every count's measured part lasts about as long (one worker's WORK). */
+const WORK = setting('WORK', 200_000, 60_000);
+const workOf = (n: number): number => Math.round((WORK * 2) / Math.max(2, n));
 /** Each worker's warm-up, and the pause once all are ready (the profilers' helper threads started). */
 const WARMUP_MS = setting('WARMUP_MS', 150, 100);
-const PAUSE_MS = setting('PAUSE_MS', 200, 150);
+const PAUSE_MS = setting('PAUSE_MS', 100, 100);
 /** The default period: no period ends inside a run; their cost is in bench/memory.ts. */
 const PERIOD_MS = 60_000;
 const COUNTS = quick ? [1, 4] : [1, 2, 4, 8];
 const CONFIGS = ['none', 'hotpath', 'datadog', 'pprof'];
 const self = fileURLToPath(import.meta.url);
 
-async function worker(name: ProfilerName): Promise<void> {
+async function worker(name: ProfilerName, calls: number): Promise<void> {
   const prof = await startProfiler(name, { periodMs: PERIOD_MS });
   const until = performance.now() + WARMUP_MS;
   let i = 0;
   while (performance.now() < until) chainWork(500, (i += 500));
   parentPort!.postMessage('ready');
   await new Promise((r) => parentPort!.once('message', r));
-  chainWork(WORK);
+  chainWork(calls);
   // Done before the profiler stops: the measured window is the work, not the last profile.
   parentPort!.postMessage('done');
   await new Promise((r) => parentPort!.once('message', r));
@@ -39,7 +42,7 @@ async function worker(name: ProfilerName): Promise<void> {
 
 async function child(name: ProfilerName, n: number): Promise<void> {
   const prof = await startProfiler(name, { periodMs: PERIOD_MS });
-  const ws = Array.from({ length: n }, (_, k) => new Worker(new URL(import.meta.url), { workerData: { name }, name: `busy-${k}` }));
+  const ws = Array.from({ length: n }, (_, k) => new Worker(new URL(import.meta.url), { workerData: { name, calls: workOf(n) }, name: `busy-${k}` }));
   for (const w of ws) {
     w.on('error', (e) => {
       // A profiler that cannot run in a worker thread: say so instead of a number.
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
     system,
     '',
     `Method: ${ROUNDS} rounds; each round runs every worker count, and for each count every configuration once in a fresh process, in an order rotated every round. ` +
-      `Each worker does ${WORK.toLocaleString('en-US')} calls of the CPU-bound chain workload after a ${WARMUP_MS} ms warm-up and a ${PAUSE_MS} ms pause once all are ready; all JavaScript threads (main and workers) are profiled at 100 Hz with the default ${PERIOD_MS / 1000} s period (no period end inside the run). ` +
+      `Each worker does ${WORK.toLocaleString('en-US')} calls of the CPU-bound chain workload (with more workers than the 2 cores, ${WORK.toLocaleString('en-US')} x 2 / workers, so that every count's measured part lasts about as long) after a ${WARMUP_MS} ms warm-up and a ${PAUSE_MS} ms pause once all are ready; all JavaScript threads (main and workers) are profiled at 100 Hz with the default ${PERIOD_MS / 1000} s period (no period end inside the run). ` +
       'CPU ratio: median of the paired ratios of process CPU (all threads) profiler / none, with IQR; min-max. ' +
       'Profiler CPU per busy thread: (profiled CPU - unprofiled CPU) / workers / wall seconds of the unprofiled run, in ms of CPU per second (10 ms/s = 1% of a core), median (IQR). ' +
       `With more workers than the 2 cores, threads queue for the CPU. Unprofiled wall times (median): ${noneWall}.`,
@@ -129,6 +132,9 @@ async function main(): Promise<void> {
   figs.save();
 }
 
-if (!isMainThread && (workerData as { name?: string })?.name) await worker((workerData as { name: ProfilerName }).name);
+if (!isMainThread && (workerData as { name?: string })?.name) {
+  const d = workerData as { name: ProfilerName; calls: number };
+  await worker(d.name, d.calls);
+}
 else if (process.argv[2] === 'child') await child(process.argv[3] as ProfilerName, Number(process.argv[4]));
 else await main();
