@@ -13,7 +13,7 @@ import {
 } from './lib/common.js';
 
 const ROUNDS = setting('ROUNDS', 10, 2);
-const STEPS = setting('STEPS', 50_000, 15_000);
+const STEPS = setting('STEPS', 40_000, 15_000);
 const INTERVAL = 512 * 1024;
 const CONFIGS = ['none', 'hotpath', 'datadog', 'pprof'];
 const self = fileURLToPath(import.meta.url);

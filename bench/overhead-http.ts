@@ -15,7 +15,7 @@ import { jsonServer } from './lib/workloads.js';
 import { loadNative } from '../src/native.js';
 
 const ROUNDS = setting('ROUNDS', 10, 2);
-const WARMUP_MS = setting('WARMUP_MS', 500, 300);
+const WARMUP_MS = setting('WARMUP_MS', 300, 300);
 const DURATION_MS = setting('DURATION_MS', 1200, 700);
 const CONNECTIONS = 10;
 /** The default period: no period ends inside a run; their cost is in bench/memory.ts. */

@@ -17,8 +17,8 @@ const ROUNDS = setting('ROUNDS', 10, 2);
 const WORK = setting('WORK', 200_000, 60_000);
 const workOf = (n: number): number => Math.round((WORK * 2) / Math.max(2, n));
 /** Each worker's warm-up, and the pause once all are ready (the profilers' helper threads started). */
-const WARMUP_MS = setting('WARMUP_MS', 150, 100);
-const PAUSE_MS = setting('PAUSE_MS', 100, 100);
+const WARMUP_MS = setting('WARMUP_MS', 100, 100);
+const PAUSE_MS = setting('PAUSE_MS', 50, 50);
 /** The default period: no period ends inside a run; their cost is in bench/memory.ts. */
 const PERIOD_MS = 60_000;
 const COUNTS = quick ? [1, 4] : [1, 2, 4, 8];
