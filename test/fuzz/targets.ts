@@ -220,7 +220,33 @@ const looksJson = (b: Uint8Array): boolean => {
   }
 };
 
+/**
+ * Targets that misbehave on purpose on their first mutated input, for test/fuzz-harness.test.ts
+ * to check that the campaign catches a hang, a crash and a memory blow-up.
+ */
+function misbehaving(name: string, misbehave: () => void): Target {
+  const bad = new TextEncoder().encode('bad');
+  return {
+    name,
+    maxLength: 16,
+    seeds: () => [new TextEncoder().encode('ok')],
+    mutate: () => bad,
+    run: (input) => {
+      if (input.length === bad.length) misbehave();
+      return [];
+    },
+  };
+}
+let retained: unknown[] = [];
+
 export const TARGETS: Record<string, Target> = {
+  'harness-hang': misbehaving('harness-hang', () => {
+    for (;;);
+  }),
+  'harness-crash': misbehaving('harness-crash', () => process.kill(process.pid, 'SIGKILL')),
+  'harness-memory': misbehaving('harness-memory', () => {
+    retained = [...retained, Buffer.alloc(700 * 2 ** 20, 1)];
+  }),
   decode: {
     name: 'decode',
     maxLength: 64 * 1024,
