@@ -1,5 +1,6 @@
 // Compares the figures of two runs of the suite (bench/results.json files):
-//   npm run bench:compare -- a.json b.json [--md] [--strict]
+//   npm run bench:compare -- a.json b.json [--md [--all]] [--strict]
+// --md: markdown, a count per scenario and the figures that do not agree (--all: every figure).
 // Two runs agree on a figure when their interquartile ranges overlap (q1 to q3 of the per-round
 // values, the spread written beside every figure): the two medians are then no further apart
 // than the two half-spreads together. For each figure it also says whether each median lies
@@ -57,7 +58,7 @@ const cell = (s: Spread): string => `${fmt(s.median)} (${fmt(s.q1)} to ${fmt(s.q
 function main(): number {
   const files = process.argv.slice(2).filter((x) => !x.startsWith('--'));
   if (files.length !== 2) {
-    process.stderr.write('usage: npm run bench:compare -- a.json b.json [--md] [--strict]\n');
+    process.stderr.write('usage: npm run bench:compare -- a.json b.json [--md [--all]] [--strict]\n');
     return 2;
   }
   let a: ResultsJson;
@@ -73,8 +74,17 @@ function main(): number {
   const bad = rows.filter((r) => !r.overlap);
   const out: string[] = [];
   if (process.argv.includes('--md')) {
-    out.push('| scenario | figure | a: median (IQR; n) | b: median (IQR; n) | IQRs overlap | each median inside the other IQR |', '|---|---|---|---|---|---|');
-    for (const r of rows) out.push(`| ${r.scenario} | ${r.figure} | ${cell(r.a)} | ${cell(r.b)} | ${r.overlap ? 'yes' : '**no**'} | ${r.mediansInside ? 'yes' : 'no'} |`);
+    // Per scenario: how many figures agree; then the rows (all with --all, else the ones that do not agree).
+    out.push('| scenario | figures | IQRs overlap | each median inside the other IQR |', '|---|---|---|---|');
+    for (const sc of new Set(rows.map((r) => r.scenario))) {
+      const rs = rows.filter((r) => r.scenario === sc);
+      out.push(`| ${sc} | ${rs.length} | ${rs.filter((r) => r.overlap).length} | ${rs.filter((r) => r.mediansInside).length} |`);
+    }
+    const shown = process.argv.includes('--all') ? rows : bad;
+    if (shown.length) {
+      out.push('', '| scenario | figure | a: median (IQR; n) | b: median (IQR; n) | IQRs overlap | each median inside the other IQR |', '|---|---|---|---|---|---|');
+      for (const r of shown) out.push(`| ${r.scenario} | ${r.figure} | ${cell(r.a)} | ${cell(r.b)} | ${r.overlap ? 'yes' : '**no**'} | ${r.mediansInside ? 'yes' : 'no'} |`);
+    }
     out.push('');
   } else {
     for (const r of rows) out.push(`${r.overlap ? 'agree   ' : 'DISAGREE'} ${r.mediansInside ? ' ' : '~'} ${r.scenario}: ${r.figure}: a ${cell(r.a)}, b ${cell(r.b)}`);
