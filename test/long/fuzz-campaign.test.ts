@@ -1,7 +1,7 @@
 // The full fuzz campaign: over 100,000 inputs across the targets (the pprof decoder with its
 // gzip and WASM parts, the JSON converters and model consumers, the file loaders of
 // `hotpath top`/`view`/`convert`), each coverage-guided, with no finding allowed. Takes about
-// 8 minutes on 2 idle cores, 13 at a load of 10; each target stops at its input budget, or at
+// 8 minutes on 2 cores at a load of 6, 13 at a load of 10; each target stops at its input budget, or at
 // its time cap (then the test fails: fewer inputs than promised).
 import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
