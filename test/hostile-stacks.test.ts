@@ -5,23 +5,21 @@
 // (test/hostile-fixtures/synthetic-batch.ts): real sampling at 100 Hz would need 17 minutes of
 // a program that never repeats a stack.
 import t from 'tap';
-import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
 import { ProfileBuilder, decodeProfile } from '../dist/src/index.js';
+import { attachService } from '../dist/src/worker/aggregation-host.js';
 import type { Profile } from '../dist/src/index.js';
 import { ThreadTable, expandBatch } from '../dist/src/time/expand.js';
 import { MAX_LOCATIONS_PER_PERIOD, MAX_STACKS_PER_PERIOD, OVER_LIMIT, StackCap } from '../dist/src/time/stack-cap.js';
 import { syntheticBatch } from './hostile-fixtures/synthetic-batch.js';
 import type { SyntheticOptions } from './hostile-fixtures/synthetic-batch.js';
 
-const AGGREGATOR = fileURLToPath(new URL('../dist/src/worker/time-aggregator.js', import.meta.url));
-
 /** Sends `batches` batches of `perBatch` distinct stacks to a real aggregation worker; one period. */
 async function aggregate(shape: SyntheticOptions['shape'], batches: number, perBatch: number) {
-  const w = new Worker(AGGREGATOR, { workerData: { intervalMicros: 10000, outputs: { time: true } } });
+  const svc = attachService('time', { intervalMicros: 10000, outputs: { time: true } });
+  const w = svc.port;
   try {
     const got = new Promise<{ bytes: Uint8Array; meta: { samples: number } }>((resolve, reject) => {
-      w.on('error', reject);
+      svc.onFailure(reject);
       w.on('message', (m: { code: number; bytes: Uint8Array; meta: { samples: number }; message?: string }) => {
         if (m.code === 3) resolve(m);
         else reject(new Error(`aggregator: ${m.message}`));
@@ -39,7 +37,7 @@ async function aggregate(shape: SyntheticOptions['shape'], batches: number, perB
     const out = await got;
     return { ...out, wallNs, profile: decodeProfile(out.bytes) };
   } finally {
-    await w.terminate();
+    svc.release();
   }
 }
 

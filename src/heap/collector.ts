@@ -2,7 +2,7 @@
 // inuse_space/bytes; thread labels; `(external)` for memory outside the JS heap).
 //
 //   createHeapCollector(settings): KindCollector | null      the profiler's factory for 'heap'
-//     Starts V8's sampling heap profiler on this (the main) thread, the heap encoder worker
+//     Starts V8's sampling heap profiler on this (the main) thread, the heap service
 //     (src/worker/heap-encoder.ts) and, near the heap limit, a last synchronous profile written
 //     to settings.outDir with the file exporter's naming. Worker threads join with
 //     startHeapThread() (src/heap/thread.ts). Null (after one warning) without the addon.
@@ -15,7 +15,11 @@
 // batch to the encoder), takes its own batch and hands it to the encoder, which waits for the
 // threads that run the heap profiler (or a timeout) and sends back the encoded profile.
 import { getHeapStatistics } from 'node:v8';
-import { BroadcastChannel, Worker, isMainThread } from 'node:worker_threads';
+import { BroadcastChannel, isMainThread } from 'node:worker_threads';
+import { attachService } from '../worker/aggregation-host.js';
+import type { ServiceHandle } from '../worker/aggregation-host.js';
+import { isServiceFailed } from '../worker/aggregation-protocol.js';
+import type { ServiceFailedMessage } from '../worker/aggregation-protocol.js';
 import type { KindCollector, PeriodInfo } from '../collector.js';
 import type { Settings } from '../settings.js';
 import { loadNative } from '../native.js';
@@ -52,9 +56,9 @@ interface Pending {
   reject(e: Error): void;
 }
 
-/** The main thread's side: its sampler, the encoder worker, the control channel. */
+/** The main thread's side: its sampler, the heap service, the control channel. */
 class HeapOwner {
-  private readonly worker: Worker;
+  private readonly service: ServiceHandle;
   private readonly channel: BroadcastChannel;
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
@@ -66,18 +70,22 @@ class HeapOwner {
   private nearLimitSet = false;
 
   constructor(private readonly addon: HeapAddon, private readonly sampler: HeapSampler, private readonly flushTimeoutMs: number) {
-    this.worker = new Worker(new URL('../worker/heap-encoder.js', import.meta.url), {
-      workerData: { intervalBytes: sampler.options.intervalBytes, hotpathInternal: true },
-      name: 'hotpath-heap-encoder',
-    } as ConstructorParameters<typeof Worker>[1]);
-    this.worker.on('message', (m: FromEncoder) => this.onMessage(m));
-    this.worker.on('error', (e) => {
+    // The heap service of the process's one aggregation worker (src/worker/heap-encoder.ts).
+    this.service = attachService('heap', { intervalBytes: sampler.options.intervalBytes });
+    this.service.port.on('message', (m: FromEncoder | ServiceFailedMessage) => {
+      if (isServiceFailed(m)) {
+        logOnce('heap-encoder', m.message);
+        this.failAll(new Error(m.message));
+      } else {
+        this.onMessage(m);
+      }
+    });
+    this.service.onFailure((e) => {
       logOnce('heap-encoder', `heap profile encoder failed: ${e.message}`);
       this.failAll(e);
     });
-    this.worker.on('exit', () => this.failAll(new Error('hotpath: the heap encoder worker exited')));
-    // Listening for 'message' refs the worker's port again: unref after the listeners are on.
-    this.worker.unref();
+    // Listening for 'message' refs the port again: unref after the listener is on.
+    this.service.port.unref();
     this.channel = new BroadcastChannel(HEAP_CONTROL_CHANNEL);
     (this.channel as unknown as { unref(): void }).unref();
   }
@@ -87,7 +95,7 @@ class HeapOwner {
     if (m.code === HeapCode.Encoded) {
       if (!p) return;
       this.pending.delete(m.seq);
-      if (this.pending.size === 0) this.worker.unref();
+      if (this.pending.size === 0) this.service.port.unref();
       p.resolve(m.bytes);
     } else if (m.code === HeapCode.Failed) {
       logOnce('heap-encoder', `heap profile encoding failed: ${m.message}`);
@@ -104,7 +112,7 @@ class HeapOwner {
     this.failed ??= e;
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
-    this.worker.unref();
+    this.service.port.unref();
   }
 
   /** Ends the period (or, peek, looks at it) on every thread; resolves to the encoded profile. */
@@ -112,7 +120,7 @@ class HeapOwner {
     if (this.failed) return Promise.reject(this.failed);
     if (this.stopped) return Promise.reject(new Error('hotpath: the heap profiler is stopped'));
     const seq = ++this.seq;
-    const flush: FlushMessage = { code: HeapCode.Flush, seq, peek, encoder: this.worker.threadId };
+    const flush: FlushMessage = { code: HeapCode.Flush, seq, peek, encoder: this.service.threadId };
     this.channel.postMessage(flush);
     const batch = (last ? this.sampler.stop() : this.sampler.rotate(!peek)) ?? null;
     const nowMs = performance.now();
@@ -125,8 +133,8 @@ class HeapOwner {
       code: HeapCode.Encode, seq, peek, timeNanos: p.timeNanos.toString(), durationNanos: p.durationNanos,
       comments: [...comments], batch, threads: this.otherThreads(), waitMs: this.flushTimeoutMs,
     };
-    this.worker.ref();
-    this.worker.postMessage(msg, batch ? batchTransferList(batch) : []);
+    this.service.port.ref();
+    this.service.port.postMessage(msg, batch ? batchTransferList(batch) : []);
     return new Promise((resolve, reject) => this.pending.set(seq, { resolve, reject }));
   }
 
@@ -146,7 +154,8 @@ class HeapOwner {
     if (this.stopped) return;
     this.stopped = true;
     this.channel.close();
-    this.worker.postMessage({ code: HeapCode.Stop });
+    this.service.port.postMessage({ code: HeapCode.Stop });
+    this.service.release();
     if (owner === this) owner = null;
   }
 
@@ -154,8 +163,9 @@ class HeapOwner {
   stopSync(period: PeriodInfo, comments: readonly string[]): Uint8Array | null {
     if (this.stopped) return null;
     const batch = this.sampler.stop();
+    // close() only releases the shared aggregation worker: the time profile may still be
+    // encoding its last period there (a terminate would lose it).
     this.close();
-    void this.worker.terminate();
     if (!batch) return null;
     return this.encodeHere(batch, period, comments);
   }

@@ -1,6 +1,6 @@
-// Turns heap batches (one per thread) into the `heap` pprof profile. Runs in the heap encoder
-// worker, and on the calling thread only for the synchronous last profiles (process.exit, the
-// near-heap-limit profile).
+// Turns heap batches (one per thread) into the `heap` pprof profile. Runs in the aggregation
+// worker's heap service, and on the calling thread only for the synchronous last profiles
+// (process.exit, the near-heap-limit profile).
 import { ProfileBuilder } from '../profile/builder.js';
 import type { Label } from '../profile/model.js';
 import { FRAME_INTS, HEAP_SAMPLE_TYPES, HEAP_VALUES, STACK_INTS } from './batch.js';

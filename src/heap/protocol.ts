@@ -1,6 +1,6 @@
 // Messages of the heap profile between the profiled threads, the owner (the main thread's
-// collector) and the heap encoder worker (src/worker/heap-encoder.ts). Every message carries an
-// explicit code; an unknown code is a bug and fails loudly.
+// collector) and the heap service (src/worker/heap-encoder.ts) of the aggregation worker. Every
+// message carries an explicit code; an unknown code is a bug and fails loudly.
 //
 //   owner -> encoder (worker.postMessage):  Encode (own batch + period), Stop
 //   encoder -> owner:                        Encoded, Failed
@@ -59,7 +59,7 @@ export interface FlushMessage {
   code: HeapCode.Flush;
   seq: number;
   peek: boolean;
-  /** threadId of the encoder worker (for postMessageToThread). */
+  /** threadId of the aggregation worker (for postMessageToThread: wrap with toService). */
   encoder: number;
 }
 

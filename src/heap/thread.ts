@@ -4,8 +4,8 @@
 //     Call on a worker thread that should appear in the heap profile (the profiler's
 //     startThread does it). Starts V8's sampling heap profiler on this thread and answers the
 //     owner's period ends (Flush on the control channel) with this thread's batch, sent straight
-//     to the heap encoder worker (postMessageToThread; a copy through the data channel where that
-//     does not exist). Returns null (after one warning) without the addon. HeapThread.stop()
+//     to the heap service of the aggregation worker (postMessageToThread; a copy through the
+//     data channel where that does not exist). Returns null (after one warning) without the addon. HeapThread.stop()
 //     sends the last batch and stops. A worker that is terminated loses its last partial period;
 //     the addon's cleanup hook stops V8's profiler safely.
 import { BroadcastChannel, isMainThread, threadId as currentThreadId } from 'node:worker_threads';
@@ -18,6 +18,7 @@ import { HeapSampler, resolveSamplerOptions } from './sampler.js';
 import type { HeapSamplerOptions } from './sampler.js';
 import { HEAP_CONTROL_CHANNEL, HEAP_DATA_CHANNEL, HeapCode } from './protocol.js';
 import type { BatchMessage, ByeMessage, FlushMessage } from './protocol.js';
+import { toService } from '../worker/aggregation-host.js';
 
 export interface HeapThreadOptions extends HeapSamplerOptions {
   /** The profiler's period; without period ends from an owner the thread rotates by itself. */
@@ -35,7 +36,7 @@ const toThread = (wt as { postMessageToThread?: ToThread }).postMessageToThread;
 
 function post(encoder: number, msg: BatchMessage | ByeMessage, batch: HeapBatch | undefined): void {
   if (toThread && encoder >= 0) {
-    toThread(encoder, msg, batch ? batchTransferList(batch) : []).catch((e: Error) => {
+    toThread(encoder, toService('heap', msg), batch ? batchTransferList(batch) : []).catch((e: Error) => {
       logOnce('heap-thread-send', `heap profiler on thread ${currentThreadId} could not send its data: ${e.message}`);
     });
     return;

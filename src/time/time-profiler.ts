@@ -26,7 +26,10 @@
 // blockThresholdMs (when set, every thread reports event-loop turns busy this long and the
 // aggregator also writes the event-loop blocks profile: src/eventloop/blocks.ts), writeTime
 // (default true; false when only the blocks profile is wanted).
-import { BroadcastChannel, Worker, isMainThread } from 'node:worker_threads';
+import { BroadcastChannel, isMainThread } from 'node:worker_threads';
+import { attachService, toService } from '../worker/aggregation-host.js';
+import { isServiceFailed } from '../worker/aggregation-protocol.js';
+import type { ServiceFailedMessage } from '../worker/aggregation-protocol.js';
 import * as wt from 'node:worker_threads';
 import { loadNative } from '../native.js';
 import type { NativeAddon } from '../native.js';
@@ -142,11 +145,9 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
   const addon = loadNative();
   if (!addon) return null;
 
-  const worker = new Worker(new URL('../worker/time-aggregator.js', import.meta.url), {
-    workerData: { intervalMicros, outputs: { time: writeTime, blocksThresholdMs: blockThresholdMs }, hotpathInternal: true },
-    name: 'hotpath-aggregator',
-  } as ConstructorParameters<typeof Worker>[1]);
-  worker.unref();
+  // The time service of the process's one aggregation worker (src/worker/time-aggregator.ts).
+  const service = attachService('time', { intervalMicros, outputs: { time: writeTime, blocksThresholdMs: blockThresholdMs } });
+  const port = service.port;
   const collector = new ThreadCollector(addon, { intervalMicros, periodMs, threadName: opts.threadName, experiment: opts.experiment, blockThresholdMs });
   const channel = new BroadcastChannel(TIME_CHANNEL);
   (channel as unknown as { unref(): void }).unref();
@@ -165,14 +166,19 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
     failed = e;
     for (const p of pending.values()) p.reject(e);
     pending.clear();
-    worker.unref();
+    port.unref();
   };
-  worker.on('message', (m: FromAggregator) => {
+  port.on('message', (m: FromAggregator | ServiceFailedMessage) => {
+    if (isServiceFailed(m)) {
+      logOnce('time-aggregator', m.message);
+      failAll(new Error(m.message));
+      return;
+    }
     const p = pending.get(m.seq);
     if (m.code === Code.Profile) {
       if (!p) return;
       pending.delete(m.seq);
-      if (pending.size === 0) worker.unref();
+      if (pending.size === 0) port.unref();
       if (p.toOnProfile && opts.onProfile && writeTime) {
         try {
           opts.onProfile(m.bytes, m.meta);
@@ -191,18 +197,17 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
       failAll(new Error(`hotpath: this should not happen: unknown aggregator message ${(m as { code: unknown }).code}`));
     }
   });
-  worker.on('error', (e) => {
+  service.onFailure((e) => {
     logOnce('time-aggregator', `time profile aggregation worker failed: ${e.message}`);
     failAll(e);
   });
-  worker.on('exit', () => failAll(new Error('hotpath: the aggregation worker exited')));
-  // Listening for 'message' refs the worker's port again: unref after the listeners are on.
-  worker.unref();
+  // Listening for 'message' refs the port again: unref after the listener is on.
+  port.unref();
 
   /** Ends the period: rotates this thread, asks the others, tells the aggregator to close it. */
   const sendEndPeriod = (last: boolean, comments: readonly string[], sync?: SharedArrayBuffer, timeoutMs = flushTimeoutMs): number => {
     const s = ++seq;
-    const flush: FlushMessage = { code: Code.Flush, seq: s, aggregator: worker.threadId, intervalMicros: nextIntervalMicros };
+    const flush: FlushMessage = { code: Code.Flush, seq: s, aggregator: service.threadId, intervalMicros: nextIntervalMicros };
     channel.postMessage(flush);
     const periodIntervalMicros = currentIntervalMicros;
     if (!last && nextIntervalMicros !== currentIntervalMicros) {
@@ -210,7 +215,7 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
       currentIntervalMicros = nextIntervalMicros;
     }
     const c = last ? collector.stop() : collector.rotate();
-    if (c) worker.postMessage(batchMessage(s, c), batchTransferList(c.batch));
+    if (c) port.postMessage(batchMessage(s, c), batchTransferList(c.batch));
     const nowMono = addon.monotonicNs();
     const end: EndPeriodMessage = {
       code: Code.EndPeriod, seq: s, threads: addon.registeredThreads(), timeoutMs,
@@ -220,13 +225,13 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
     if (sync) end.sync = sync;
     periodStartUnix = unixNanosNow();
     periodStartMono = nowMono;
-    worker.postMessage(end);
+    port.postMessage(end);
     return s;
   };
 
   const endPeriod = (toOnProfile: boolean, last: boolean, comments: readonly string[] = []): Promise<TimePeriodResult> => {
     if (failed) return Promise.reject(failed);
-    worker.ref();
+    port.ref();
     const s = sendEndPeriod(last, comments);
     return new Promise((resolve, reject) => pending.set(s, { resolve, reject, toOnProfile }));
   };
@@ -243,7 +248,8 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
     clearInterval(timer);
     stopped = endPeriod(true, true, comments).finally(() => {
       channel.close();
-      worker.postMessage({ code: Code.Stop });
+      port.postMessage({ code: Code.Stop });
+      service.release();
       owner = null;
     });
     return stopped;
@@ -263,7 +269,7 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
     return { time: time ?? new Uint8Array(0), blocks };
   };
   owner = {
-    aggregatorThreadId: worker.threadId,
+    aggregatorThreadId: service.threadId,
     flushAll,
     stopAll,
     stopSyncAll,
@@ -296,7 +302,7 @@ export function startThreadCollector(opts: ThreadProfilerOptions = {}): ThreadPr
     if (!c) return;
     const msg = batchMessage(seq, c);
     if (toThread && aggregator >= 0) {
-      toThread(aggregator, msg, batchTransferList(c.batch)).catch((e: Error) => {
+      toThread(aggregator, toService('time', msg), batchTransferList(c.batch)).catch((e: Error) => {
         logOnce('time-thread-send', `time profiler on thread ${wt.threadId} could not send its data: ${e.message}`);
       });
     } else {

@@ -1,7 +1,8 @@
 // The raw events of one period of one thread, for the contention, exception and event-loop
 // profiles: what the application's thread records (src/worker/event-recorder.ts) and what the
-// event encoder worker (src/worker/event-encoder.ts) turns into pprof. Plain data and typed
-// arrays only, so that a batch crosses threads by structured clone with its buffers transferred.
+// events service (src/worker/event-encoder.ts) of the aggregation worker turns into pprof. Plain
+// data and typed arrays only, so that a batch crosses threads by structured clone with its
+// buffers transferred.
 
 /** The three kinds that record events on the application's threads. */
 export type EventKind = 'contention' | 'exceptions' | 'eventloop';

@@ -1,5 +1,6 @@
 // The owner side of the event profiles: a KindCollector (src/collector.ts) around a kind's
-// Recorder, and the one event encoder worker (src/worker/event-encoder.ts) they share.
+// Recorder, and the events service (src/worker/event-encoder.ts) they share in the process's
+// one aggregation worker.
 //
 // On the main thread, endPeriod() takes the period's batch (typed arrays), transfers it to the
 // encoder worker and resolves to the gzipped pprof the worker sends back. Worker threads that
@@ -7,7 +8,11 @@
 // BroadcastChannel the encoder listens to, and their endPeriod() resolves to null.
 // stopSync() (process.exit, fatal errors) posts the last batch with a SharedArrayBuffer and
 // blocks on it (Atomics.wait, bounded by the timeout) until the worker has written the bytes.
-import { BroadcastChannel, Worker, isMainThread, threadId as currentThreadId } from 'node:worker_threads';
+import { BroadcastChannel, isMainThread, threadId as currentThreadId } from 'node:worker_threads';
+import { attachService } from './aggregation-host.js';
+import type { ServiceHandle } from './aggregation-host.js';
+import { isServiceFailed } from './aggregation-protocol.js';
+import type { ServiceFailedMessage } from './aggregation-protocol.js';
 import * as wt from 'node:worker_threads';
 import type { KindCollector, PeriodInfo } from '../collector.js';
 import { existsSync } from 'node:fs';
@@ -89,7 +94,8 @@ function takeBatch(source: EventSource): EventBatch {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The encoder worker, shared by the kinds of this process.
+// The events service of the process's one aggregation worker (src/worker/event-encoder.ts),
+// shared by the event kinds.
 
 interface Pending {
   resolve(b: Uint8Array | null): void;
@@ -97,18 +103,20 @@ interface Pending {
 }
 
 class Encoder {
-  private readonly worker: Worker;
+  private readonly service: ServiceHandle;
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
   private failed: Error | null = null;
   refs = 0;
 
   constructor() {
-    this.worker = new Worker(new URL('./event-encoder.js', import.meta.url), {
-      workerData: { hotpathInternal: true },
-      name: 'hotpath-event-encoder',
-    } as ConstructorParameters<typeof Worker>[1]);
-    this.worker.on('message', (m: FromEncoder) => {
+    this.service = attachService('events', {});
+    this.service.port.on('message', (m: FromEncoder | ServiceFailedMessage) => {
+      if (isServiceFailed(m)) {
+        logOnce('event-encoder', m.message);
+        this.fail(new Error(m.message));
+        return;
+      }
       const p = this.pending.get(m.seq);
       if (m.code === EventCode.Encoded) {
         if (!p) return;
@@ -123,15 +131,14 @@ class Encoder {
       } else {
         this.fail(new Error(`hotpath: this should not happen: unknown event encoder message ${(m as { code: unknown }).code}`));
       }
-      if (this.pending.size === 0) this.worker.unref();
+      if (this.pending.size === 0) this.service.port.unref();
     });
-    this.worker.on('error', (e) => {
+    this.service.onFailure((e) => {
       logOnce('event-encoder', `event profile encoder failed: ${e.message}`);
       this.fail(e);
     });
-    this.worker.on('exit', () => this.fail(new Error('hotpath: the event encoder worker exited')));
-    // Listening for 'message' refs the worker's port again: unref after the listeners are on.
-    this.worker.unref();
+    // Listening for 'message' refs the port again: unref after the listener is on.
+    this.service.port.unref();
   }
 
   private fail(e: Error): void {
@@ -146,8 +153,8 @@ class Encoder {
     const seq = ++this.seq;
     const m = this.message(kind, seq, batch, period, comments, source);
     m.threads = threads;
-    this.worker.ref();
-    this.worker.postMessage(m, batchBuffers(batch));
+    this.service.port.ref();
+    this.service.port.postMessage(m, batchBuffers(batch));
     return new Promise((resolve, reject) => this.pending.set(seq, { resolve, reject }));
   }
 
@@ -158,7 +165,7 @@ class Encoder {
     const ctl = new Int32Array(sab, 0, 2);
     const m = this.message(kind, ++this.seq, batch, period, comments, source);
     m.sync = sab;
-    this.worker.postMessage(m, batchBuffers(batch));
+    this.service.port.postMessage(m, batchBuffers(batch));
     const deadline = Date.now() + timeoutMs;
     while (Atomics.load(ctl, SYNC_STATE) === SyncState.Waiting) {
       const left = deadline - Date.now();
@@ -185,8 +192,8 @@ class Encoder {
 
   release(): void {
     if (--this.refs > 0) return;
-    this.worker.postMessage({ code: EventCode.Stop });
-    this.worker.unref();
+    this.service.port.postMessage({ code: EventCode.Stop });
+    this.service.release();
     if (encoder === this) encoder = null;
   }
 }

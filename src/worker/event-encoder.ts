@@ -1,4 +1,4 @@
-// The event encoder worker: the thread that turns the raw events of the contention, exception
+// The event profiles' service in the aggregation worker (src/worker/aggregation-worker.ts): turns the raw events of the contention, exception
 // and event-loop profiles into gzipped pprof, so that no aggregation or encoding runs on the
 // application's threads. One per process, started by the first event collector
 // (src/worker/event-client.ts), shared by the three kinds; it owns one WASM ProfileBuilder per
@@ -9,7 +9,9 @@
 // until the period's Encode arrives (waiting up to `waitMs` for threads that have not answered).
 // A synchronous Encode (the last period at process.exit) is answered through a
 // SharedArrayBuffer the owner blocks on, without waiting for other threads.
-import { BroadcastChannel, parentPort } from 'node:worker_threads';
+import { BroadcastChannel } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import type { Service } from './aggregation-protocol.js';
 import { ProfileBuilder } from '../profile/builder.js';
 import type { Frame } from '../profile/builder.js';
 import type { Label } from '../profile/model.js';
@@ -18,194 +20,197 @@ import type { EventBatch, EventKind } from './event-batch.js';
 import { EVENTS_DATA_CHANNEL, EventCode, SYNC_HEADER, SYNC_LENGTH, SYNC_STATE, SyncState } from './event-protocol.js';
 import type { EncodeMessage, OnDataChannel, ToEncoder } from './event-protocol.js';
 
-if (!parentPort) throw new Error('hotpath: event-encoder must run as a worker thread');
-const port = parentPort;
+export function serve(port: MessagePort, _data: unknown): Service {
 
-const builders = new Map<EventKind, Promise<ProfileBuilder>>();
-function builderFor(kind: EventKind): Promise<ProfileBuilder> {
-  let b = builders.get(kind);
-  if (!b) {
-    const spec = KIND_SPECS[kind];
-    b = ProfileBuilder.create({ sampleTypes: spec.sampleTypes, defaultSampleType: spec.defaultSampleType });
-    builders.set(kind, b);
+  const builders = new Map<EventKind, Promise<ProfileBuilder>>();
+  function builderFor(kind: EventKind): Promise<ProfileBuilder> {
+    let b = builders.get(kind);
+    if (!b) {
+      const spec = KIND_SPECS[kind];
+      b = ProfileBuilder.create({ sampleTypes: spec.sampleTypes, defaultSampleType: spec.defaultSampleType });
+      builders.set(kind, b);
+    }
+    return b;
   }
-  return b;
-}
 
-/** Threads that said Bye (their last batch is in `pending`): do not wait for them. */
-const gone = new Set<number>();
-/** Batches received from other threads, not yet in a profile. */
-const pending = new Map<EventKind, { seq: number; threadId: number; batch: EventBatch }[]>();
-const waiters = new Set<() => void>();
+  /** Threads that said Bye (their last batch is in `pending`): do not wait for them. */
+  const gone = new Set<number>();
+  /** Batches received from other threads, not yet in a profile. */
+  const pending = new Map<EventKind, { seq: number; threadId: number; batch: EventBatch }[]>();
+  const waiters = new Set<() => void>();
 
-function pendingList(kind: EventKind): { seq: number; threadId: number; batch: EventBatch }[] {
-  let l = pending.get(kind);
-  if (!l) {
-    l = [];
-    pending.set(kind, l);
+  function pendingList(kind: EventKind): { seq: number; threadId: number; batch: EventBatch }[] {
+    let l = pending.get(kind);
+    if (!l) {
+      l = [];
+      pending.set(kind, l);
+    }
+    return l;
   }
-  return l;
-}
 
-function onData(m: OnDataChannel): void {
-  switch (m.code) {
-    case EventCode.ThreadBatch:
-      pendingList(m.kind).push({ seq: m.seq, threadId: m.batch.threadId, batch: m.batch });
-      break;
-    case EventCode.Bye:
-      gone.add(m.threadId);
-      if (gone.size > 10000) gone.clear();
-      if (m.batch) pendingList(m.kind).push({ seq: Infinity, threadId: m.threadId, batch: m.batch });
-      break;
-    default:
-      return; // Flush and other control traffic is not for the encoder
+  function onData(m: OnDataChannel): void {
+    switch (m.code) {
+      case EventCode.ThreadBatch:
+        pendingList(m.kind).push({ seq: m.seq, threadId: m.batch.threadId, batch: m.batch });
+        break;
+      case EventCode.Bye:
+        gone.add(m.threadId);
+        if (gone.size > 10000) gone.clear();
+        if (m.batch) pendingList(m.kind).push({ seq: Infinity, threadId: m.threadId, batch: m.batch });
+        break;
+      default:
+        return; // Flush and other control traffic is not for the encoder
+    }
+    for (const w of [...waiters]) w();
   }
-  for (const w of [...waiters]) w();
-}
 
-function missing(kind: EventKind, seq: number, threads: number[]): number[] {
-  const have = new Set(pendingList(kind).filter((p) => p.seq >= seq).map((p) => p.threadId));
-  return threads.filter((id) => !have.has(id) && !gone.has(id));
-}
+  function missing(kind: EventKind, seq: number, threads: number[]): number[] {
+    const have = new Set(pendingList(kind).filter((p) => p.seq >= seq).map((p) => p.threadId));
+    return threads.filter((id) => !have.has(id) && !gone.has(id));
+  }
 
-function waitForThreads(kind: EventKind, seq: number, threads: number[], ms: number): Promise<number[]> {
-  const missing_ = (): number[] => missing(kind, seq, threads);
-  if (ms <= 0 || missing_().length === 0) return Promise.resolve(missing_());
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      waiters.delete(check);
-      resolve(missing_());
-    };
-    const check = (): void => {
-      if (missing_().length === 0) done();
-    };
-    const timer = setTimeout(done, ms);
-    waiters.add(check);
-  });
-}
-
-function addBatch(b: ProfileBuilder, batch: EventBatch, labelKey: string): number {
-  const strings = batch.strings;
-  const threadLabels: Label[] = [
-    { key: 'thread id', str: String(batch.threadId) },
-    { key: 'thread name', str: batch.threadName },
-  ];
-  if (batch.osThreadId > 0) threadLabels.push({ key: 'os thread id', str: String(batch.osThreadId) });
-  const frameCache: Frame[] = [];
-  const frameOf = (id: number): Frame => {
-    let f = frameCache[id];
-    if (!f) {
-      const at = id * FRAME_INTS;
-      f = {
-        name: strings[batch.frames[at]] ?? '(unknown)',
-        file: strings[batch.frames[at + 1]] ?? '',
-        line: batch.frames[at + 2],
-        column: batch.frames[at + 3],
+  function waitForThreads(kind: EventKind, seq: number, threads: number[], ms: number): Promise<number[]> {
+    const missing_ = (): number[] => missing(kind, seq, threads);
+    if (ms <= 0 || missing_().length === 0) return Promise.resolve(missing_());
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve(missing_());
       };
-      frameCache[id] = f;
-    }
-    return f;
-  };
-  const labelSets = new Map<number, Label[]>();
-  const nEvents = batch.events.length / EVENT_INTS;
-  const values = new Array<number>(batch.nValues);
-  for (let e = 0; e < nEvents; e++) {
-    const stack = batch.events[e * EVENT_INTS];
-    const labelId = batch.events[e * EVENT_INTS + 1];
-    const start = batch.stackIndex[stack * 2];
-    const depth = batch.stackIndex[stack * 2 + 1];
-    const frames: Frame[] = new Array(depth);
-    for (let i = 0; i < depth; i++) frames[i] = frameOf(batch.stackFrames[start + i]);
-    let labels = labelSets.get(labelId);
-    if (!labels) {
-      labels = labelKey !== '' && labelId !== 0 ? [...threadLabels, { key: labelKey, str: strings[labelId] }] : threadLabels;
-      labelSets.set(labelId, labels);
-    }
-    for (let v = 0; v < batch.nValues; v++) values[v] = Math.round(batch.values[e * batch.nValues + v]);
-    b.addSample(frames, values, labels);
+      const check = (): void => {
+        if (missing_().length === 0) done();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(check);
+    });
   }
-  return nEvents;
-}
 
-async function encode(m: EncodeMessage): Promise<Uint8Array | null> {
-  const spec = KIND_SPECS[m.kind];
-  const b = await builderFor(m.kind);
-  const late = m.sync ? [] : await waitForThreads(m.kind, m.seq, m.threads, m.waitMs);
-  const list = pendingList(m.kind);
-  const batches = [m.batch, ...list.map((p) => p.batch)];
-  list.length = 0;
-  b.reset();
-  let events = 0;
-  let dropped = 0;
-  const notes: string[] = [...m.comments];
-  for (const batch of batches) {
-    events += addBatch(b, batch, spec.labelKey);
-    dropped += batch.dropped;
-    const who = `thread ${batch.threadId} (${batch.threadName})`;
-    if (batch.dropped > 0) notes.push(`hotpath: ${m.kind}: ${who}: ${batch.dropped} events dropped (the period's buffers were full)`);
-    for (const n of batch.notes) notes.push(`hotpath: ${m.kind}: ${who}: ${n}`);
-  }
-  if (late.length > 0) notes.push(`hotpath: ${m.kind}: threads ${late.join(', ')} did not answer in ${m.waitMs} ms; their events go in the next period`);
-  // Nothing happened (notes about sampling alone are not worth a profile).
-  if (events === 0 && dropped === 0 && late.length === 0) return null;
-  for (const c of notes) b.addComment(c);
-  if (m.periodType) b.setPeriodType(m.periodType);
-  if (m.period !== undefined) b.setPeriod(m.period);
-  b.setTimeNanos(BigInt(m.timeNanos));
-  b.setDurationNanos(m.durationNanos);
-  const bytes = b.encode();
-  b.reset();
-  return bytes;
-}
-
-function answerSync(sab: SharedArrayBuffer, state: SyncState, bytes?: Uint8Array): void {
-  const ctl = new Int32Array(sab, 0, 2);
-  if (bytes) {
-    if (bytes.length > sab.byteLength - SYNC_HEADER) {
-      state = SyncState.TooBig;
-    } else {
-      new Uint8Array(sab, SYNC_HEADER, bytes.length).set(bytes);
-      Atomics.store(ctl, SYNC_LENGTH, bytes.length);
+  function addBatch(b: ProfileBuilder, batch: EventBatch, labelKey: string): number {
+    const strings = batch.strings;
+    const threadLabels: Label[] = [
+      { key: 'thread id', str: String(batch.threadId) },
+      { key: 'thread name', str: batch.threadName },
+    ];
+    if (batch.osThreadId > 0) threadLabels.push({ key: 'os thread id', str: String(batch.osThreadId) });
+    const frameCache: Frame[] = [];
+    const frameOf = (id: number): Frame => {
+      let f = frameCache[id];
+      if (!f) {
+        const at = id * FRAME_INTS;
+        f = {
+          name: strings[batch.frames[at]] ?? '(unknown)',
+          file: strings[batch.frames[at + 1]] ?? '',
+          line: batch.frames[at + 2],
+          column: batch.frames[at + 3],
+        };
+        frameCache[id] = f;
+      }
+      return f;
+    };
+    const labelSets = new Map<number, Label[]>();
+    const nEvents = batch.events.length / EVENT_INTS;
+    const values = new Array<number>(batch.nValues);
+    for (let e = 0; e < nEvents; e++) {
+      const stack = batch.events[e * EVENT_INTS];
+      const labelId = batch.events[e * EVENT_INTS + 1];
+      const start = batch.stackIndex[stack * 2];
+      const depth = batch.stackIndex[stack * 2 + 1];
+      const frames: Frame[] = new Array(depth);
+      for (let i = 0; i < depth; i++) frames[i] = frameOf(batch.stackFrames[start + i]);
+      let labels = labelSets.get(labelId);
+      if (!labels) {
+        labels = labelKey !== '' && labelId !== 0 ? [...threadLabels, { key: labelKey, str: strings[labelId] }] : threadLabels;
+        labelSets.set(labelId, labels);
+      }
+      for (let v = 0; v < batch.nValues; v++) values[v] = Math.round(batch.values[e * batch.nValues + v]);
+      b.addSample(frames, values, labels);
     }
+    return nEvents;
   }
-  Atomics.store(ctl, SYNC_STATE, state);
-  Atomics.notify(ctl, SYNC_STATE);
-}
 
-// One period at a time, in order.
-let chain: Promise<void> = Promise.resolve();
+  async function encode(m: EncodeMessage): Promise<Uint8Array | null> {
+    const spec = KIND_SPECS[m.kind];
+    const b = await builderFor(m.kind);
+    const late = m.sync ? [] : await waitForThreads(m.kind, m.seq, m.threads, m.waitMs);
+    const list = pendingList(m.kind);
+    const batches = [m.batch, ...list.map((p) => p.batch)];
+    list.length = 0;
+    b.reset();
+    let events = 0;
+    let dropped = 0;
+    const notes: string[] = [...m.comments];
+    for (const batch of batches) {
+      events += addBatch(b, batch, spec.labelKey);
+      dropped += batch.dropped;
+      const who = `thread ${batch.threadId} (${batch.threadName})`;
+      if (batch.dropped > 0) notes.push(`hotpath: ${m.kind}: ${who}: ${batch.dropped} events dropped (the period's buffers were full)`);
+      for (const n of batch.notes) notes.push(`hotpath: ${m.kind}: ${who}: ${n}`);
+    }
+    if (late.length > 0) notes.push(`hotpath: ${m.kind}: threads ${late.join(', ')} did not answer in ${m.waitMs} ms; their events go in the next period`);
+    // Nothing happened (notes about sampling alone are not worth a profile).
+    if (events === 0 && dropped === 0 && late.length === 0) return null;
+    for (const c of notes) b.addComment(c);
+    if (m.periodType) b.setPeriodType(m.periodType);
+    if (m.period !== undefined) b.setPeriod(m.period);
+    b.setTimeNanos(BigInt(m.timeNanos));
+    b.setDurationNanos(m.durationNanos);
+    const bytes = b.encode();
+    b.reset();
+    return bytes;
+  }
 
-function onMessage(m: ToEncoder): void {
-  switch (m.code) {
-    case EventCode.Encode:
-      chain = chain.then(async () => {
-        try {
-          const bytes = await encode(m);
-          if (m.sync) {
-            answerSync(m.sync, bytes ? SyncState.Done : SyncState.Empty, bytes ?? undefined);
-          } else if (bytes) {
-            port.postMessage({ code: EventCode.Encoded, seq: m.seq, kind: m.kind, bytes }, [bytes.buffer as ArrayBuffer]);
-          } else {
-            port.postMessage({ code: EventCode.Encoded, seq: m.seq, kind: m.kind, bytes: null });
+  function answerSync(sab: SharedArrayBuffer, state: SyncState, bytes?: Uint8Array): void {
+    const ctl = new Int32Array(sab, 0, 2);
+    if (bytes) {
+      if (bytes.length > sab.byteLength - SYNC_HEADER) {
+        state = SyncState.TooBig;
+      } else {
+        new Uint8Array(sab, SYNC_HEADER, bytes.length).set(bytes);
+        Atomics.store(ctl, SYNC_LENGTH, bytes.length);
+      }
+    }
+    Atomics.store(ctl, SYNC_STATE, state);
+    Atomics.notify(ctl, SYNC_STATE);
+  }
+
+  // One period at a time, in order.
+  let chain: Promise<void> = Promise.resolve();
+
+  function onMessage(m: ToEncoder): void {
+    switch (m.code) {
+      case EventCode.Encode:
+        chain = chain.then(async () => {
+          try {
+            const bytes = await encode(m);
+            if (m.sync) {
+              answerSync(m.sync, bytes ? SyncState.Done : SyncState.Empty, bytes ?? undefined);
+            } else if (bytes) {
+              port.postMessage({ code: EventCode.Encoded, seq: m.seq, kind: m.kind, bytes }, [bytes.buffer as ArrayBuffer]);
+            } else {
+              port.postMessage({ code: EventCode.Encoded, seq: m.seq, kind: m.kind, bytes: null });
+            }
+          } catch (e) {
+            if (m.sync) answerSync(m.sync, SyncState.Failed);
+            port.postMessage({ code: EventCode.Failed, seq: m.seq, kind: m.kind, message: (e as Error).stack ?? String(e) });
           }
-        } catch (e) {
-          if (m.sync) answerSync(m.sync, SyncState.Failed);
-          port.postMessage({ code: EventCode.Failed, seq: m.seq, kind: m.kind, message: (e as Error).stack ?? String(e) });
-        }
-      });
-      break;
-    case EventCode.Stop:
-      channel.close();
-      port.close();
-      break;
-    default:
-      throw new Error(`hotpath: this should not happen: unknown event encoder message ${(m as { code: unknown }).code}`);
+        });
+        break;
+      case EventCode.Stop:
+        channel.close();
+        port.close();
+        break;
+      default:
+        throw new Error(`hotpath: this should not happen: unknown event encoder message ${(m as { code: unknown }).code}`);
+    }
   }
-}
 
-const channel = new BroadcastChannel(EVENTS_DATA_CHANNEL);
-channel.onmessage = (ev: unknown) => onData((ev as { data: OnDataChannel }).data);
-port.on('message', onMessage);
-// Warm the builders up front: a synchronous last period at exit cannot wait for compilation.
-for (const kind of Object.keys(KIND_SPECS) as EventKind[]) void builderFor(kind);
+  const channel = new BroadcastChannel(EVENTS_DATA_CHANNEL);
+  channel.onmessage = (ev: unknown) => onData((ev as { data: OnDataChannel }).data);
+  port.on('message', onMessage);
+  // Warm the builders up front: a synchronous last period at exit cannot wait for compilation.
+  for (const kind of Object.keys(KIND_SPECS) as EventKind[]) void builderFor(kind);
+  // The owner's release closes the port without a Stop: end the same way.
+  port.on('close', () => channel.close());
+  return { onThreadMessage: (v: unknown) => onData(v as OnDataChannel) };
+}

@@ -1,6 +1,6 @@
-// Messages of the event profiles (contention, exceptions, event-loop blocks) between the
-// profiled threads, the owner (the main thread's collectors) and the event encoder worker.
-// Every message carries an explicit code; an unknown code is a bug and fails loudly.
+// Messages of the event profiles (contention, exceptions, event-loop blocks) between the profiled
+// threads, the owner (the main thread's collectors) and the events service of the aggregation
+// worker. Every message carries an explicit code; an unknown code is a bug and fails loudly.
 //
 //   owner -> encoder (worker.postMessage):   Encode (own batch + period), Stop
 //   encoder -> owner:                         Encoded, Failed

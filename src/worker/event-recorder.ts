@@ -1,8 +1,8 @@
-// The application-thread side of the event profiles (contention, exceptions, event-loop
-// blocks): capture a stack as V8 call sites, and record events into one period's bounded
-// buffers. Nothing here aggregates or encodes: frames and stacks are interned to small integers
-// (so a period's memory is bounded by distinct stacks, not by events), and `take()` hands the
-// period over as typed arrays (src/worker/event-batch.ts) for the event encoder worker.
+// The application-thread side of the event profiles (contention, exceptions, event-loop blocks):
+// capture a stack as V8 call sites, and record events into one period's bounded buffers. Nothing
+// here aggregates or encodes: frames and stacks are interned to small integers (so a period's
+// memory is bounded by distinct stacks, not by events), and `take()` hands the period over as
+// typed arrays (src/worker/event-batch.ts) for the events service of the aggregation worker.
 //
 // Bounds: at most `maxEvents` events, `maxFrames` distinct frames and `maxStackInts` frame slots
 // of distinct stacks per period and thread; past them events are dropped and counted, and the

@@ -1,12 +1,14 @@
-// The aggregation worker of the time profiler: the one thread that owns the WASM
-// ProfileBuilder. It receives the profiled threads' raw batches (from its parent, the owner,
-// with worker.postMessage; from other threads with postMessageToThread or the
+// The time profiler's service in the aggregation worker (src/worker/aggregation-worker.ts): it
+// owns the time profile's WASM ProfileBuilder. It receives the profiled threads' raw batches
+// (from the owner on its port; from other threads with postMessageToThread or the
 // BroadcastChannel), adds their samples as they arrive, and at each period end (EndPeriod from
 // the owner) waits for the listed threads' batches (or the timeout), writes comments about
 // lost samples, encodes the `time` profile and sends it back, transferring the bytes.
 // With the event-loop kind on, it also turns each thread's long loop turns into the
 // event-loop blocks profile (src/eventloop/blocks.ts) from the same samples.
-import { BroadcastChannel, parentPort, workerData } from 'node:worker_threads';
+import { BroadcastChannel } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import type { Service } from './aggregation-protocol.js';
 import { ProfileBuilder } from '../profile/builder.js';
 import { Code, TIME_CHANNEL } from './protocol.js';
 import type { AggregatorOutputs, BatchMessage, EndPeriodMessage, ThreadPeriodStats, ToAggregator, TimeProfileMeta } from './protocol.js';
@@ -15,284 +17,281 @@ import { createFrameMapper } from './frame-mapper.js';
 import { StackCap } from '../time/stack-cap.js';
 import { packParts, writeSyncReply } from './sync-reply.js';
 import { ThreadBlocks } from '../eventloop/blocks.js';
-import { nameThisThread } from '../own-cpu.js';
+export function serve(port: MessagePort, data: unknown): Service {
+  const intervalMicros: number = (data as { intervalMicros: number }).intervalMicros;
+  const outputs: AggregatorOutputs = (data as { outputs?: AggregatorOutputs }).outputs ?? { time: true };
+  const blocksWanted = outputs.blocksThresholdMs !== undefined;
+  const threadBlocks = new Map<number, ThreadBlocks>();
+  let blockEvents = 0;
 
-nameThisThread('hotpath-aggr');
+  const tables = new Map<number, ThreadTable>();
+  const frameMapper = createFrameMapper();
+  let stats = new Map<number, ThreadPeriodStats>();
+  /** Highest period seq each thread has answered. */
+  const answered = new Map<number, number>();
+  const gone = new Set<number>();
+  let samples = 0;
+  let waiting: { seq: number; threads: Set<number>; done: () => void } | null = null;
+  const queue: EndPeriodMessage[] = [];
 
-if (!parentPort) throw new Error('hotpath: time-aggregator must run as a worker thread');
-const port = parentPort;
-const intervalMicros: number = (workerData as { intervalMicros: number }).intervalMicros;
-const outputs: AggregatorOutputs = (workerData as { outputs?: AggregatorOutputs }).outputs ?? { time: true };
-const blocksWanted = outputs.blocksThresholdMs !== undefined;
-const threadBlocks = new Map<number, ThreadBlocks>();
-let blockEvents = 0;
-
-const tables = new Map<number, ThreadTable>();
-const frameMapper = createFrameMapper();
-let stats = new Map<number, ThreadPeriodStats>();
-/** Highest period seq each thread has answered. */
-const answered = new Map<number, number>();
-const gone = new Set<number>();
-let samples = 0;
-let waiting: { seq: number; threads: Set<number>; done: () => void } | null = null;
-const queue: EndPeriodMessage[] = [];
-
-const builderPromise = ProfileBuilder.create({
-  sampleTypes: [
-    { type: 'samples', unit: 'count' },
-    { type: 'wall', unit: 'nanoseconds' },
-    { type: 'cpu', unit: 'nanoseconds' },
-  ],
-  periodType: { type: 'wall', unit: 'nanoseconds' },
-  period: intervalMicros * 1000,
-  defaultSampleType: 'cpu',
-});
-let builder: ProfileBuilder | null = null;
-let stackCap: StackCap | null = null;
-const blockBuilderPromise = blocksWanted
-  ? ProfileBuilder.create({
+  const builderPromise = ProfileBuilder.create({
     sampleTypes: [
-      { type: 'event-loop-blocks', unit: 'count' },
-      { type: 'event-loop-block-time', unit: 'nanoseconds' },
+      { type: 'samples', unit: 'count' },
+      { type: 'wall', unit: 'nanoseconds' },
+      { type: 'cpu', unit: 'nanoseconds' },
     ],
     periodType: { type: 'wall', unit: 'nanoseconds' },
     period: intervalMicros * 1000,
-    defaultSampleType: 'event-loop-block-time',
-  })
-  : Promise.resolve(null);
-let blockBuilder: ProfileBuilder | null = null;
-const early: BatchMessage[] = [];
+    defaultSampleType: 'cpu',
+  });
+  let builder: ProfileBuilder | null = null;
+  let stackCap: StackCap | null = null;
+  const blockBuilderPromise = blocksWanted
+    ? ProfileBuilder.create({
+      sampleTypes: [
+        { type: 'event-loop-blocks', unit: 'count' },
+        { type: 'event-loop-block-time', unit: 'nanoseconds' },
+      ],
+      periodType: { type: 'wall', unit: 'nanoseconds' },
+      period: intervalMicros * 1000,
+      defaultSampleType: 'event-loop-block-time',
+    })
+    : Promise.resolve(null);
+  let blockBuilder: ProfileBuilder | null = null;
+  const early: BatchMessage[] = [];
 
-function onBatch(m: BatchMessage): void {
-  if (!builder) {
-    early.push(m);
-    return;
-  }
-  const b = m.batch;
-  let t = tables.get(b.threadId);
-  if (!t) {
-    t = new ThreadTable(b.threadId);
-    tables.set(b.threadId, t);
-  }
-  t.learn(b, m.labelSets);
-  for (const map of m.sourceMaps ?? []) frameMapper.provide(map.file, map.payload);
-  const bl = builder;
-  let tb = threadBlocks.get(b.threadId);
-  if (blocksWanted && !tb) {
-    tb = new ThreadBlocks();
-    threadBlocks.set(b.threadId, tb);
-  }
-  const totals = expandBatch(t, b, (frames, values, labels, i) => {
-    if (outputs.time) {
-      (stackCap ??= new StackCap(bl)).add(frames, values, labels);
-      samples++;
+  function onBatch(m: BatchMessage): void {
+    if (!builder) {
+      early.push(m);
+      return;
     }
-    // A block's stacks: the turn's samples that were not waiting for I/O.
-    if (tb && values[0] === 1 && frames[0].name !== '(idle)') tb.add(b.sampleTurn[i] >>> 0, frames, labels, values[1], values[2]);
-  }, frameMapper.map);
-  if (tb && blockBuilder) {
-    const bb = blockBuilder;
-    tb.close(b.blocks, b.currentTurn, t.labelsFor(0), b.stats.blocksDropped ?? 0, (frames, values, labels) => {
-      bb.addSample(frames, values, labels);
-      blockEvents++;
-    });
+    const b = m.batch;
+    let t = tables.get(b.threadId);
+    if (!t) {
+      t = new ThreadTable(b.threadId);
+      tables.set(b.threadId, t);
+    }
+    t.learn(b, m.labelSets);
+    for (const map of m.sourceMaps ?? []) frameMapper.provide(map.file, map.payload);
+    const bl = builder;
+    let tb = threadBlocks.get(b.threadId);
+    if (blocksWanted && !tb) {
+      tb = new ThreadBlocks();
+      threadBlocks.set(b.threadId, tb);
+    }
+    const totals = expandBatch(t, b, (frames, values, labels, i) => {
+      if (outputs.time) {
+        (stackCap ??= new StackCap(bl)).add(frames, values, labels);
+        samples++;
+      }
+      // A block's stacks: the turn's samples that were not waiting for I/O.
+      if (tb && values[0] === 1 && frames[0].name !== '(idle)') tb.add(b.sampleTurn[i] >>> 0, frames, labels, values[1], values[2]);
+    }, frameMapper.map);
+    if (tb && blockBuilder) {
+      const bb = blockBuilder;
+      tb.close(b.blocks, b.currentTurn, t.labelsFor(0), b.stats.blocksDropped ?? 0, (frames, values, labels) => {
+        bb.addSample(frames, values, labels);
+        blockEvents++;
+      });
+    }
+    let s = stats.get(b.threadId);
+    if (!s) {
+      s = {
+        threadId: b.threadId, threadName: b.threadName, osThreadId: b.osThreadId, batches: 0, samples: 0,
+        wallNs: 0, cpuNs: 0, elapsedNs: 0, v8Samples: 0, unmatched: 0, unusedSignals: 0, signals: 0,
+        samplerTicks: 0, samplerCpuNs: 0, expected: 0,
+      };
+      stats.set(b.threadId, s);
+    }
+    s.batches++;
+    s.samples += totals.samples;
+    s.wallNs += totals.wallNs;
+    s.cpuNs += totals.cpuNs;
+    s.elapsedNs += b.endNs - b.startNs;
+    s.v8Samples += b.stats.v8Samples - b.stats.duplicates;
+    s.unmatched += b.stats.unmatched;
+    s.unusedSignals += b.stats.unusedSignals + b.stats.ringOverflow;
+    s.signals += b.stats.signals;
+    s.samplerTicks += b.stats.samplerTicks;
+    s.samplerCpuNs += b.stats.samplerCpuNs;
+    s.expected += (b.endNs - b.startNs) / (b.stats.intervalMicros * 1000);
+    answered.set(b.threadId, Math.max(answered.get(b.threadId) ?? 0, m.seq));
+    if (waiting && m.seq >= waiting.seq) {
+      waiting.threads.delete(b.threadId);
+      if (waiting.threads.size === 0) waiting.done();
+    }
   }
-  let s = stats.get(b.threadId);
-  if (!s) {
-    s = {
-      threadId: b.threadId, threadName: b.threadName, osThreadId: b.osThreadId, batches: 0, samples: 0,
-      wallNs: 0, cpuNs: 0, elapsedNs: 0, v8Samples: 0, unmatched: 0, unusedSignals: 0, signals: 0,
-      samplerTicks: 0, samplerCpuNs: 0, expected: 0,
+
+  function comments(): string[] {
+    const out: string[] = [];
+    for (const s of stats.values()) {
+      const lost = Math.max(0, Math.round(s.expected) - s.samples);
+      const who = `thread ${s.threadId} (${s.threadName})`;
+      if (s.unmatched > 0) {
+        out.push(`hotpath: ${who}: dropped ${s.unmatched} samples V8 recorded without its sampling signal`);
+      }
+      if (s.signals === 0 && s.samplerTicks > 5) {
+        // The native sampler thread ticked but V8's profiler sent no signal: its thread is stuck.
+        out.push(`hotpath: ${who}: V8's sampler sent no signal for ${s.samplerTicks} ticks of hotpath's sampler thread ` +
+          `(${(s.samplerCpuNs / 1e6).toFixed(1)} ms of the thread's CPU meanwhile); this period has no samples for it`);
+      } else if (lost > Math.max(2, 0.02 * s.expected)) {
+        out.push(`hotpath: ${who}: ${s.samples} samples for ~${Math.round(s.expected)} expected ` +
+          `(${lost} lost; ${s.unusedSignals} signals without a V8 sample); their time is carried by the next sample`);
+      }
+    }
+    return out;
+  }
+
+  async function endPeriod(m: EndPeriodMessage): Promise<void> {
+    const threads = new Set<number>();
+    for (const id of m.threads) {
+      if (!gone.has(id) && (answered.get(id) ?? 0) < m.seq) threads.add(id);
+    }
+    if (threads.size > 0 && m.timeoutMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => resolve(), m.timeoutMs);
+        waiting = { seq: m.seq, threads, done: () => { clearTimeout(timer); resolve(); } };
+      });
+      waiting = null;
+    }
+    const b = builder!;
+    const late = [...threads].filter((id) => (answered.get(id) ?? 0) < m.seq);
+    const notes = comments();
+    if (late.length > 0) notes.push(`hotpath: threads ${late.join(', ')} did not answer in ${m.timeoutMs} ms; their samples go in the next period`);
+    for (const c of m.comments ?? []) b.addComment(c);
+    for (const c of frameMapper.takeComments()) b.addComment(c);
+    for (const c of notes) b.addComment(c);
+    for (const c of stackCap?.endPeriod() ?? []) b.addComment(c);
+    if (m.intervalMicros) b.setPeriod(m.intervalMicros * 1000);
+    b.setTimeNanos(BigInt(m.timeNanos));
+    b.setDurationNanos(m.durationNanos);
+    const bytes = outputs.time ? b.encode() : new Uint8Array(0);
+    const blockBytes = encodeBlocks(m);
+    const meta: TimeProfileMeta = {
+      seq: m.seq, timeNanos: m.timeNanos, durationNanos: m.durationNanos, samples,
+      threads: [...stats.values()], comments: notes,
     };
-    stats.set(b.threadId, s);
-  }
-  s.batches++;
-  s.samples += totals.samples;
-  s.wallNs += totals.wallNs;
-  s.cpuNs += totals.cpuNs;
-  s.elapsedNs += b.endNs - b.startNs;
-  s.v8Samples += b.stats.v8Samples - b.stats.duplicates;
-  s.unmatched += b.stats.unmatched;
-  s.unusedSignals += b.stats.unusedSignals + b.stats.ringOverflow;
-  s.signals += b.stats.signals;
-  s.samplerTicks += b.stats.samplerTicks;
-  s.samplerCpuNs += b.stats.samplerCpuNs;
-  s.expected += (b.endNs - b.startNs) / (b.stats.intervalMicros * 1000);
-  answered.set(b.threadId, Math.max(answered.get(b.threadId) ?? 0, m.seq));
-  if (waiting && m.seq >= waiting.seq) {
-    waiting.threads.delete(b.threadId);
-    if (waiting.threads.size === 0) waiting.done();
-  }
-}
-
-function comments(): string[] {
-  const out: string[] = [];
-  for (const s of stats.values()) {
-    const lost = Math.max(0, Math.round(s.expected) - s.samples);
-    const who = `thread ${s.threadId} (${s.threadName})`;
-    if (s.unmatched > 0) {
-      out.push(`hotpath: ${who}: dropped ${s.unmatched} samples V8 recorded without its sampling signal`);
+    b.reset();
+    samples = 0;
+    stats = new Map();
+    // Forget threads that are gone and said nothing this period (bounded memory under churn).
+    const live = new Set(m.threads);
+    for (const id of tables.keys()) {
+      if (!live.has(id) && (answered.get(id) ?? 0) < m.seq) {
+        tables.delete(id);
+        threadBlocks.delete(id);
+        answered.delete(id);
+        gone.delete(id);
+      }
     }
-    if (s.signals === 0 && s.samplerTicks > 5) {
-      // The native sampler thread ticked but V8's profiler sent no signal: its thread is stuck.
-      out.push(`hotpath: ${who}: V8's sampler sent no signal for ${s.samplerTicks} ticks of hotpath's sampler thread ` +
-        `(${(s.samplerCpuNs / 1e6).toFixed(1)} ms of the thread's CPU meanwhile); this period has no samples for it`);
-    } else if (lost > Math.max(2, 0.02 * s.expected)) {
-      out.push(`hotpath: ${who}: ${s.samples} samples for ~${Math.round(s.expected)} expected ` +
-        `(${lost} lost; ${s.unusedSignals} signals without a V8 sample); their time is carried by the next sample`);
+    if (m.sync) {
+      writeSyncReply(m.sync, packParts([bytes, blockBytes]));  // the owner is blocked at exit, waiting for it
+    } else {
+      const transfer = [bytes.buffer as ArrayBuffer];
+      if (blockBytes) transfer.push(blockBytes.buffer as ArrayBuffer);
+      port.postMessage({ code: Code.Profile, seq: m.seq, bytes, blocks: blockBytes, meta }, transfer);
     }
   }
-  return out;
-}
 
-async function endPeriod(m: EndPeriodMessage): Promise<void> {
-  const threads = new Set<number>();
-  for (const id of m.threads) {
-    if (!gone.has(id) && (answered.get(id) ?? 0) < m.seq) threads.add(id);
-  }
-  if (threads.size > 0 && m.timeoutMs > 0) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => resolve(), m.timeoutMs);
-      waiting = { seq: m.seq, threads, done: () => { clearTimeout(timer); resolve(); } };
-    });
-    waiting = null;
-  }
-  const b = builder!;
-  const late = [...threads].filter((id) => (answered.get(id) ?? 0) < m.seq);
-  const notes = comments();
-  if (late.length > 0) notes.push(`hotpath: threads ${late.join(', ')} did not answer in ${m.timeoutMs} ms; their samples go in the next period`);
-  for (const c of m.comments ?? []) b.addComment(c);
-  for (const c of frameMapper.takeComments()) b.addComment(c);
-  for (const c of notes) b.addComment(c);
-  for (const c of stackCap?.endPeriod() ?? []) b.addComment(c);
-  if (m.intervalMicros) b.setPeriod(m.intervalMicros * 1000);
-  b.setTimeNanos(BigInt(m.timeNanos));
-  b.setDurationNanos(m.durationNanos);
-  const bytes = outputs.time ? b.encode() : new Uint8Array(0);
-  const blockBytes = encodeBlocks(m);
-  const meta: TimeProfileMeta = {
-    seq: m.seq, timeNanos: m.timeNanos, durationNanos: m.durationNanos, samples,
-    threads: [...stats.values()], comments: notes,
-  };
-  b.reset();
-  samples = 0;
-  stats = new Map();
-  // Forget threads that are gone and said nothing this period (bounded memory under churn).
-  const live = new Set(m.threads);
-  for (const id of tables.keys()) {
-    if (!live.has(id) && (answered.get(id) ?? 0) < m.seq) {
-      tables.delete(id);
-      threadBlocks.delete(id);
-      answered.delete(id);
-      gone.delete(id);
+  /** The event-loop blocks profile of the period, or null when no thread had a block. */
+  function encodeBlocks(m: EndPeriodMessage): Uint8Array | null {
+    const bb = blockBuilder;
+    if (!bb) return null;
+    const notes: string[] = [`hotpath: eventloop: turns busy for ${outputs.blocksThresholdMs} ms or more are blocks (busy = the turn less its wait for I/O; judged without the time the thread waited for a CPU); their stacks come from the time samples of the turn`];
+    for (const [id, tb] of threadBlocks) {
+      const s = tb.takeStats();
+      if (s.blocks === 0 && s.dropped === 0) continue;
+      const name = tables.get(id)?.threadName ?? '';
+      notes.push(`hotpath: eventloop: thread ${id} (${name}): ${s.blocks} blocks, ${(s.blockNs / 1e6).toFixed(1)} ms in all (CPU in their samples ${(s.sampledCpuNs / 1e6).toFixed(1)} ms), longest ${(s.longestNs / 1e6).toFixed(1)} ms` +
+        (s.runDelayNs >= 1e6 ? `; of which ${(s.runDelayNs / 1e6).toFixed(1)} ms waiting for a CPU` : '') +
+        (s.notSampled > 0 ? `; ${s.notSampled} ended before a sample was taken in them` : '') +
+        (s.dropped > 0 ? `; ${s.dropped} more not recorded (over 65,536 in one period)` : ''));
     }
-  }
-  if (m.sync) {
-    writeSyncReply(m.sync, packParts([bytes, blockBytes]));  // the owner is blocked at exit, waiting for it
-  } else {
-    const transfer = [bytes.buffer as ArrayBuffer];
-    if (blockBytes) transfer.push(blockBytes.buffer as ArrayBuffer);
-    port.postMessage({ code: Code.Profile, seq: m.seq, bytes, blocks: blockBytes, meta }, transfer);
-  }
-}
-
-/** The event-loop blocks profile of the period, or null when no thread had a block. */
-function encodeBlocks(m: EndPeriodMessage): Uint8Array | null {
-  const bb = blockBuilder;
-  if (!bb) return null;
-  const notes: string[] = [`hotpath: eventloop: turns busy for ${outputs.blocksThresholdMs} ms or more are blocks (busy = the turn less its wait for I/O; judged without the time the thread waited for a CPU); their stacks come from the time samples of the turn`];
-  for (const [id, tb] of threadBlocks) {
-    const s = tb.takeStats();
-    if (s.blocks === 0 && s.dropped === 0) continue;
-    const name = tables.get(id)?.threadName ?? '';
-    notes.push(`hotpath: eventloop: thread ${id} (${name}): ${s.blocks} blocks, ${(s.blockNs / 1e6).toFixed(1)} ms in all (CPU in their samples ${(s.sampledCpuNs / 1e6).toFixed(1)} ms), longest ${(s.longestNs / 1e6).toFixed(1)} ms` +
-      (s.runDelayNs >= 1e6 ? `; of which ${(s.runDelayNs / 1e6).toFixed(1)} ms waiting for a CPU` : '') +
-      (s.notSampled > 0 ? `; ${s.notSampled} ended before a sample was taken in them` : '') +
-      (s.dropped > 0 ? `; ${s.dropped} more not recorded (over 65,536 in one period)` : ''));
-  }
-  const had = blockEvents > 0;
-  blockEvents = 0;
-  if (!had) {
+    const had = blockEvents > 0;
+    blockEvents = 0;
+    if (!had) {
+      bb.reset();
+      return null;
+    }
+    for (const c of m.comments ?? []) bb.addComment(c);
+    for (const c of notes) bb.addComment(c);
+    bb.setTimeNanos(BigInt(m.timeNanos));
+    bb.setDurationNanos(m.durationNanos);
+    if (m.intervalMicros) bb.setPeriod(m.intervalMicros * 1000);
+    const bytes = bb.encode();
     bb.reset();
-    return null;
+    return bytes;
   }
-  for (const c of m.comments ?? []) bb.addComment(c);
-  for (const c of notes) bb.addComment(c);
-  bb.setTimeNanos(BigInt(m.timeNanos));
-  bb.setDurationNanos(m.durationNanos);
-  if (m.intervalMicros) bb.setPeriod(m.intervalMicros * 1000);
-  const bytes = bb.encode();
-  bb.reset();
-  return bytes;
-}
 
-let running = false;
-async function drain(): Promise<void> {
-  if (running || !builder) return;
-  running = true;
-  try {
-    while (queue.length > 0) {
-      const m = queue.shift()!;
-      try {
-        await endPeriod(m);
-      } catch (e) {
-        if (m.sync) writeSyncReply(m.sync, null);
-        port.postMessage({ code: Code.Error, seq: m.seq, message: (e as Error).stack ?? String(e) });
-      }
-    }
-  } finally {
-    running = false;
-  }
-}
-
-const channel = new BroadcastChannel(TIME_CHANNEL);
-
-function onMessage(m: ToAggregator | { code: Code.Flush }): void {
-  switch (m.code) {
-    case Code.Batch:
-      try {
-        // Seen once while workers ended (not reproduced): a Batch whose data was not a time batch.
-        // Say what arrived instead of failing inside the expansion.
-        if (!m.batch || !Array.isArray(m.batch.newStrings) || !m.batch.nodes) {
-          throw new Error(`this should not happen: a batch message without time data (keys: ${Object.keys(m.batch ?? m).join(', ')})`);
+  let running = false;
+  async function drain(): Promise<void> {
+    if (running || !builder) return;
+    running = true;
+    try {
+      while (queue.length > 0) {
+        const m = queue.shift()!;
+        try {
+          await endPeriod(m);
+        } catch (e) {
+          if (m.sync) writeSyncReply(m.sync, null);
+          port.postMessage({ code: Code.Error, seq: m.seq, message: (e as Error).stack ?? String(e) });
         }
-        onBatch(m);
-      } catch (e) {
-        port.postMessage({ code: Code.Error, seq: m.seq, message: (e as Error).stack ?? String(e) });
       }
-      break;
-    case Code.EndPeriod:
-      queue.push(m);
-      void drain();
-      break;
-    case Code.Bye:
-      gone.add(m.threadId);
-      if (waiting) {
-        waiting.threads.delete(m.threadId);
-        if (waiting.threads.size === 0) waiting.done();
-      }
-      break;
-    case Code.Stop:
-      channel.close();
-      process.removeAllListeners('workerMessage');
-      port.close();
-      break;
-    case Code.Flush:
-      break; // the owner's own announcement, echoed to every channel member
-    default:
-      throw new Error(`hotpath: this should not happen: unknown message code ${(m as { code: unknown }).code}`);
+    } finally {
+      running = false;
+    }
   }
+
+  const channel = new BroadcastChannel(TIME_CHANNEL);
+
+  function onMessage(m: ToAggregator | { code: Code.Flush }): void {
+    switch (m.code) {
+      case Code.Batch:
+        try {
+          // Seen once while workers ended (not reproduced): a Batch whose data was not a time batch.
+          // Say what arrived instead of failing inside the expansion.
+          if (!m.batch || !Array.isArray(m.batch.newStrings) || !m.batch.nodes) {
+            throw new Error(`this should not happen: a batch message without time data (keys: ${Object.keys(m.batch ?? m).join(', ')})`);
+          }
+          onBatch(m);
+        } catch (e) {
+          port.postMessage({ code: Code.Error, seq: m.seq, message: (e as Error).stack ?? String(e) });
+        }
+        break;
+      case Code.EndPeriod:
+        queue.push(m);
+        void drain();
+        break;
+      case Code.Bye:
+        gone.add(m.threadId);
+        if (waiting) {
+          waiting.threads.delete(m.threadId);
+          if (waiting.threads.size === 0) waiting.done();
+        }
+        break;
+      case Code.Stop:
+        channel.close();
+        port.close();
+        break;
+      case Code.Flush:
+        break; // the owner's own announcement, echoed to every channel member
+      default:
+        throw new Error(`hotpath: this should not happen: unknown message code ${(m as { code: unknown }).code}`);
+    }
+  }
+
+  port.on('message', onMessage);
+  channel.onmessage = (ev: unknown) => onMessage((ev as { data: ToAggregator }).data);
+
+  Promise.all([builderPromise, blockBuilderPromise]).then(([b, bb]) => {
+    builder = b;
+    blockBuilder = bb;
+    for (const m of early.splice(0)) onMessage(m);
+    void drain();
+  }, (e: Error) => {
+    port.postMessage({ code: Code.Error, seq: 0, message: `could not create the profile builder: ${e.message}` });
+  });
+  // The owner's release closes the port without a Stop: end the same way.
+  port.on('close', () => channel.close());
+  return { onThreadMessage: (v: unknown) => onMessage(v as ToAggregator) };
 }
-
-port.on('message', onMessage);
-channel.onmessage = (ev: unknown) => onMessage((ev as { data: ToAggregator }).data);
-process.on('workerMessage', (v: unknown) => onMessage(v as ToAggregator));
-
-Promise.all([builderPromise, blockBuilderPromise]).then(([b, bb]) => {
-  builder = b;
-  blockBuilder = bb;
-  for (const m of early.splice(0)) onMessage(m);
-  void drain();
-}, (e: Error) => {
-  port.postMessage({ code: Code.Error, seq: 0, message: `could not create the profile builder: ${e.message}` });
-});
