@@ -84,3 +84,19 @@ t.test('not a trace: a clear error', async (t) => {
   for (const [input, message] of cases) await t.rejects(fromSelfProfilingTrace(input), { name: 'TraceFormatError', message });
   t.same(resolveTrace({ resources: [], frames: [], stacks: [], samples: [] }).samples, [], 'an empty trace is fine');
 });
+
+t.test('hostile traces: a too-deep stack is refused quickly, a non-string marker is left out', async (t) => {
+  const n = 6000;
+  const stacks = Array.from({ length: n }, (_, i) => (i === 0 ? { frameId: 0 } : { frameId: 0, parentId: i - 1 }));
+  const t0 = performance.now();
+  await t.rejects(fromSelfProfilingTrace({ resources: [], frames: [{ name: 'f' }], stacks, samples: [{ timestamp: 0, stackId: n - 1 }] }),
+    { name: 'TraceFormatError', message: /more than 512 frames deep/ });
+  t.ok(performance.now() - t0 < 2000, `refused in ${(performance.now() - t0).toFixed(0)} ms`);
+  const bytes = await fromSelfProfilingTrace({
+    resources: [], frames: [{ name: 'f' }], stacks: [{ frameId: 0 }],
+    samples: [{ timestamp: 0, stackId: 0, marker: 5 as unknown as string }, { timestamp: 10, stackId: 0, marker: 'gc' }],
+  });
+  const p = decodeProfile(bytes);
+  const markers = p.sample.map((s) => s.label.find((l) => l.key === 'marker')?.str ?? null);
+  t.same(markers.sort(), ['gc', null], 'the string marker is kept, the number is left out');
+});

@@ -68,6 +68,9 @@ export class TraceFormatError extends Error {
   override name = 'TraceFormatError';
 }
 
+/** The deepest stack resolveTrace accepts. */
+export const MAX_TRACE_DEPTH = 512;
+
 const isIndex = (v: unknown, length: number): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < length;
 
 function checkTrace(trace: unknown): asserts trace is SelfProfilingTrace {
@@ -100,6 +103,9 @@ export function resolveTrace(trace: unknown, options: SelfProfilingOptions = {})
     return f;
   };
   // Leaf-first frame lists per stack id, built without recursion and shared between samples.
+  // Each list is a copy of its parent's plus one frame, so the work grows with the square of the
+  // depth: browsers record at most 255 frames, and a trace deeper than MAX_TRACE_DEPTH (made by
+  // hand) is refused rather than taking seconds and gigabytes.
   const stackCache = new Map<number, Frame[]>();
   const stackOf = (id: number): Frame[] => {
     const chain: number[] = [];
@@ -114,6 +120,9 @@ export function resolveTrace(trace: unknown, options: SelfProfilingOptions = {})
     for (let i = chain.length - 1; i >= 0; i--) {
       const s = stacks[chain[i]];
       if (typeof s !== 'object' || s === null) throw new TraceFormatError(`stacks[${chain[i]}] is not an object`);
+      if (above.length >= MAX_TRACE_DEPTH) {
+        throw new TraceFormatError(`a stack is more than ${MAX_TRACE_DEPTH} frames deep (browsers record at most 255)`);
+      }
       const list = [frameOf(s.frameId), ...above];
       stackCache.set(chain[i], list);
       above = list;
@@ -162,7 +171,8 @@ export async function fromSelfProfilingTrace(trace: unknown, options: SelfProfil
   });
   const common = Object.entries(options.labels ?? {}).map(([key, str]) => ({ key, str: String(str) }));
   for (const s of resolved.samples) {
-    const labels = s.marker ? [...common, { key: 'marker', str: s.marker }] : common;
+    // A marker that is not a string (the trace came from elsewhere than the API) is left out.
+    const labels = typeof s.marker === 'string' && s.marker !== '' ? [...common, { key: 'marker', str: s.marker }] : common;
     builder.addSample(s.frames, [1, s.wallNanos], labels.length > 0 ? labels : undefined);
   }
   return builder.encode();
