@@ -4,4 +4,6 @@
 import t from 'tap';
 import { workersChurn } from './reliability-fixtures/churn-checks.js';
 
-t.test('100 workers started and terminated under the profiler', (t) => workersChurn(t, 100, 12e6, 200_000));
+// The sampling kinds and the event kinds separately, so that a failure names its side.
+t.test('100 workers started and terminated under the time and heap profiles', (t) => workersChurn(t, 100, 12e6, 120000, 'time,heap'));
+t.test('100 workers started and terminated under the contention and exceptions profiles', (t) => workersChurn(t, 100, 12e6, 120000, 'contention,exceptions'));

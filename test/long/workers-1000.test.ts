@@ -4,4 +4,6 @@
 import t from 'tap';
 import { workersChurn } from '../reliability-fixtures/churn-checks.js';
 
-t.test('1,000 workers started and terminated under the profiler', (t) => workersChurn(t, 1000, 16e6, 1_500_000));
+// The sampling kinds and the event kinds separately, so that a failure names its side.
+t.test('1,000 workers started and terminated under the time and heap profiles', (t) => workersChurn(t, 1000, 16e6, 1500000, 'time,heap'));
+t.test('1,000 workers started and terminated under the contention and exceptions profiles', (t) => workersChurn(t, 1000, 16e6, 1500000, 'contention,exceptions'));

@@ -17,7 +17,10 @@ const WORKER = new URL('./churn-worker.cjs', import.meta.url);
 async function one(i) {
   const w = new Worker(WORKER, { workerData: { spin: i % 2 === 0 }, name: `churn-${i}` });
   await once(w, 'message');
-  await sleep(10 + (i % 5) * 10);
+  // One in ten (an idle one: a spinning worker cannot answer a period end) lives past a period
+  // end (500 ms), so its samples reach a profile; the others are terminated before (their
+  // unfinished period is lost, by design).
+  await sleep(i % 10 === 5 ? 700 : 10 + (i % 5) * 10);
   await w.terminate();
   made++;
 }
