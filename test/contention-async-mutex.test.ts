@@ -20,7 +20,13 @@ function run(share: string, iterations: string): Result {
 }
 
 t.test('lock-release-hold shares of three handlers within ±10 points', async (tt) => {
-  for (let i = 0; i < 2; i++) {
+  // Three runs, each handler's share (and the total) judged on the median of the runs: 1 in 10
+  // holds sampled, and on a loaded machine (load 10) one descheduled holder stretches a sampled
+  // hold (counted x10) by tens of ms, which sent single runs 30 points off.
+  const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  const shares: Record<string, { got: number[]; want: number[] }> = Object.fromEntries(HANDLERS.map((h) => [h, { got: [], want: [] }]));
+  const totals: number[] = [];
+  for (let i = 0; i < 3; i++) {
     const r = run('0.1', '1500');
     const hold: Record<string, number> = {};
     const names = new Set<string>();
@@ -32,15 +38,22 @@ t.test('lock-release-hold shares of three handlers within ±10 points', async (t
     const totalHold = HANDLERS.reduce((a, h) => a + (hold[h] ?? 0), 0);
     const totalTruth = HANDLERS.reduce((a, h) => a + r.truth[h], 0);
     for (const h of HANDLERS) {
-      const got = (100 * (hold[h] ?? 0)) / totalHold;
-      const want = (100 * r.truth[h]) / totalTruth;
-      tt.ok(Math.abs(got - want) <= 10, `${h}: ${got.toFixed(1)}% of lock-release-hold vs measured ${want.toFixed(1)}% (±10 points)`);
+      shares[h].got.push((100 * (hold[h] ?? 0)) / totalHold);
+      shares[h].want.push((100 * r.truth[h]) / totalTruth);
     }
-    tt.ok(Math.abs(totalHold / 1e6 / totalTruth - 1) <= 0.25,
-      `scaled hold ${(totalHold / 1e6).toFixed(0)} ms vs measured ${totalTruth.toFixed(0)} ms (±25%)`);
+    totals.push(totalHold / 1e6 / totalTruth);
+    tt.comment(`run ${i + 1}: ` + HANDLERS.map((h) => `${h} ${((100 * (hold[h] ?? 0)) / totalHold).toFixed(1)}% vs ${((100 * r.truth[h]) / totalTruth).toFixed(1)}%`).join(', ') +
+      `; scaled hold ${(totalHold / 1e6).toFixed(0)} ms vs measured ${totalTruth.toFixed(0)} ms`);
     const mutexName = [...names].find((n) => /async-mutex\.mjs:20$/.test(n));
     tt.ok(mutexName, `the Mutex is named where it was created (${[...names].join('; ')})`);
     tt.ok([...names].some((n) => /async-mutex\.mjs:46$/.test(n)), 'the Semaphore is a second lock, named where it was created');
     tt.ok(r.profile.comments.some((c) => c.includes('async-mutex instrumented')), 'the profile says async-mutex was instrumented');
   }
+  for (const h of HANDLERS) {
+    const got = median(shares[h].got);
+    const want = median(shares[h].want);
+    tt.ok(Math.abs(got - want) <= 10, `${h}: ${got.toFixed(1)}% of lock-release-hold vs measured ${want.toFixed(1)}% (medians of three runs, ±10 points)`);
+  }
+  const total = median(totals);
+  tt.ok(Math.abs(total - 1) <= 0.25, `scaled / measured hold ${total.toFixed(3)} (median of three runs, ±25%)`);
 });
