@@ -19,7 +19,7 @@ import type { ProfilerName } from './lib/profilers.js';
 import { leaf } from './lib/workloads.js';
 
 const ROUNDS = setting('ROUNDS', 10, 2);
-const RUN_MS = setting('RUN_MS', 800, 500);
+const RUN_MS = setting('RUN_MS', 700, 500);
 /** Between the profiler's start and the recording: its helper threads started, the first period under way. */
 const SETTLE_MS = setting('SETTLE_MS', 200, 200);
 const PERIOD_MS = setting('PERIOD_MS', 100, 100);

@@ -14,7 +14,7 @@ import { chainWork } from './lib/workloads.js';
 const ROUNDS = setting('ROUNDS', 10, 2);
 /** Calls per worker with 1 or 2 workers; with n > 2 (more workers than the 2 cores) each does
  * WORK x 2 / n, so every count's measured part lasts about as long (one worker's WORK). */
-const WORK = setting('WORK', 200_000, 60_000);
+const WORK = setting('WORK', 160_000, 60_000);
 const workOf = (n: number): number => Math.round((WORK * 2) / Math.max(2, n));
 /** Each worker's warm-up, and the pause once all are ready (the profilers' helper threads started). */
 const WARMUP_MS = setting('WARMUP_MS', 100, 100);
