@@ -72,7 +72,7 @@ function runLife(args: string[], env: Record<string, string>, signal?: NodeJS.Si
 }
 
 function profilesIn(dir: string): { file: string; profile: Profile }[] {
-  return readdirSync(dir).map((file) => ({ file, profile: decodeProfile(readFileSync(join(dir, file))) }));
+  return readdirSync(dir).filter((f) => f.endsWith('.pb.gz')).map((file) => ({ file, profile: decodeProfile(readFileSync(join(dir, file))) }));
 }
 
 /** Samples whose stack has `fn` in it. */

@@ -40,6 +40,29 @@ export function profileFileName(service: string, kind: string, pid: number, star
   return `${safeName(service)}.${safeName(kind)}.${pid}.${compactUtc(start)}.pb.gz`;
 }
 
+/**
+ * Temporary files this thread is writing. A process that ends (process.exit, a fatal error)
+ * while an asynchronous write is under way never finishes it: one `exit` listener for the
+ * module removes what is left, so no partial file stays behind.
+ */
+const writing = new Set<string>();
+let exitHooked = false;
+
+function startWriting(tmp: string): void {
+  writing.add(tmp);
+  if (exitHooked) return;
+  exitHooked = true;
+  process.once('exit', () => {
+    for (const path of writing) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // never created, or already gone
+      }
+    }
+  });
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -100,6 +123,7 @@ export class FileExporter extends QueuedExporter {
     const p = profiles[0];
     const base = profileFileName(this.service, p.kind, process.pid, p.start);
     const tmp = join(this.dir, `.${base}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    startWriting(tmp);
     try {
       await fsp.mkdir(this.dir, { recursive: true });
       const fh = await fsp.open(tmp, 'wx', 0o644);
@@ -118,11 +142,13 @@ export class FileExporter extends QueuedExporter {
       }
       const final = await this.freeName(base);
       await fsp.rename(tmp, final);
+      writing.delete(tmp);
       if (this.written.length >= 1000) this.written.shift();
       this.written.push(final);
       return 'exported';
     } catch (err) {
       await fsp.unlink(tmp).catch(() => {});
+      writing.delete(tmp);
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       this.noteError(`file:${code}`, `cannot write profiles to ${this.dir}: ${errText(err)}`);
       return 'failed';
