@@ -161,9 +161,22 @@ export function installAsyncMutex(): string[] {
       logOnce('async-mutex-cjs', `contention: could not instrument async-mutex (CommonJS) at ${root}: ${(e as Error).message}`);
     }
     const esm = path.join(root, 'index.mjs');
-    import(pathToFileURL(esm).href).then((m: { Semaphore?: SemaphoreClass }) => {
-      if (gen === generation && m.Semaphore) patch(m.Semaphore);
-    }, () => { /* no ES module build in this version */ });
+    // The ES module build, synchronously where Node can require() an ES module (20.19+, 22.12+;
+    // the same instance import() gives): an asynchronous import() in a worker terminated before
+    // it finished (busy in synchronous code) leaked the file descriptor it was reading with.
+    let loaded = false;
+    try {
+      const m = createRequire(pkgJson)(esm) as { Semaphore?: SemaphoreClass };
+      if (m.Semaphore) patch(m.Semaphore);
+      loaded = true;
+    } catch {
+      // no ES module build in this version, or no require(esm) here: import() below
+    }
+    if (!loaded) {
+      import(pathToFileURL(esm).href).then((m: { Semaphore?: SemaphoreClass }) => {
+        if (gen === generation && m.Semaphore) patch(m.Semaphore);
+      }, () => { /* no ES module build in this version */ });
+    }
   }
   return found;
 }

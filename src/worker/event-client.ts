@@ -217,7 +217,6 @@ export function createEventCollector(source: EventSource): KindCollector {
 function ownerCollector(source: EventSource): KindCollector {
   const enc = acquireEncoder();
   const control = new BroadcastChannel(EVENTS_CONTROL_CHANNEL);
-  (control as unknown as { unref(): void }).unref();
   // Worker threads collecting this kind (Hello / Bye on the control channel).
   const threads = new Set<number>();
   control.onmessage = (ev: unknown) => {
@@ -225,6 +224,8 @@ function ownerCollector(source: EventSource): KindCollector {
     if (m.code === EventCode.Hello && m.kind === source.kind) threads.add(m.threadId);
     else if (m.code === EventCode.Bye && m.kind === source.kind) threads.delete(m.threadId);
   };
+  // Setting onmessage refs the channel: unref after it, or the channel keeps the process alive.
+  (control as unknown as { unref(): void }).unref();
   let seq = 0;
   let stopped = false;
   const end = async (period: PeriodInfo, comments: readonly string[]): Promise<Uint8Array | null> => {

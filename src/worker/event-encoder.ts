@@ -38,6 +38,8 @@ export function serve(port: MessagePort, _data: unknown): Service {
   /** Batches received from other threads, not yet in a profile. */
   const pending = new Map<EventKind, { seq: number; threadId: number; batch: EventBatch }[]>();
   const waiters = new Set<() => void>();
+  /** Threads that missed a period's wait: not waited for again until they send a batch. */
+  const silent = new Set<number>();
 
   function pendingList(kind: EventKind): { seq: number; threadId: number; batch: EventBatch }[] {
     let l = pending.get(kind);
@@ -52,6 +54,7 @@ export function serve(port: MessagePort, _data: unknown): Service {
     switch (m.code) {
       case EventCode.ThreadBatch:
         pendingList(m.kind).push({ seq: m.seq, threadId: m.batch.threadId, batch: m.batch });
+        silent.delete(m.batch.threadId);
         break;
       case EventCode.Bye:
         gone.add(m.threadId);
@@ -66,7 +69,7 @@ export function serve(port: MessagePort, _data: unknown): Service {
 
   function missing(kind: EventKind, seq: number, threads: number[]): number[] {
     const have = new Set(pendingList(kind).filter((p) => p.seq >= seq).map((p) => p.threadId));
-    return threads.filter((id) => !have.has(id) && !gone.has(id));
+    return threads.filter((id) => !have.has(id) && !gone.has(id) && !silent.has(id));
   }
 
   function waitForThreads(kind: EventKind, seq: number, threads: number[], ms: number): Promise<number[]> {
@@ -133,6 +136,11 @@ export function serve(port: MessagePort, _data: unknown): Service {
     const spec = KIND_SPECS[m.kind];
     const b = await builderFor(m.kind);
     const late = m.sync ? [] : await waitForThreads(m.kind, m.seq, m.threads, m.waitMs);
+    // A thread that did not answer is not waited for again until it sends something: a worker
+    // terminated without its Bye would otherwise cost every later period the whole wait, and
+    // with periods shorter than the wait the encodes would fall behind without end.
+    for (const id of late) silent.add(id);
+    if (silent.size > 10000) silent.clear();
     const list = pendingList(m.kind);
     const batches = [m.batch, ...list.map((p) => p.batch)];
     list.length = 0;
