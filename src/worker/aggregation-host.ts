@@ -30,6 +30,9 @@ let current: Host | null = null;
 function startHost(): Host {
   const worker = new Worker(new URL('./aggregation-worker.js', import.meta.url), {
     workerData: { hotpathInternal: true },
+    // Workers inherit the process's execArgv: `node --input-type=module -e ...` would make Node
+    // read this worker's file as that input type and fail.
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
     name: 'hotpath-aggregator',
   } as ConstructorParameters<typeof Worker>[1]);
   const h: Host = { worker, refs: 0, failed: null, failures: new Set() };
