@@ -30,9 +30,10 @@ let current: Host | null = null;
 function startHost(): Host {
   const worker = new Worker(new URL('./aggregation-worker.js', import.meta.url), {
     workerData: { hotpathInternal: true },
-    // Workers inherit the process's execArgv: `node --input-type=module -e ...` would make Node
-    // read this worker's file as that input type and fail.
-    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+    // None of the program's flags: inherited, `--input-type=module -e` made Node read this
+    // worker's file as that input type and fail; passed on explicitly, per-process V8 flags
+    // (--no-turbo-inlining) are refused. The worker needs none of them.
+    execArgv: [],
     name: 'hotpath-aggregator',
   } as ConstructorParameters<typeof Worker>[1]);
   const h: Host = { worker, refs: 0, failed: null, failures: new Set() };
