@@ -5,6 +5,7 @@
 // is a block (with almost no CPU); a worker's own loop is watched too; and with the time kind
 // on as well, the time profile still puts the 200 ms on holdTheLoop (nothing pauses a thread).
 import t from 'tap';
+import type { Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,28 +86,27 @@ function shareOf(p: Profile, fn: string): { inFn: number; total: number; count: 
   return { inFn, total, count };
 }
 
-t.test('an execSync that holds the loop is a block on its caller, with little CPU', async (tt) => {
-  const { r, stderr } = run('sync');
+/** Runs `mode`, which holds a loop once in `fn`: one block, mostly on `fn`, as long as measured. */
+function oneBlockOn(tt: Test, mode: string, fn: string, minShare: number): { r: Result; p: Profile } {
+  const { r, stderr } = run(mode);
   tt.equal(stderr, '', 'nothing on stderr');
   const p = r.profile!;
   tt.ok(p, 'a profile');
-  const { inFn, total, count } = shareOf(p, 'waitInChild');
+  const { inFn, total, count } = shareOf(p, fn);
   tt.equal(count, 1, 'one block');
-  tt.ok(inFn / total >= 0.9, `waitInChild carries ${((100 * inFn) / total).toFixed(1)}% of the block time`);
+  tt.ok(inFn / total >= minShare, `${fn} carries ${((100 * inFn) / total).toFixed(1)}% of the block time`);
   tt.ok(Math.abs(total / 1e6 - r.blockMs) <= 0.25 * r.blockMs, `block time ${(total / 1e6).toFixed(1)} ms vs ${r.blockMs.toFixed(1)} ms measured`);
+  return { r, p };
+}
+
+t.test('an execSync that holds the loop is a block on its caller, with little CPU', async (tt) => {
+  const { r, p } = oneBlockOn(tt, 'sync', 'waitInChild', 0.9);
   const cpu = /CPU in their samples ([\d.]+) ms/.exec(p.comments.join('\n'));
   tt.ok(cpu && Number(cpu[1]) < 0.5 * r.blockMs, `the comment says the block used little CPU: ${cpu?.[1]} ms`);
 });
 
 t.test("a worker thread's own loop is watched, under its thread labels", async (tt) => {
-  const { r, stderr } = run('worker');
-  tt.equal(stderr, '', 'nothing on stderr');
-  const p = r.profile!;
-  tt.ok(p, 'a profile');
-  const { inFn, total, count } = shareOf(p, 'workerHold');
-  tt.equal(count, 1, 'one block');
-  tt.ok(inFn / total >= 0.75, `workerHold carries ${((100 * inFn) / total).toFixed(1)}% of the block time`);
-  tt.ok(Math.abs(total / 1e6 - r.blockMs) <= 0.25 * r.blockMs, `block time ${(total / 1e6).toFixed(1)} ms vs ${r.blockMs.toFixed(1)} ms measured`);
+  const { p } = oneBlockOn(tt, 'worker', 'workerHold', 0.75);
   tt.ok(p.samples.every((s) => s.labels['thread id'] !== '0'), 'no block on the main thread, whose loop only waited');
 });
 
