@@ -6,7 +6,8 @@
 //   node blocks.mjs busy    never idle, but every turn is short: 1 ms callbacks back to back
 //                           (setImmediate) for 1.5 s
 //   node blocks.mjs sync    one 300 ms execSync('sleep') in waitInChild(): a block with no CPU
-//   node blocks.mjs worker  a worker thread holds its own loop for 200 ms in workerHold()
+//   node blocks.mjs worker  a worker thread holds its own loop with ~200 ms of CPU work in
+//                           workerHold() (fixed work, as holdTheLoop)
 //   node blocks.mjs both    as `block`, with the time kind on too (one time profiler shared by
 //                           both kinds); prints the time profile as well
 import http from 'node:http';
@@ -48,7 +49,7 @@ function calibrate() {
   const c = process.cpuUsage(c0);
   return n / ((c.user + c.system) / 1000);
 }
-const perMs = mode === 'block' || mode === 'both' ? calibrate() : 0;
+const perMs = mode === 'block' || mode === 'both' || mode === 'worker' ? calibrate() : 0;
 function holdTheLoop() {
   crunch(200 * perMs);
 }
@@ -101,8 +102,8 @@ if (mode === 'block' || mode === 'both') {
     import { parentPort } from 'node:worker_threads';
     import { startThreadCollector } from ${JSON.stringify(new URL('../../dist/src/time/time-profiler.js', import.meta.url).href)};
     const c = startThreadCollector({ blockThresholdMs: 50 });
-    const spin = (ms) => { const end = performance.now() + ms; while (performance.now() < end); };
-    function workerHold() { spin(200); }
+    function crunch(n) { let s = 0; for (let i = 0; i < n; i++) s += Math.sqrt(i) * (i & 7); return s; }
+    function workerHold() { crunch(${Math.round(200 * perMs)}); }
     await new Promise((r) => setTimeout(r, 300));
     const t = performance.now();
     workerHold();
