@@ -30,7 +30,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r "$root/native/binding.gyp" "$root/native/src" "$work/"
 # binding.gyp finds node-addon-api with `node -p require(...)`: resolve it from the package.
-(cd "$work" && NODE_PATH="$root/node_modules" PATH="$dir/bin:$PATH" \
+# Under `npm run`, npm exports its own settings (npm_config_nodedir: this machine's Node 20
+# headers) and node-gyp prefers them to --nodedir: the addon was then built against the wrong
+# V8 headers (it loaded only lazily, and failed at once with RTLD_NOW). Drop them here.
+(cd "$work" && env -u npm_config_nodedir -u npm_config_target -u npm_config_runtime -u npm_config_disturl \
+  NODE_PATH="$root/node_modules" PATH="$dir/bin:$PATH" \
   "$dir/bin/node" "$root/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir="$dir" --loglevel=warn >&2)
 mkdir -p "$root/native/prebuilds/node-v$abi"
 cp "$work/build/Release/hotpath.node" "$root/native/prebuilds/node-v$abi/hotpath.node"
