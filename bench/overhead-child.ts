@@ -7,11 +7,10 @@
 //         stdin closes, then prints RESULT {cpuMs, requests}.
 // With `hotpath`, the time profiler samples the main thread at 100 Hz (intervalMicros 10000)
 // with 1 s periods, so each run also pays for period rotations and encoding in the worker.
-import http from 'node:http';
 import { startTimeProfiler } from '../src/time/time-profiler.js';
 import { ThreadCollector } from '../src/time/thread-collector.js';
 import { loadNative } from '../src/native.js';
-import { chainWork, leaf } from './lib/workloads.js';
+import { chainWork, jsonServer, leaf } from './lib/workloads.js';
 
 const [mode, variant] = process.argv.slice(2);
 const profiler = variant === 'hotpath'
@@ -43,14 +42,8 @@ async function main(): Promise<void> {
   }
   if (mode === 'http') {
     let requests = 0;
-    const server = http.createServer((req, res) => {
-      requests++;
-      const items = [];
-      for (let i = 0; i < 20; i++) items.push({ id: i, name: `item-${i}`, score: leaf(i + requests) });
-      const body = JSON.stringify({ url: req.url, items });
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    });
+    // The same service as bench/overhead-http.ts.
+    const server = jsonServer(() => requests++);
     server.listen(0, '127.0.0.1', () => {
       const addr = server.address() as { port: number };
       process.stdout.write(`READY ${addr.port}\n`);
