@@ -426,9 +426,6 @@ Napi::Value JsTimeInit(const Napi::CallbackInfo& info) {
   s->profiler = v8::CpuProfiler::New(s->isolate, naming, logging);
   s->profiler->SetSamplingInterval(s->intervalMicros);
 
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", int(s->osThreadId));
-  s->schedstatFd = open(path, O_RDONLY | O_CLOEXEC);
   // turnStartNs stays 0: the turn under way (the one that starts profiling, and pays for V8's
   // profiler start-up) is not judged; turns are measured from the first uv_prepare on.
   uv_prepare_init(s->loop, &s->prepare);
@@ -475,6 +472,15 @@ Napi::Value JsTimeSetBlockThreshold(const Napi::CallbackInfo& info) {
   ThreadState* s = tState;
   if (!s || s->disposed) return Fail(env, "hotpath: the time profiler is not initialised on this thread");
   s->blockThresholdNs = int64_t(info[0].As<Napi::Number>().DoubleValue());
+  // Only the event-loop kind needs the run-queue delay: open schedstat now, so that the
+  // sampler thread's read of it (a procfs read each tick) costs nothing to the others.
+  if (s->schedstatFd < 0) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", int(s->osThreadId));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    std::lock_guard<std::mutex> lk(RegistryLock());  // the sampler reads it under this lock
+    s->schedstatFd = fd;
+  }
   return env.Undefined();
 }
 
