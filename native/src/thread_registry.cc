@@ -87,14 +87,19 @@ void SamplerMain() {
   Globals& g = G();
   std::unique_lock<std::mutex> lk(g.samplerLock);
   auto next = std::chrono::steady_clock::now();
+  bool readsRunDelay = false;
   while (g.samplerRun) {
-    next += std::chrono::microseconds(g.samplerIntervalMicros);
+    // Each tick wakes this thread and reads other threads' CPU clocks (~20 us in all, measured
+    // on a VM): at 100 Hz that is 0.2% of a core, paid only when run-queue delays are needed.
+    next += std::chrono::microseconds(g.samplerIntervalMicros * (readsRunDelay ? 1 : 10));
     auto now = std::chrono::steady_clock::now();
     if (next < now) next = now;  // fell behind (machine overloaded): do not burst
     g.samplerWake.wait_until(lk, next, [&g] { return !g.samplerRun; });
     if (!g.samplerRun) break;
     std::lock_guard<std::mutex> reg(g.registryLock);
+    readsRunDelay = false;
     for (ThreadState* s : g.threads) {
+      if (s->schedstatFd >= 0) readsRunDelay = true;
       struct timespec ts;
       if (clock_gettime(s->cpuClock, &ts) == 0) {
         s->samplerCpu.store(int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec, std::memory_order_relaxed);

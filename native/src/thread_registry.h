@@ -120,6 +120,9 @@ struct ThreadState {
   int64_t turnStartRunDelayNs = 0;
   int64_t turnStartRunDelayAtNs = 0;
   int64_t blockThresholdNs = 50000000;
+  // Turns are timed (a clock read at uv_prepare and at the end of the wait) only once the
+  // event-loop kind asked for blocks: the time kind needs just the waiting flag.
+  bool timeTurns = false;
   std::vector<BlockRecord> blocks;  // since the last batch; at most kMaxBlocksPerBatch
   uint64_t blocksDropped = 0;
 
@@ -139,7 +142,9 @@ bool RegisterThread(ThreadState* s, int samplerIntervalMicros);
 void UnregisterThread(ThreadState* s);
 // Thread ids of the registered threads.
 std::vector<int32_t> RegisteredThreadIds();
-// Sets the sampler thread's tick interval (the overhead cap lengthens it).
+// Sets the sampler thread's tick interval (the overhead cap lengthens it). The sampler ticks at
+// this interval while some thread needs run-queue readings (the event-loop kind), and ten
+// times slower otherwise: then it only watches for a V8 sampler that stopped signalling.
 void SetSamplerInterval(int micros);
 
 // Puts hotpath's SIGPROF handler in front of whatever handler is installed now (V8's), if it is
