@@ -50,16 +50,19 @@ export function preloadIntoWorkersAndChildren(): void {
   // Reflect.construct and new.target, `instanceof` and the program's own subclasses still work.
   function Worker(this: unknown, filename: string | URL, options: WorkerOptions = {}) {
     if (!new.target) throw new TypeError("Class constructor Worker cannot be invoked without 'new'");
-    const ours: WorkerOptions = { ...options };
-    if (!alreadyPreloaded) ours.execArgv = [...(options.execArgv ?? process.execArgv), '--require', REGISTER_CJS];
+    const named: WorkerOptions = { ...options };
     if (!NODE_KNOWS_THREAD_NAMES && options.name && options.env !== wt.SHARE_ENV) {
-      ours.env = { ...((options.env as NodeJS.ProcessEnv | undefined) ?? process.env), [THREAD_NAME_ENV]: options.name };
+      named.env = { ...((options.env as NodeJS.ProcessEnv | undefined) ?? process.env), [THREAD_NAME_ENV]: options.name };
     }
+    const ours: WorkerOptions = { ...named };
+    if (!alreadyPreloaded) ours.execArgv = [...(options.execArgv ?? process.execArgv), '--require', REGISTER_CJS];
     try {
       return Reflect.construct(Original, [filename, ours], new.target);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
-      return Reflect.construct(Original, [filename, options], new.target);
+      // Node refused the execArgv (a flag of the program's own, such as --expose-gc, that
+      // workers do not take): the program's own execArgv, still with the name for the label.
+      return Reflect.construct(Original, [filename, named], new.target);
     }
   }
   Object.setPrototypeOf(Worker, Original);

@@ -11,16 +11,21 @@ const total = Number(process.argv[2] ?? 100);
 const concurrent = 8;
 const stats = [];
 let made = 0;
+let started = 0;
+let livedPast = 0;
 
 const WORKER = new URL('./churn-worker.cjs', import.meta.url);
 
-async function one(i) {
+async function one() {
+  const i = started++;
   const w = new Worker(WORKER, { workerData: { spin: i % 2 === 0 }, name: `churn-${i}` });
   await once(w, 'message');
   // One in ten (an idle one: a spinning worker cannot answer a period end) lives past a period
   // end (500 ms), so its samples reach a profile; the others are terminated before (their
   // unfinished period is lost, by design).
-  await sleep(i % 10 === 5 ? 700 : 10 + (i % 5) * 10);
+  const long = i % 10 === 5;
+  if (long) livedPast++;
+  await sleep(long ? 700 : 10 + (i % 5) * 10);
   await w.terminate();
   made++;
 }
@@ -30,7 +35,7 @@ async function wave(n) {
   await Promise.all(Array.from({ length: concurrent }, async () => {
     while (next < n) {
       next++;
-      await one(made + next);
+      await one();
     }
   }));
 }
@@ -42,4 +47,4 @@ await wave(total / 2 - warm);
 stats.push(await procStats(`after ${total / 2}`));
 await wave(total / 2);
 stats.push(await procStats(`after ${total}`));
-console.log('RESULT ' + JSON.stringify({ made, stats }));
+console.log('RESULT ' + JSON.stringify({ made, livedPast, stats }));
