@@ -1,4 +1,4 @@
-// The benchmark suite: `npm run bench` (about nine minutes on 2 cores) or `npm run bench -- --quick`
+// The benchmark suite: `npm run bench` (about eleven minutes on 2 cores) or `npm run bench -- --quick`
 // (under two minutes, fewer rounds and shorter runs: for checking that it works, not for numbers).
 // Runs each scenario file in its own process, one after the other; each rewrites its own
 // section of bench/RESULTS.md and its figures in bench/results.json (median, quartiles, min,
@@ -25,6 +25,7 @@ interface Scenario { key: string; script: string; what: string; env?: Record<str
 const SCENARIOS: Scenario[] = [
   { key: 'overhead-cpu', script: 'overhead-cpu.js', what: 'CPU-bound overhead: hotpath, @datadog/pprof, Google pprof, node --cpu-prof' },
   { key: 'overhead-http', script: 'overhead-http.js', what: 'node:http JSON service under autocannon: throughput, p99, CPU per request' },
+  { key: 'overhead-http-inplace', script: 'overhead-http-inplace.js', what: 'node:http JSON service, profiler switched on and off in one process: CPU per request' },
   { key: 'overhead-heap', script: 'overhead-heap.js', what: 'heap profile overhead: hotpath, @datadog/pprof, Google pprof' },
   { key: 'loop-delay', script: 'loop-delay.js', what: 'event-loop delay at period boundaries (p99, max)' },
   { key: 'accuracy', script: 'accuracy.js', what: 'accuracy: builtin-heavy 70/30 with truth; TypeScript parser vs node --cpu-prof' },
@@ -42,7 +43,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 /** Section order in the document; sections not listed keep their order after these. */
-const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'overhead-heap', 'loop-delay', 'accuracy', 'size', 'encode', 'memory', 'workers', 'reproducibility', 'overhead', 'heap', 'contention', 'exceptions', 'eventloop'];
+const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'overhead-http-inplace', 'overhead-heap', 'loop-delay', 'accuracy', 'size', 'encode', 'memory', 'workers', 'reproducibility', 'overhead', 'heap', 'contention', 'exceptions', 'eventloop'];
 
 function runScript(s: Scenario): Promise<{ ok: boolean; seconds: number; loadBefore: string }> {
   const loadBefore = loadAverage();
