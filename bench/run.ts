@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   writeFileSync(jsonFile(), JSON.stringify(j, null, 1) + '\n');
   const section = [
     '<!-- suite:start (written by bench/run.ts; `npm run bench`) -->',
-    `Regenerate: \`npm run bench\` (all scenarios below, about nine minutes on 2 cores) or \`npm run bench -- --quick\` (under two minutes; too few rounds for numbers). ` +
+    `Regenerate: \`npm run bench\` (all scenarios below, about eleven minutes on 2 cores) or \`npm run bench -- --quick\` (under two minutes; too few rounds for numbers). ` +
       '`--only=key,key` reruns some; `--all` also reruns the heap and collector benchmarks with short settings. Each section names its own script. ' +
       'Every figure given with a spread is also in bench/results.json (median, quartiles, min, max, n; `--json=file` to write elsewhere); `npm run bench:compare -- a.json b.json` says whether two runs agree (see Reproducibility).',
     '',
