@@ -59,8 +59,6 @@ enum Experiment : uint32_t {
 // Block records kept per batch at most (a threshold of 1 ms allows 1,000 a second).
 constexpr size_t kMaxBlocksPerBatch = 65536;
 
-// The end of an event-loop turn (the loop is about to wait for I/O): one clock read and, for a
-// turn busy past the threshold, one record. Runs on the thread, between JS calls.
 // ThreadState::flags has one writer, the thread itself (these hooks and its GC callbacks), so
 // a plain load and store does instead of a locked read-modify-write (~20 ns each, every turn).
 inline void SetFlag(ThreadState* s, uint32_t bit) {
@@ -70,6 +68,9 @@ inline void ClearFlag(ThreadState* s, uint32_t bit) {
   s->flags.store(s->flags.load(std::memory_order_relaxed) & ~bit, std::memory_order_relaxed);
 }
 
+// The end of an event-loop turn (the loop is about to wait for I/O): the waiting flag and the
+// turn number; with the event-loop kind on, also one clock read and, for a turn busy past the
+// threshold, one record. Runs on the thread, between JS calls.
 void OnPrepare(uv_prepare_t* h) {
   auto* s = static_cast<ThreadState*>(h->data);
   uint32_t turn = s->loopTurn.load(std::memory_order_relaxed);
