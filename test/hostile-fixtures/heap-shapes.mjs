@@ -14,8 +14,10 @@ function burn(ms, f) {
 }
 
 const collector = startHeapCollector({});
-// Interleaved: alloc_* are read in a sample of GC intervals, each must see both.
-burn(1000, () => longName() + generated());
+// Interleaved: alloc_* are read in a sample of GC intervals, each must see both. 3 s, about a
+// dozen reads: in 1 s a clean CI run read only 4 intervals (7 samples) and the long name got
+// none of the alloc_space.
+burn(3000, () => longName() + generated());
 const period = { timeNanos: BigInt(Date.now()) * 1_000_000n, durationNanos: 1e9 };
 writeFileSync(process.argv[2], await collector.endPeriod(period, []));
 await collector.stop(period, []);
