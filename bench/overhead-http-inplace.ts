@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 // @ts-expect-error autocannon ships no types; the two calls used are declared below.
 import autocannonUntyped from 'autocannon';
-import { Figures, fmtRatio, quick, result, setting, sleep, spread, systemLine, writeSection } from './lib/common.js';
+import { Figures, median, quick, ratioCells, result, setting, sleep, systemLine, writeSection } from './lib/common.js';
 import { PEERS, startProfiler } from './lib/profilers.js';
 import type { ProfilerName, RunningProfiler } from './lib/profilers.js';
 import { jsonServer } from './lib/workloads.js';
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     const s = figs.add(`${peer} on / off, server CPU per request (same process)`, ratios);
     const m = figs.add(`${peer} on - off, main-thread µs per request (same process)`, mainDiff);
     med[peer] = s.median;
-    rows.push(`| ${peer} | ${spread(offCpu).median.toFixed(1)} | ${fmtRatio(s.median)} | ${s.q1.toFixed(3)}-${s.q3.toFixed(3)}; ${s.min.toFixed(3)}-${s.max.toFixed(3)} | ` +
+    rows.push(`| ${peer} | ${median(offCpu).toFixed(1)} | ${ratioCells(ratios)} | ` +
       `${m.median.toFixed(2)} (${m.q1.toFixed(2)} to ${m.q3.toFixed(2)}) | ${ratios.length} |`);
   }
   const best = Object.entries(med).sort((a, b) => a[1] - b[1])[0][0];

@@ -12,8 +12,8 @@ t.test('200 profiled workers created and terminated: no crash, memory flat', asy
   // glibc gives each new thread a malloc arena (up to 8 per core) and RSS grows with them up to
   // ~100 threads (Node 24, 200 workers: +7.2 and +15.3 MB from the 100th to the 200th; with two
   // arenas +7.3 and -1.5 MB): two arenas keep that warm-up out of a check for leaks, as in
-  // test/reliability-workers.test.ts. Without tap's NODE_OPTIONS: its process-info preload runs
-  // in every worker too, and the program grew to 261-277 MB under it instead of ~190 MB.
+  // test/reliability-workers.test.ts. Without tap's NODE_OPTIONS, as the program would run (its
+  // RSS under tap on Node 24 is ~265 MB either way, ~190 MB by hand: not understood).
   const env: NodeJS.ProcessEnv = { ...process.env, MALLOC_ARENA_MAX: '2' };
   delete env.NODE_OPTIONS;
   const out = execFileSync(process.execPath, ['--expose-gc', path.join(here, 'time-fixtures', 'churn.mjs'), '200'],

@@ -68,8 +68,8 @@ export async function workersChurn(t: Tap.Test, total: number, rssGrowthBytes: n
     }
   }
   t.ok(files >= 2, `${files} time profiles`);
-  // Each of these answered at least one period end before it was terminated.
   t.same([...unnamed], [], 'every worker thread carries its own name');
+  // Each long-lived worker answered at least one period end before it was terminated.
   t.ok(workers.size >= 0.9 * r.livedPast, `samples from ${workers.size} worker threads (${r.livedPast} lived past a period end)`);
 }
 
