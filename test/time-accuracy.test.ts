@@ -1,8 +1,9 @@
 // Time profiler accuracy against workloads that measure their own truth (thread CPU clock and
 // wall clock around each function). Each run is a fresh process (test/time-fixtures/
 // scenarios.mjs) sampling at 1 kHz so that ~3 s runs give thousands of samples; each scenario
-// runs several times and every run must pass (no retries: V8's sampler "bad state" is dealt
-// with by dropping samples V8 took without its signal, see native/src/time_profiler.cc).
+// runs several times, judged on all runs together and, more loosely, on each run (no retries:
+// V8's sampler "bad state" is dealt with by dropping samples V8 took without its signal, see
+// native/src/time_profiler.cc).
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -36,21 +37,46 @@ const WALL = 1;
 const CPU = 2;
 const pct = (x: number): string => (x * 100).toFixed(1);
 
-/** Checks that each function's share (among fns) in the profile is within `points` of the truth. */
-function checkShares(tt: Tap.Test, r: Result, fns: string[], points: number): void {
+/** Each function's share among `fns` in column `col` (`truthCol` of the truth), for results summed. */
+function shares(rs: Result[], fns: string[], col: number, truthCol: 0 | 1): { f: string; got: number; want: number }[] {
+  const sum = (g: (r: Result, f: string) => number): number[] => fns.map((f) => rs.reduce((s, r) => s + g(r, f), 0));
+  const truth = sum((r, f) => r.truth[f][truthCol]);
+  const prof = sum((r, f) => r.total[f]?.[col] ?? 0);
+  const tSum = truth.reduce((a, b) => a + b, 0);
+  const pSum = prof.reduce((a, b) => a + b, 0);
+  return fns.map((f, i) => ({ f, got: prof[i] / pSum, want: truth[i] / tSum }));
+}
+
+const COLUMNS = [[WALL, 0, 'wall'], [CPU, 1, 'cpu'], [SAMPLES, 1, 'samples']] as const;
+
+/**
+ * Checks each function's share (among fns) against the truth: within `points` over all runs
+ * together, and within `runPoints` in every single run. One run of ~3 s at 1 kHz has ~2,500
+ * samples, yet its shares scatter by about ±2 points around the truth on a quiet machine (eight
+ * runs of the pure scenario: 67.0-73.1% for a truth of 69.6%; loop lengths drawn at random did
+ * not narrow it, so it is not aliasing with the loop), and a clean CI run read 64.8%: judged
+ * alone at ±3 points a run fails now and then. The runs together (a profile of ~9 s) are judged
+ * at ±3 points, each run at ±`runPoints`, which still catches V8's "bad state" (85/15, 36/64 in
+ * RESEARCH.md) in any single run.
+ */
+function checkShares(tt: Tap.Test, rs: Result[], fns: string[], points: number, runPoints: number): void {
   // V8's "bad state" (RESEARCH.md) shows up as samples V8 took without its signal; hotpath
   // drops them (said in a comment), so the sample counts stay right too: checked as `samples`
   // against the cpu truth.
-  const dropped = r.comments.map((c) => /dropped (\d+) samples/.exec(c)?.[1]).filter(Boolean);
-  tt.comment(`V8 samples without a signal, dropped: ${dropped.length ? dropped.join(', ') : 0}`);
-  for (const [col, truthCol, what] of [[WALL, 0, 'wall'], [CPU, 1, 'cpu'], [SAMPLES, 1, 'samples']] as const) {
-    const truthSum = fns.reduce((s, f) => s + r.truth[f][truthCol], 0);
-    const profSum = fns.reduce((s, f) => s + (r.total[f]?.[col] ?? 0), 0);
-    for (const f of fns) {
-      const want = r.truth[f][truthCol] / truthSum;
-      const got = (r.total[f]?.[col] ?? 0) / profSum;
+  rs.forEach((r, i) => {
+    const dropped = r.comments.map((c) => /dropped (\d+) samples/.exec(c)?.[1]).filter(Boolean);
+    tt.comment(`run ${i + 1}: V8 samples without a signal, dropped: ${dropped.length ? dropped.join(', ') : 0}`);
+    for (const [col, truthCol, what] of COLUMNS) {
+      for (const { f, got, want } of shares([r], fns, col, truthCol)) {
+        tt.ok(Math.abs(got - want) * 100 <= runPoints,
+          `run ${i + 1}: ${f} ${what} share ${pct(got)}% vs truth ${pct(want)}% (within ±${runPoints} points)`);
+      }
+    }
+  });
+  for (const [col, truthCol, what] of COLUMNS) {
+    for (const { f, got, want } of shares(rs, fns, col, truthCol)) {
       tt.ok(Math.abs(got - want) * 100 <= points,
-        `${f} ${what} share ${pct(got)}% vs truth ${pct(want)}% (within ±${points} points)`);
+        `${rs.length} runs together: ${f} ${what} share ${pct(got)}% vs truth ${pct(want)}% (within ±${points} points)`);
     }
   }
 }
@@ -59,18 +85,13 @@ function checkShares(tt: Tap.Test, r: Result, fns: string[], points: number): vo
 declare namespace Tap { type Test = typeof t; }
 
 t.test('pure JS: a ~70% / b ~30%, cpu and wall within ±3 points', async (tt) => {
-  for (let i = 0; i < 3; i++) {
-    const r = run('pure');
-    tt.same(r.sampleTypes, ['samples', 'wall', 'cpu']);
-    checkShares(tt, r, ['a', 'b'], 3);
-  }
+  const rs = [run('pure'), run('pure'), run('pure')];
+  for (const r of rs) tt.same(r.sampleTypes, ['samples', 'wall', 'cpu']);
+  checkShares(tt, rs, ['a', 'b'], 3, 6);
 });
 
 t.test('builtins: TypedArray sort and JSON.parse attributed to their callers within ±3 points', async (tt) => {
-  for (let i = 0; i < 3; i++) {
-    const r = run('builtin');
-    checkShares(tt, r, ['sortA', 'parseB', 'loopC'], 3);
-  }
+  checkShares(tt, [run('builtin'), run('builtin'), run('builtin')], ['sortA', 'parseB', 'loopC'], 3, 6);
 });
 
 t.test('blocking: Atomics.wait, execSync(sleep), readFileSync: wall on the caller', async (tt) => {
@@ -81,9 +102,14 @@ t.test('blocking: Atomics.wait, execSync(sleep), readFileSync: wall on the calle
       const truth = r.truth[f][0];
       tt.ok(Math.abs(wall / truth - 1) <= 0.1, `${f}: wall ${(wall / 1e6).toFixed(0)} ms vs truth ${(truth / 1e6).toFixed(0)} ms (±10%)`);
     }
+    // Blocked time is not CPU: the profile's cpu matches the function's own thread clock (the
+    // fork of `sleep` is real CPU of the caller: a clean CI run read 61 ms of it over 500 ms of
+    // execSync), within a tenth of the blocked wall time.
     for (const f of ['waiter', 'sleeper']) {
       const [, wall, cpu] = r.total[f];
-      tt.ok(cpu < 0.1 * wall, `${f}: cpu ${(cpu / 1e6).toFixed(0)} ms is not its blocked time (wall ${(wall / 1e6).toFixed(0)} ms)`);
+      const own = r.truth[f][1];
+      tt.ok(Math.abs(cpu - own) < 0.1 * wall,
+        `${f}: cpu ${(cpu / 1e6).toFixed(0)} ms vs its thread clock ${(own / 1e6).toFixed(0)} ms, not its blocked time (wall ${(wall / 1e6).toFixed(0)} ms)`);
     }
     const rc = r.total.reader[CPU];
     const rt = r.truth.reader[1];
