@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  cpuMsSince, Figures, fmtRatio, median, pairedRatios, ratioCells, result, rounds, runNode, setting, systemLine, writeSection,
+  cpuMsSince, Figures, fmtRatio, median, pairedRatios, ratioCells, result, rounds, runNode, setting, systemLine, threadCpuMs,
+  threadCpuSince, writeSection,
 } from './lib/common.js';
 import { cpuProfFlags, startProfiler } from './lib/profilers.js';
 import type { ProfilerName } from './lib/profilers.js';
@@ -24,6 +25,10 @@ const self = fileURLToPath(import.meta.url);
 
 async function child(name: ProfilerName): Promise<void> {
   const prof = await startProfiler(name, { periodMs: PERIOD_MS });
+  // One period ended before the clock starts, by every profiler alike: hotpath's aggregation
+  // worker is then up (its start-up, ~90-130 ms of CPU on its own thread, is a one-time cost; on a
+  // loaded host it ran into the timed part: 20 ms of a 2.1 s run, per-thread reading).
+  await prof.rotate();
   // Warm-up: code optimised and the profiler's helper threads started before the clock starts.
   const until = performance.now() + 300;
   let i = 0;
@@ -31,12 +36,14 @@ async function child(name: ProfilerName): Promise<void> {
   // Every configuration starts the timed part from a collected heap (see the method).
   (globalThis as { gc?: () => void }).gc?.();
   const c0 = process.cpuUsage();
+  const th0 = threadCpuMs();
   const t0 = performance.now();
   const s = chainWork(ITER);
   const wallMs = performance.now() - t0;
   const cpuMs = cpuMsSince(c0);
+  const th = threadCpuSince(th0);
   await prof.stop();
-  result({ wallMs, cpuMs, s });
+  result({ wallMs, cpuMs, s, mainMs: th.main, v8Ms: th.v8, hotpathMs: th.hotpath, otherMs: th.other });
 }
 
 interface Run { wallMs: number; cpuMs: number; [k: string]: number }
@@ -55,6 +62,7 @@ async function main(): Promise<void> {
     }
   }, 'overhead-cpu');
   const rows: string[] = [];
+  const threadRows: string[] = [];
   const cpuMed: Record<string, number> = {};
   const figs = new Figures('overhead-cpu', system);
   for (const c of CONFIGS.slice(1)) {
@@ -63,6 +71,13 @@ async function main(): Promise<void> {
     figs.add(`${c} / none, wall time`, wall);
     cpuMed[c] = figs.add(`${c} / none, process CPU`, cpu).median;
     rows.push(`| ${c} | ${ratioCells(wall)} | ${ratioCells(cpu)} |`);
+    // Where the CPU goes: the JavaScript thread (paired against none), and the profiler's own
+    // threads as a share of one core over the timed part (no pairing needed: none has them).
+    const main = figs.add(`${c} / none, main-thread CPU`, pairedRatios(res, c, 'none', 'mainMs'));
+    const v8 = figs.add(`${c}, V8 profiler thread, % of a core`, res[c].map((r) => (100 * r.v8Ms) / r.wallMs));
+    const own = figs.add(`${c}, hotpath threads, % of a core`, res[c].map((r) => (100 * r.hotpathMs) / r.wallMs));
+    const other = figs.add(`${c} - none, other threads, % of a core`, res[c].map((r, i) => (100 * r.otherMs) / r.wallMs - (100 * res.none[i].otherMs) / res.none[i].wallMs));
+    threadRows.push(`| ${c} | ${fmtRatio(main.median)} (IQR ${main.q1.toFixed(3)}-${main.q3.toFixed(3)}) | ${v8.median.toFixed(2)}% | ${own.median.toFixed(2)}% | ${other.median.toFixed(2)}% |`);
   }
   const behind = Object.entries(cpuMed).filter(([c, m]) => c !== 'hotpath' && m < cpuMed.hotpath).map(([c]) => c);
   writeSection('overhead-cpu', [
@@ -86,6 +101,15 @@ async function main(): Promise<void> {
       (behind.length
         ? `**hotpath is behind ${behind.join(', ')} on process CPU here** (median ${fmtRatio(cpuMed.hotpath)} vs ${behind.map((b) => `${b} ${fmtRatio(cpuMed[b])}`).join(', ')}); read it against the spread.`
         : 'hotpath\'s median CPU ratio is the lowest of the in-process profilers in this run; read it against the spread.'),
+    '',
+    'Where the CPU goes, per thread (/proc/self/task/*/schedstat over the timed part): the JavaScript thread\'s CPU against none in the same round ' +
+      '(the sampling signal\'s handler and V8\'s stack walk run there, and V8\'s profiling mode makes calls into C++ dearer); ' +
+      'V8\'s profiler thread (`v8:ProfEvntProc`: it sends each sampling signal and symbolizes the stack; the same thread in every in-process profiler), ' +
+      'hotpath\'s own threads (`hotpath-sampler`, reading CPU clocks; `hotpath-aggr`, idle between period ends) and the other threads against none, each as a share of one core (medians).',
+    '',
+    '| profiler | main-thread CPU ratio | V8 profiler thread | hotpath threads | other threads vs none |',
+    '|---|---|---|---|---|',
+    ...threadRows,
   ]);
   figs.save();
 }

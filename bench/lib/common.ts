@@ -3,7 +3,7 @@
 // paired ratios with their spread, the System line, and the sections of bench/RESULTS.md
 // (each between `<!-- name:start ... -->` and `<!-- name:end -->`, written by one script).
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -229,6 +229,41 @@ export function sleep(ms: number): Promise<void> {
 export function cpuMsSince(c0: NodeJS.CpuUsage): number {
   const c = process.cpuUsage(c0);
   return (c.user + c.system) / 1000;
+}
+
+/**
+ * CPU ms of this process's threads by role, from /proc/self/task/<tid>/schedstat (ns on CPU):
+ * `main` (the JavaScript thread), `v8` (V8's CPU-profiler threads, `v8:ProfEvntProc`, which
+ * send the sampling signals and symbolize stacks), `hotpath` (threads named `hotpath-…`) and
+ * `other` (libuv, V8's platform workers, ...). Take two readings around a window and subtract;
+ * a thread that ends in between takes its time with it. Linux only (zeros elsewhere).
+ */
+export interface ThreadCpu { main: number; v8: number; hotpath: number; other: number }
+export function threadCpuMs(): ThreadCpu {
+  const r: ThreadCpu = { main: 0, v8: 0, hotpath: 0, other: 0 };
+  let tids: string[] = [];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return r;
+  }
+  for (const tid of tids) {
+    try {
+      const ms = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+      const comm = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+      const role: keyof ThreadCpu = tid === String(process.pid) ? 'main' : comm.startsWith('v8:Prof') ? 'v8' : comm.startsWith('hotpath-') ? 'hotpath' : 'other';
+      r[role] += ms;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return r;
+}
+
+/** b - a, by role. */
+export function threadCpuSince(a: ThreadCpu): ThreadCpu {
+  const b = threadCpuMs();
+  return { main: b.main - a.main, v8: b.v8 - a.v8, hotpath: b.hotpath - a.hotpath, other: b.other - a.other };
 }
 
 /** Waits (up to 3 minutes) until hotpath's native addon is on disk: a rebuild removes it for a while. */
