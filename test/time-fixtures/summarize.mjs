@@ -12,13 +12,14 @@ export function clocks() {
 /**
  * Totals [samples, wall, cpu] by function name: `self` by leaf function, `total` by every
  * function on the stack (each counted once per sample); optionally for one thread id only.
- * Also `threads`: totals per thread id, `labels`: per user-label key=value.
+ * Also `threads`: totals per thread id, `labels`: per user-label key=value, `sites`: self by
+ * leaf source file (base name) and line, whatever name V8 gave the function.
  */
 export function summarize(bytes, { threadId } = {}) {
   const p = decodeProfile(bytes);
   const fn = new Map(p.function.map((f) => [f.id, f]));
   const loc = new Map(p.location.map((l) => [l.id, l]));
-  const self = {}, total = {}, threads = {}, lines = {}, labels = {}, threadNames = {};
+  const self = {}, total = {}, threads = {}, lines = {}, sites = {}, labels = {}, threadNames = {};
   const add = (o, k, v) => {
     o[k] ??= [0, 0, 0];
     for (let i = 0; i < 3; i++) o[k][i] += v[i];
@@ -31,10 +32,12 @@ export function summarize(bytes, { threadId } = {}) {
     if (threadId !== undefined && tid !== String(threadId)) continue;
     const names = s.locationId.map((id) => {
       const l = loc.get(id).line[0];
-      return { name: fn.get(l.functionId).name, line: l.line };
+      const f = fn.get(l.functionId);
+      return { name: f.name, file: f.filename.split('/').pop(), line: l.line };
     });
     add(self, names[0].name, s.value);
     add(lines, `${names[0].name}:${names[0].line}`, s.value);
+    add(sites, `${names[0].file}:${names[0].line}`, s.value);
     for (const n of new Set(names.map((x) => x.name))) add(total, n, s.value);
     for (const l of s.label) {
       if (l.key.startsWith('thread') || l.key === 'os thread id') continue;
@@ -42,7 +45,7 @@ export function summarize(bytes, { threadId } = {}) {
     }
     if (!s.label.some((l) => !l.key.startsWith('thread') && l.key !== 'os thread id')) add(labels, '(none)', s.value);
   }
-  return { self, total, threads, threadNames, lines, labels, comments: p.comment, period: p.period, sampleTypes: p.sampleType.map((t) => t.type) };
+  return { self, total, threads, threadNames, lines, sites, labels, comments: p.comment, period: p.period, sampleTypes: p.sampleType.map((t) => t.type) };
 }
 
 /** Prints the result for the parent test as the last stdout line. */
