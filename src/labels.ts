@@ -13,7 +13,7 @@
 // rewritten at each switch, so the before/after hook stays: reading the frame from the signal
 // handler is not safe.
 //
-// Cost (bench/overhead.ts "await-heavy" row in bench/RESULTS.md, and a per-await split):
+// Cost (bench/labels.ts, section "labels" of bench/RESULTS.md, and a per-await split):
 // on Node 20 an await costs ~110 ns bare, ~240 ns under AsyncLocalStorage alone (its own
 // propagation) and ~290 ns with this hook too (+55 ns for keeping the slot current); on Node 24
 // (AsyncContextFrame) ~105 / ~125 / ~220 ns. v8.promiseHooks would cut the Node 24 hook to
