@@ -7,6 +7,10 @@
 // (JIT and heap layout luck, the load generator's placement), wider than the effect; in one
 // process those differences cancel, so a few percent can be told apart (IQR about ±1.5%).
 //   node dist/bench/overhead-http-inplace.js [--quick]   (ROUNDS, PAIRS, WINDOW_MS override)
+//   PROFILERS=hotpath,hotpath-core:32,pprof node dist/bench/overhead-http-inplace.js
+//     other configurations (`hotpath-core:<bits>`: the time profiler alone with experiment bits of
+//     native/src/time_profiler.cc, for finding where a cost comes from); the table then goes to
+//     stdout, and RESULTS.md and results.json are left as they are.
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 // @ts-expect-error autocannon ships no types; the two calls used are declared below.
@@ -20,8 +24,8 @@ import { loadNative } from '../src/native.js';
 type Autocannon = (opts: Record<string, unknown>) => { stop(): void };
 const autocannon = autocannonUntyped as Autocannon;
 
-const ROUNDS = setting('ROUNDS', 2, 1);
-const PAIRS = setting('PAIRS', 8, 3);
+const ROUNDS = setting('ROUNDS', 4, 1);
+const PAIRS = setting('PAIRS', 20, 3);
 const WINDOW_MS = setting('WINDOW_MS', 1200, 700);
 /** Before each window: the profiler's start (or stop) and its after-effects settle. */
 const SETTLE_MS = 300;
@@ -33,7 +37,13 @@ const self = fileURLToPath(import.meta.url);
 
 interface Window { on: boolean; cpuPerReqUs: number; mainPerReqUs: number }
 
-async function child(name: ProfilerName): Promise<void> {
+/** The configurations compared: the peers, or PROFILERS (then nothing is written but stdout). */
+const CHOSEN: readonly string[] = process.env.PROFILERS ? process.env.PROFILERS.split(',') : PEERS;
+
+async function child(config: string): Promise<void> {
+  // `hotpath-core:<bits>`: startProfiler reads the experiment bits from BENCH_EXPERIMENT.
+  const [name, bits] = config.split(':') as [ProfilerName, string | undefined];
+  if (bits !== undefined) process.env.BENCH_EXPERIMENT = bits;
   let requests = 0;
   const server = jsonServer(() => requests++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -104,9 +114,9 @@ function onOffRatios(ws: Window[], key: 'cpuPerReqUs' | 'mainPerReqUs', diff = f
 async function main(): Promise<void> {
   const system = systemLine();
   const figs = new Figures('overhead-http-inplace', system);
-  const byPeer: Record<string, Window[][]> = Object.fromEntries(PEERS.map((p) => [p, []]));
+  const byPeer: Record<string, Window[][]> = Object.fromEntries(CHOSEN.map((p) => [p, []]));
   for (let r = 0; r < ROUNDS; r++) {
-    const order = r % 2 === 0 ? [...PEERS] : [...PEERS].reverse();
+    const order = r % 2 === 0 ? [...CHOSEN] : [...CHOSEN].reverse();
     for (const peer of order) {
       byPeer[peer].push(await runOnce(peer));
       process.stderr.write(`overhead-http-inplace ${peer} round ${r + 1}/${ROUNDS} done\n`);
@@ -114,7 +124,7 @@ async function main(): Promise<void> {
   }
   const rows: string[] = [];
   const med: Record<string, number> = {};
-  for (const peer of PEERS) {
+  for (const peer of CHOSEN) {
     const ratios = byPeer[peer].flatMap((ws) => onOffRatios(ws, 'cpuPerReqUs'));
     const mainDiff = byPeer[peer].flatMap((ws) => onOffRatios(ws, 'mainPerReqUs', true));
     const offCpu = byPeer[peer].flatMap((ws) => ws.filter((w) => !w.on).map((w) => w.cpuPerReqUs));
@@ -125,6 +135,10 @@ async function main(): Promise<void> {
       `${m.median.toFixed(2)} (${m.q1.toFixed(2)} to ${m.q3.toFixed(2)}) | ${ratios.length} |`);
   }
   const best = Object.entries(med).sort((a, b) => a[1] - b[1])[0][0];
+  if (process.env.PROFILERS) {
+    process.stdout.write(['| profiler | CPU µs/request off | on / off | spread (IQR; min-max) | main thread, extra µs/request | windows |', '|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
+    return;
+  }
   writeSection('overhead-http-inplace', [
     '## Overhead: node:http JSON service, profiler switched on and off in one process',
     '',
@@ -147,5 +161,5 @@ async function main(): Promise<void> {
   figs.save();
 }
 
-if (process.argv[2] === 'child') await child(process.argv[3] as ProfilerName);
+if (process.argv[2] === 'child') await child(process.argv[3]);
 else await main();

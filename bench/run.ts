@@ -1,4 +1,4 @@
-// The benchmark suite: `npm run bench` (about eleven minutes on 2 cores) or `npm run bench -- --quick`
+// The benchmark suite: `npm run bench` (about 25 minutes on 2 cores) or `npm run bench -- --quick`
 // (under two minutes, fewer rounds and shorter runs: for checking that it works, not for numbers).
 // Runs each scenario file in its own process, one after the other; each rewrites its own
 // section of bench/RESULTS.md and its figures in bench/results.json (median, quartiles, min,
@@ -47,13 +47,16 @@ const SCENARIOS: Scenario[] = [
 /** Section order in the document; sections not listed keep their order after these. */
 const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'overhead-http-inplace', 'overhead-heap', 'loop-delay', 'accuracy', 'size', 'encode', 'memory', 'workers', 'reproducibility', 'labels', 'heap', 'contention', 'exceptions', 'eventloop'];
 
-function runScript(s: Scenario): Promise<{ ok: boolean; seconds: number; loadBefore: string }> {
+interface ScenarioRun { ok: boolean; seconds: number; loadBefore: string; at?: string }
+
+function runScript(s: Scenario): Promise<ScenarioRun> {
   const loadBefore = loadAverage();
+  const at = new Date().toISOString().slice(0, 16) + 'Z';
   const t0 = performance.now();
   return new Promise((resolve) => {
     const env = { ...process.env, ...(quick ? { BENCH_QUICK: '1', ...s.quickEnv } : s.env) };
     const p = spawn(process.execPath, [path.join(here, s.script), ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'ignore', 'inherit'], env });
-    p.on('exit', (code) => resolve({ ok: code === 0, seconds: (performance.now() - t0) / 1000, loadBefore }));
+    p.on('exit', (code) => resolve({ ok: code === 0, seconds: (performance.now() - t0) / 1000, loadBefore, at }));
   });
 }
 
@@ -74,33 +77,38 @@ async function main(): Promise<void> {
   const chosen = SCENARIOS.filter((s) => (only ? only.includes(s.key) : all || !s.extra));
   // A whole run starts a new figures file (a failed scenario leaves no stale figures); --only updates it.
   if (!only) writeFileSync(jsonFile(), JSON.stringify({ scenarios: {} } satisfies ResultsJson) + '\n');
-  const ran: string[] = [];
-  const runs: Record<string, { ok: boolean; seconds: number; loadBefore: string }> = {};
+  const runs: Record<string, ScenarioRun> = {};
   for (const s of chosen) {
     await waitForAddon();
     process.stderr.write(`\n== ${s.key} (${s.what}), load ${loadAverage()}\n`);
     const r = await runScript(s);
     runs[s.key] = r;
-    ran.push(`| ${s.key} | ${s.what} | ${r.ok ? 'ok' : '**failed** (section not updated)'} | ${r.seconds.toFixed(0)} s | ${r.loadBefore} |`);
   }
   const minutes = (Date.now() - started.getTime()) / 60000;
   const j: ResultsJson = existsSync(jsonFile()) ? JSON.parse(readFileSync(jsonFile(), 'utf8')) : { scenarios: {} };
-  j.suite = { system, mode: quick ? 'quick' : 'full', only: only ?? null, started: started.toISOString(), minutes, loadAtEnd: loadAverage(), runs };
+  // --only keeps the rows of the scenarios it did not rerun (from the figures file's last suite).
+  const kept = only ? ((j.suite as { runs?: Record<string, ScenarioRun> } | undefined)?.runs ?? {}) : {};
+  const allRuns = { ...kept, ...runs };
+  j.suite = { system, mode: quick ? 'quick' : 'full', only: only ?? null, started: started.toISOString(), minutes, loadAtEnd: loadAverage(), runs: allRuns };
+  const ran = SCENARIOS.filter((s) => allRuns[s.key]).map((s) => {
+    const r = allRuns[s.key];
+    return `| ${s.key} | ${s.what} | ${r.ok ? 'ok' : '**failed** (section not updated)'} | ${r.at ?? '(earlier)'} | ${r.seconds.toFixed(0)} s | ${r.loadBefore} |`;
+  });
   writeFileSync(jsonFile(), JSON.stringify(j, null, 1) + '\n');
   const section = [
     '<!-- suite:start (written by bench/run.ts; `npm run bench`) -->',
-    `Regenerate: \`npm run bench\` (all scenarios below, about eleven minutes on 2 cores) or \`npm run bench -- --quick\` (under two minutes; too few rounds for numbers). ` +
+    `Regenerate: \`npm run bench\` (all scenarios below, about 25 minutes on 2 cores) or \`npm run bench -- --quick\` (under two minutes; too few rounds for numbers). ` +
       '`--only=key,key` reruns some; `--all` also reruns the heap and collector benchmarks with short settings. Each section names its own script. ' +
       'Every figure given with a spread is also in bench/results.json (median, quartiles, min, max, n; `--json=file` to write elsewhere); `npm run bench:compare -- a.json b.json` says whether two runs agree (see Reproducibility).',
     '',
-    `${system}. This run: ${quick ? 'quick' : 'full'}, ${minutes.toFixed(1)} min, load average at end ${loadAverage()}.`,
+    `${system}. This run: ${quick ? 'quick' : 'full'}${only ? `, only ${only.join(', ')}` : ''}, ${minutes.toFixed(1)} min, load average at end ${loadAverage()}.`,
     '',
     'How to read: every configuration runs in a fresh process; configurations alternate (rotated order every round, reversed every other round) so that drifts in machine load fall on all alike; ' +
       'figures are medians of ratios paired within a round (profiler / none), with their spread (interquartile range; min-max) beside them. ' +
       'On this shared 2-core machine run-to-run noise is several percent, so only differences larger than the spread mean anything. Rows where hotpath is behind a peer say so in bold.',
     '',
-    '| section | what | status | time | load average before (1, 5, 15 min) |',
-    '|---|---|---|---|---|',
+    '| section | what | status | run at | time | load average before (1, 5, 15 min) |',
+    '|---|---|---|---|---|---|',
     ...ran,
     '<!-- suite:end -->',
   ].join('\n');
