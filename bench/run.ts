@@ -14,8 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jsonFile, loadAverage, quick, resultsFile, systemLine, waitForAddon } from './lib/common.js';
-import type { ResultsJson } from './lib/common.js';
+import { jsonFile, loadAverage, quick, readResultsJson, resultsFile, systemLine, waitForAddon } from './lib/common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const jsonArg = process.argv.find((a) => a.startsWith('--json='))?.slice(7);
@@ -75,8 +74,11 @@ async function main(): Promise<void> {
   const system = systemLine();
   const started = new Date();
   const chosen = SCENARIOS.filter((s) => (only ? only.includes(s.key) : all || !s.extra));
-  // A whole run starts a new figures file (a failed scenario leaves no stale figures); --only updates it.
-  if (!only) writeFileSync(jsonFile(), JSON.stringify({ scenarios: {} } satisfies ResultsJson) + '\n');
+  // The figures of the scenarios about to run are dropped first (a failed one leaves no stale
+  // figures); the others' (extras, or those --only leaves out) are kept, as their sections are.
+  const before = readResultsJson();
+  for (const s of chosen) delete before.scenarios[s.key];
+  writeFileSync(jsonFile(), JSON.stringify(before, null, 1) + '\n');
   const runs: Record<string, ScenarioRun> = {};
   for (const s of chosen) {
     await waitForAddon();
@@ -85,9 +87,9 @@ async function main(): Promise<void> {
     runs[s.key] = r;
   }
   const minutes = (Date.now() - started.getTime()) / 60000;
-  const j: ResultsJson = existsSync(jsonFile()) ? JSON.parse(readFileSync(jsonFile(), 'utf8')) : { scenarios: {} };
-  // --only keeps the rows of the scenarios it did not rerun (from the figures file's last suite).
-  const kept = only ? ((j.suite as { runs?: Record<string, ScenarioRun> } | undefined)?.runs ?? {}) : {};
+  const j = readResultsJson();
+  // The rows of the scenarios not rerun stay (from the figures file's last suite), like their sections.
+  const kept = (j.suite as { runs?: Record<string, ScenarioRun> } | undefined)?.runs ?? {};
   const allRuns = { ...kept, ...runs };
   j.suite = { system, mode: quick ? 'quick' : 'full', only: only ?? null, started: started.toISOString(), minutes, loadAtEnd: loadAverage(), runs: allRuns };
   const ran = SCENARIOS.filter((s) => allRuns[s.key]).map((s) => {
