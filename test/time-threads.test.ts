@@ -17,9 +17,10 @@ interface Result {
   names: { name: string; fn: string; threadId: number }[];
 }
 
+const workerSource = readFileSync(path.join(here, 'time-fixtures', 'busy-worker.mjs'), 'utf8').split('\n');
 /** 1-based line of `function <name>(` in the worker's source. */
 function lineOf(name: string): number {
-  return readFileSync(path.join(here, 'time-fixtures', 'busy-worker.mjs'), 'utf8').split('\n').findIndex((l) => l.includes(`function ${name}(`)) + 1;
+  return workerSource.findIndex((l) => l.includes(`function ${name}(`)) + 1;
 }
 
 function run(): Result {
