@@ -7,10 +7,10 @@
 // (JIT and heap layout luck, the load generator's placement), wider than the effect; in one
 // process those differences cancel, so a few percent can be told apart (IQR about ±1.5%).
 //   node dist/bench/overhead-http-inplace.js [--quick]   (ROUNDS, PAIRS, WINDOW_MS override)
-//   PROFILERS=hotpath,hotpath-core:32,pprof node dist/bench/overhead-http-inplace.js
-//     other configurations (`hotpath-core:<bits>`: the time profiler alone with experiment bits of
-//     native/src/time_profiler.cc, for finding where a cost comes from); the table then goes to
-//     stdout, and RESULTS.md and results.json are left as they are.
+//   PROFILERS=hotpath,hotpath-core,pprof node dist/bench/overhead-http-inplace.js
+//     other configurations (`hotpath-core`: the time profiler alone, for finding where a cost
+//     comes from); the table then goes to stdout, and RESULTS.md and results.json are left as
+//     they are.
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 // @ts-expect-error autocannon ships no types; the two calls used are declared below.
@@ -41,9 +41,7 @@ interface Window { on: boolean; cpuPerReqUs: number; mainPerReqUs: number }
 const CHOSEN: readonly string[] = process.env.PROFILERS ? process.env.PROFILERS.split(',') : PEERS;
 
 async function child(config: string): Promise<void> {
-  // `hotpath-core:<bits>`: startProfiler reads the experiment bits from BENCH_EXPERIMENT.
-  const [name, bits] = config.split(':') as [ProfilerName, string | undefined];
-  if (bits !== undefined) process.env.BENCH_EXPERIMENT = bits;
+  const name = config as ProfilerName;
   let requests = 0;
   const server = jsonServer(() => requests++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -21,7 +21,10 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { logOnce } from './log.js';
 
-/** One period's raw data from one thread, as native/src/time_profiler.cc builds it. */
+/**
+ * One period's stack batch from one thread, as native/src/time_profiler.cc builds it: frames,
+ * stacks as (parent, frame), samples as (stack, weight, time, clock, labels, turn).
+ */
 export interface NativeTimeBatch {
   threadId: number;
   threadName: string;
@@ -32,17 +35,26 @@ export interface NativeTimeBatch {
   /** Id of newStrings[0] in this thread's string table; ids continue across batches. */
   stringBase: number;
   newStrings: string[];
-  /** NODE_FIELDS ints per node: parent index, name id, file id, line, column, kind. */
-  nodes: Int32Array;
-  /** Triples: node index, line, hits (the V8 node's own ticks by line). */
-  lineTicks: Int32Array;
-  sampleNode: Int32Array;
-  sampleWallNs: Float64Array;
-  sampleCpuNs: Float64Array;
+  /** FRAME_FIELDS ints per frame: name id, file id, line, column, kind (src/time/expand.ts FrameKind). */
+  frames: Int32Array;
+  /** Two ints per stack: parent stack (-1 at the root), frame; parents come first. */
+  stacks: Int32Array;
+  sampleStack: Int32Array;
+  /** 1 + the timer's overruns. */
+  sampleWeight: Int32Array;
+  /** Weight x the interval in force: the wall (wall clock) or CPU (CPU clock) time the sample stands for. */
+  sampleMicros: Int32Array;
+  /** 0: the thread's wall-clock timer, 1: its CPU-clock timer. */
+  sampleClock: Uint8Array;
   sampleLabel: Int32Array;
-  sampleFlags: Uint8Array;
-  /** The event-loop turn each sample was taken in (0 when unmatched). */
+  /** Trace-context slot (0: none). */
+  sampleTrace: Int32Array;
+  /** The event-loop turn each sample was taken in. */
   sampleTurn: Int32Array;
+  /** ThreadFlag bits (native/src/sampler.h) when the sample was taken. */
+  sampleFlags: Uint8Array;
+  /** Wall time the thread waited in its event loop with its wall timer parked (no signals). */
+  idleNs: number;
   /** Turns busy for the block threshold or longer: (turn, end ns, busy ns, run-queue delay ns) each. */
   blocks: Float64Array;
   /** The turn under way at the batch's end (its block, if any, comes in a later batch). */
@@ -51,42 +63,55 @@ export interface NativeTimeBatch {
 }
 
 export interface NativeBatchStats {
-  /** Samples V8 recorded in the profile. */
-  v8Samples: number;
-  /** Samples also present in the previous profile (the two overlap at a restart). */
-  duplicates: number;
-  /** Samples joined with a SIGPROF record: they carry wall and cpu. */
-  matched: number;
-  /** Samples V8 recorded without its sampling signal (its "bad state"): dropped. */
-  unmatched: number;
-  /** SIGPROF deliveries to this thread in the period. */
+  /** Timer signals the thread received in the period. */
   signals: number;
-  /** Signals that produced no V8 sample (their time is carried by the next sample). */
-  unusedSignals: number;
-  ringOverflow: number;
-  maxMatchDeltaNs: number;
-  /** The native sampler thread's ticks for this thread, by state. */
-  samplerTicks: number;
-  samplerIdleTicks: number;
-  samplerGcTicks: number;
-  samplerJsTicks: number;
-  samplerCpuNs: number;
+  /** Samples the rings had no room for (the drain thread fell behind), and their weight. */
+  droppedSamples: number;
+  droppedWeight: number;
+  /** Time spent in the signal handler on this thread. */
+  handlerNs: number;
+  /** Weights of the wall and the CPU samples. */
+  wallSamples: number;
+  cpuSamples: number;
   intervalMicros: number;
+  /** Samples whose JS leaf has an exact line, only its function's line; leaves in a native callback. */
+  exactLines: number;
+  functionLines: number;
+  nativeLeaves: number;
+  /** Raw frames that named no code (entry and exit frames, mostly). */
+  unknownFrames: number;
   /** Block records the native side could not keep (more than 65,536 in one batch). */
   blocksDropped: number;
+  /** The thread had ended (terminated or exited without handing off): this is what it left. */
+  ended: boolean;
+}
+
+export interface CodeMapStats {
+  live: number;
+  retired: number;
+  adds: number;
+  moves: number;
+  unknownMoves: number;
+  lineTables: number;
+  /** The real-time signal the sampler uses (0 before the first thread started). */
+  signal: number;
 }
 
 export interface NativeAddon {
   version(): number;
-  timeInit(labelSlot: Int32Array, threadId: number, threadName: string, intervalMicros: number,
-    ringCapacity: number, experiment: number): void;
+  timeInit(labelSlot: Int32Array, threadId: number, threadName: string, intervalMicros: number): void;
   timeStart(): void;
-  /** The sampling interval from the next rotation on (the overhead cap); never below the configured one. */
+  /** The sampling interval from now on (the overhead cap); never below the configured one. */
   timeSetInterval(micros: number): void;
   timeRotate(restart: boolean): NativeTimeBatch | undefined;
+  /** Batches left by threads that ended without handing off (terminated workers). */
+  timeTakeEnded(): NativeTimeBatch[];
   /** Turns of this thread's event loop busy this long or longer are blocks (ns). */
   timeSetBlockThreshold(ns: number): void;
   timeDispose(): void;
+  /** Whether the sampler's handler still owns its signal. */
+  timeSignalIntact(): boolean;
+  codeMapStats(): CodeMapStats;
   registeredThreads(): number[];
   monotonicNs(): number;
   threadCpuNs(): number;
@@ -128,7 +153,7 @@ export function builtForAbi(file: string): string | undefined {
 }
 
 /** Every function of the addon that hotpath calls: a build without one of them is out of date. */
-const ADDON_FUNCTIONS = ['timeInit', 'timeStart', 'timeSetInterval', 'timeSetBlockThreshold', 'timeRotate', 'timeDispose',
+const ADDON_FUNCTIONS = ['timeInit', 'timeStart', 'timeSetInterval', 'timeSetBlockThreshold', 'timeRotate', 'timeTakeEnded', 'timeDispose', 'timeSignalIntact', 'codeMapStats',
   'registeredThreads', 'monotonicNs', 'threadCpuNs', 'osThreadId', 'heapInit', 'heapRotate', 'heapDispose', 'heapThreads', 'heapNearLimit'];
 
 /** Set in the environment once the warning is said, so child processes of the same Node do not repeat it. */

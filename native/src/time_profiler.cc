@@ -1,211 +1,187 @@
-// The per-thread time profiler: a V8 CpuProfiler kept alive for the thread's lifetime, restarted
-// each period, whose samples are joined with the SIGPROF records of thread_registry.cc so that
-// each sample carries the wall and CPU nanoseconds since the thread's previous sample.
+// The time profiler's JS-facing side, one per profiled JS thread: the event-loop hooks that
+// tell the sampler (sampler.h) whether the thread waits for I/O or is in GC, the turn timing
+// of the event-loop kind, and the period-end hand-off of the thread's symbolized samples as a
+// stack batch (src/transport/stack-batch.ts reads it).
 //
 // Functions called from JS are named Js*. JS validates every argument (src/native.ts,
-// src/time/thread-collector.ts); native trusts their types.
+// src/collect/time-collector.ts); native trusts their types.
 #include "time_profiler.h"
 
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include <cstdio>
 #include <cstring>
-#include <unordered_map>
 
-#include "thread_registry.h"
+#include "code_map.h"
+#include "sampler.h"
 
 namespace hotpath {
 
 namespace {
 
-// Read on every call from C++ into JS (OnBeforeCall). In a dlopen'ed library the default TLS
-// model calls __tls_get_addr for each read (0.15-0.2% of an HTTP server's main thread under
-// perf); initial-exec is one load from the thread pointer, taking 8 bytes of the static TLS
-// space glibc keeps for libraries loaded later.
-__attribute__((tls_model("initial-exec"))) thread_local ThreadState* tState = nullptr;
-
-// Node kinds handed to JS (src/time/batch.ts NodeKind mirrors these).
-enum NodeKind : int32_t {
-  kKindJs = 0,
-  kKindRoot = 1,
-  kKindProgram = 2,
-  kKindIdle = 3,
-  kKindGc = 4,
-  kKindNative = 5,  // builtins, callbacks, unresolved
-};
-
-constexpr int kNodeFields = 6;
-// Strings kept per thread before the table starts afresh (see BuildBatch).
-constexpr size_t kMaxStrings = 100000;
-// Set in sampleFlags when the sample was joined with its SIGPROF record.
-constexpr uint32_t kSampleMatched = 0x80;
-// V8 stamps its sample in the same signal handler call, microseconds after our record; a sample
-// further than this from any record was not taken by the sampling signal.
-constexpr int64_t kMatchToleranceNs = 500000;  // parent, name, file, line, column, kind
-
-// Experiment bits (for measuring which V8 settings avoid the "bad state"; 0 is the default).
-enum Experiment : uint32_t {
-  kExpLazyLogging = 1u << 0,
-  kExpStandardNaming = 1u << 1,
-  kExpPerProfileInterval = 1u << 2,
-  kExpLeafLines = 1u << 3,
-  kExpNoSignalChain = 1u << 4,
-  kExpNoCallCallbacks = 1u << 5,
-  kExpNoProfile = 1u << 6,
+// One event-loop turn that kept the thread busy for at least the block threshold.
+struct BlockRecord {
+  uint32_t turn;       // the turn's number (the `turn` of the samples taken during it)
+  int64_t endNs;       // CLOCK_MONOTONIC ns at the turn's end (the next uv_prepare)
+  int64_t busyNs;      // the turn's length less its wait for I/O
+  int64_t runDelayNs;  // time the thread was runnable but not running during the turn
 };
 
 // Block records kept per batch at most (a threshold of 1 ms allows 1,000 a second).
 constexpr size_t kMaxBlocksPerBatch = 65536;
 
-// ThreadState::flags has one writer, the thread itself (these hooks and its GC callbacks), so
-// a plain load and store does instead of a locked read-modify-write (~20 ns each, every turn).
-inline void SetFlag(ThreadState* s, uint32_t bit) {
+struct LoopState {
+  ThreadSampler* sampler = nullptr;
+  v8::Isolate* isolate = nullptr;
+  uv_loop_t* loop = nullptr;
+  napi_env env = nullptr;
+  napi_ref labelSlotRef = nullptr;
+  int intervalMicros = 10000;  // as configured; the cap may lengthen the sampler's
+  int64_t periodStartNs = 0;
+  uint64_t periodStartSignals = 0, periodStartDropped = 0, periodStartDroppedWeight = 0;
+  int64_t periodStartHandlerNs = 0;
+
+  // Event-loop turns: a turn runs from one uv_prepare (just before the loop waits for I/O) to
+  // the next. Busy time = the turn's length less its wait: from uv_prepare to the first call
+  // into JS or to uv_check, whichever comes first. (Not uv_metrics_idle_time: libuv restarts
+  // its idle clock when epoll_wait returns EINTR.)
+  int64_t turnStartNs = 0;
+  int64_t turnWaitNs = 0;
+  bool waiting = false;  // between uv_prepare and the first JS call or uv_check
+  int64_t turnStartRunDelayNs = 0;
+  int64_t turnStartRunDelayAtNs = 0;
+  int64_t blockThresholdNs = 50000000;
+  // Turns are timed (a clock read at uv_prepare and at the end of the wait) only once the
+  // event-loop kind asked for blocks: the time kind needs just the waiting flag.
+  bool timeTurns = false;
+  std::vector<BlockRecord> blocks;
+  uint64_t blocksDropped = 0;
+
+  uv_prepare_t prepare{};
+  uv_check_t check{};
+  int openHandles = 0;
+  bool disposed = false;
+  bool sampling = false;
+};
+
+// Read on every call from C++ into JS (OnBeforeCall): initial-exec TLS is one load from the
+// thread pointer (the default model calls __tls_get_addr: 0.15-0.2% of an HTTP server's main
+// thread under perf).
+__attribute__((tls_model("initial-exec"))) thread_local LoopState* tLoop = nullptr;
+
+// ThreadSampler::flags has one writer, the thread itself (these hooks), so a plain load and
+// store does instead of a locked read-modify-write (~20 ns each, every turn).
+inline void SetFlag(ThreadSampler* s, uint32_t bit) {
   s->flags.store(s->flags.load(std::memory_order_relaxed) | bit, std::memory_order_relaxed);
 }
-inline void ClearFlag(ThreadState* s, uint32_t bit) {
+inline void ClearFlag(ThreadSampler* s, uint32_t bit) {
   s->flags.store(s->flags.load(std::memory_order_relaxed) & ~bit, std::memory_order_relaxed);
 }
 
-// The end of an event-loop turn (the loop is about to wait for I/O): the waiting flag and the
-// turn number; with the event-loop kind on, also one clock read and, for a turn busy past the
-// threshold, one record. Runs on the thread, between JS calls.
+// The end of an event-loop turn (the loop is about to wait for I/O).
 void OnPrepare(uv_prepare_t* h) {
-  auto* s = static_cast<ThreadState*>(h->data);
+  auto* l = static_cast<LoopState*>(h->data);
+  ThreadSampler* s = l->sampler;
   uint32_t turn = s->loopTurn.load(std::memory_order_relaxed);
-  if (!s->timeTurns) {
-    // The time kind alone needs only "waiting for I/O" and the turn number: no clock read.
-    s->waiting = true;
-    s->loopTurn.store(turn + 1, std::memory_order_relaxed);
-    SetFlag(s, kFlagLoopIdle);
-    return;
-  }
-  int64_t now = MonotonicNs();
-  int64_t busy = (now - s->turnStartNs) - s->turnWaitNs;
-  // The sampler thread's last reading (up to a tick old), or a fresh one for a long turn (rare:
-  // a pread of ~2 us), so a turn is not judged on a reading taken before its delay accrued.
-  int64_t runDelay = s->runDelayNs.load(std::memory_order_relaxed);
-  int64_t runDelayAt = s->runDelayReadAtNs.load(std::memory_order_relaxed);
-  int64_t turnRunDelay = 0;
-  if (busy >= s->blockThresholdNs) {
-    int64_t fresh = ReadRunDelayNs(s->schedstatFd);
-    if (fresh >= 0) {
-      runDelay = fresh;
-      runDelayAt = now;
+  if (l->timeTurns) {
+    int64_t now = MonotonicNs();
+    int64_t busy = (now - l->turnStartNs) - l->turnWaitNs;
+    // The drain thread's last reading (up to a tick old), or a fresh one for a long turn, so
+    // a turn is not judged on a reading taken before its delay accrued.
+    int64_t runDelay = s->runDelayNs.load(std::memory_order_relaxed);
+    int64_t runDelayAt = s->runDelayReadAtNs.load(std::memory_order_relaxed);
+    int64_t turnRunDelay = 0;
+    if (busy >= l->blockThresholdNs) {
+      int64_t fresh = ReadRunDelayNs(s->schedstatFd);
+      if (fresh >= 0) {
+        runDelay = fresh;
+        runDelayAt = now;
+      }
+      // Delay accrued between the reading at the turn's start and the turn's start is not
+      // this turn's.
+      int64_t before = std::max<int64_t>(0, l->turnStartNs - l->turnStartRunDelayAtNs);
+      turnRunDelay = std::max<int64_t>(0, runDelay - l->turnStartRunDelayNs - before);
     }
-    // The reading at the turn's start may be older than the turn: delay accrued between that
-    // reading and the turn's start is not this turn's, so at most that much is taken off.
-    int64_t before = std::max<int64_t>(0, s->turnStartNs - s->turnStartRunDelayAtNs);
-    turnRunDelay = std::max<int64_t>(0, runDelay - s->turnStartRunDelayNs - before);
+    // A block is a turn that ran for the threshold; its time is all the time it held the loop.
+    if (l->turnStartNs != 0 && busy - turnRunDelay >= l->blockThresholdNs) {
+      if (l->blocks.size() < kMaxBlocksPerBatch) l->blocks.push_back({turn, now, busy, turnRunDelay});
+      else l->blocksDropped++;
+    }
+    l->turnStartRunDelayNs = runDelay;
+    l->turnStartRunDelayAtNs = runDelayAt;
+    l->turnStartNs = now;
+    l->turnWaitNs = 0;
   }
-  // A block is a turn that ran (on a CPU, or in a system call) for the threshold; its time is
-  // all the time it held the loop, the run-queue delay included.
-  if (s->turnStartNs != 0 && busy - turnRunDelay >= s->blockThresholdNs) {
-    if (s->blocks.size() < kMaxBlocksPerBatch) s->blocks.push_back({turn, now, busy, turnRunDelay});
-    else s->blocksDropped++;
-  }
-  s->turnStartRunDelayNs = runDelay;
-  s->turnStartRunDelayAtNs = runDelayAt;
-  s->turnStartNs = now;
-  s->turnWaitNs = 0;
-  s->waiting = true;
+  l->waiting = true;
   s->loopTurn.store(turn + 1, std::memory_order_relaxed);
   SetFlag(s, kFlagLoopIdle);
 }
-// The wait for I/O ends at the first call into JS after uv_prepare (an I/O callback), or at
-// uv_check when no JS ran in the poll phase.
-inline void EndWait(ThreadState* s) {
-  if (!s->waiting) return;
-  s->waiting = false;
-  if (s->timeTurns) s->turnWaitNs = MonotonicNs() - s->turnStartNs;
-  ClearFlag(s, kFlagLoopIdle);
+
+// The wait for I/O ends at the first call into JS after uv_prepare, or at uv_check when no JS
+// ran in the poll phase. A wall timer parked during the wait is re-armed.
+inline void EndWait(LoopState* l) {
+  if (!l->waiting) return;
+  l->waiting = false;
+  ThreadSampler* s = l->sampler;
+  ClearFlag(s, kFlagLoopIdle);  // before the parked check: a wall signal now no longer parks
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  if (l->timeTurns || s->parked) {
+    int64_t now = MonotonicNs();
+    if (l->timeTurns) l->turnWaitNs = now - l->turnStartNs;
+    UnparkWallTimer(s, now);
+  }
 }
-void OnCheck(uv_check_t* h) { EndWait(static_cast<ThreadState*>(h->data)); }
+void OnCheck(uv_check_t* h) { EndWait(static_cast<LoopState*>(h->data)); }
 // Every call from C++ into JS: a thread-local load and a branch, except the first after
-// uv_prepare. (No CallCompleted callback: V8 copies the callback vector on every outermost
-// call's completion.)
+// uv_prepare.
 void OnBeforeCall(v8::Isolate*) {
-  if (tState) EndWait(tState);
+  if (tLoop) EndWait(tLoop);
 }
 void OnGcPrologue(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
-  SetFlag(static_cast<ThreadState*>(data), kFlagInGc);
+  SetFlag(static_cast<LoopState*>(data)->sampler, kFlagInGc);
 }
 void OnGcEpilogue(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
-  ClearFlag(static_cast<ThreadState*>(data), kFlagInGc);
+  ClearFlag(static_cast<LoopState*>(data)->sampler, kFlagInGc);
 }
 
 void OnHandleClosed(uv_handle_t* h) {
-  auto* s = static_cast<ThreadState*>(h->data);
-  if (--s->openHandles == 0) {
-    delete[] s->ring;
-    delete s;
-  }
-}
-
-int32_t Intern(ThreadState* s, const char* str) {
-  std::string key(str ? str : "");
-  auto it = s->strings.find(key);
-  if (it != s->strings.end()) return it->second;
-  int32_t id = int32_t(s->strings.size());
-  s->strings.emplace(key, id);
-  s->newStrings.push_back(std::move(key));
-  return id;
-}
-
-v8::CpuProfilingOptions ProfileOptions(ThreadState* s) {
-  v8::CpuProfilingMode mode =
-      (s->experiment & kExpLeafLines) ? v8::kLeafNodeLineNumbers : v8::kCallerLineNumbers;
-  // The per-profile interval is what the overhead cap changes: V8 samples at the common divisor
-  // of its running profiles' intervals, so the new interval holds once the previous profile of
-  // the rotation has stopped. At the configured interval, 0 (= the base), as measured by the
-  // accuracy tests.
-  int interval = s->effectiveIntervalMicros > s->intervalMicros ? s->effectiveIntervalMicros
-                 : (s->experiment & kExpPerProfileInterval) ? s->intervalMicros : 0;
-  return v8::CpuProfilingOptions(mode, v8::CpuProfilingOptions::kNoSampleLimit, interval);
-}
-
-bool StartProfile(ThreadState* s) {
-  if (s->experiment & kExpNoProfile) return true;
-  v8::CpuProfilingResult r = s->profiler->Start(ProfileOptions(s));
-  if (r.status != v8::CpuProfilingStatus::kStarted) return false;
-  s->profileId = r.id;
-  s->profiling = true;
-  if (!(s->experiment & kExpNoSignalChain)) EnsureSignalChain();
-  return true;
+  auto* l = static_cast<LoopState*>(h->data);
+  if (--l->openHandles == 0) delete l;
 }
 
 // Stops everything this thread set up. Safe to call twice; runs on the thread itself, from
-// JsTimeDispose or from the environment cleanup hook.
-void Dispose(ThreadState* s, bool inCleanupHook) {
-  if (s->disposed) return;
-  s->disposed = true;
-  UnregisterThread(s);  // after this neither the sampler thread nor the handler sees s
-  if (s->profiler) {
-    if (s->profiling) {
-      // Stop before Dispose: disposing a profiling CpuProfiler in a worker's cleanup hook
-      // crashes ("pure virtual method called").
-      v8::CpuProfile* p = s->profiler->Stop(s->profileId);
-      if (p) p->Delete();
-      s->profiling = false;
-    }
-    s->profiler->Dispose();
-    s->profiler = nullptr;
+// JsTimeDispose or from the environment cleanup hook (the isolate still exists then).
+// handOff: the thread goes away without JS (terminate(), exit): its sampler, with everything
+// sampled up to now, goes to the ended list for the owner's next period end.
+void Dispose(LoopState* l, bool handOff) {
+  if (l->disposed) return;
+  l->disposed = true;
+  ThreadSampler* s = l->sampler;
+  bool handedOff = handOff && l->sampling;
+  if (l->sampling) {
+    EndSampling(s, handOff);  // timers gone before the isolate is
+    l->sampling = false;
   }
-  s->isolate->RemoveBeforeCallEnteredCallback(OnBeforeCall);
-  if (s->schedstatFd >= 0) close(s->schedstatFd);  // the sampler no longer sees s
+  CodeMapDetach(l->isolate);
+  l->isolate->RemoveBeforeCallEnteredCallback(OnBeforeCall);
+  l->isolate->RemoveGCPrologueCallback(OnGcPrologue, l);
+  l->isolate->RemoveGCEpilogueCallback(OnGcEpilogue, l);
+  if (s->schedstatFd >= 0) close(s->schedstatFd);
   s->schedstatFd = -1;
-  s->isolate->RemoveGCPrologueCallback(OnGcPrologue, s);
-  s->isolate->RemoveGCEpilogueCallback(OnGcEpilogue, s);
   s->labelSlot = nullptr;
-  if (s->labelSlotRef && !inCleanupHook) napi_delete_reference(s->env, s->labelSlotRef);
-  s->labelSlotRef = nullptr;
-  if (tState == s) tState = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t*>(&s->prepare), OnHandleClosed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&s->check), OnHandleClosed);
+  if (l->labelSlotRef && !handOff) napi_delete_reference(l->env, l->labelSlotRef);
+  l->labelSlotRef = nullptr;
+  if (!handedOff) delete s;
+  l->sampler = nullptr;
+  if (tLoop == l) tLoop = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(&l->prepare), OnHandleClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&l->check), OnHandleClosed);
 }
 
-void CleanupHook(void* arg) { Dispose(static_cast<ThreadState*>(arg), true); }
+void CleanupHook(void* arg) { Dispose(static_cast<LoopState*>(arg), true); }
 
 Napi::Value Fail(Napi::Env env, const char* message) {
   Napi::Error::New(env, message).ThrowAsJavaScriptException();
@@ -219,270 +195,205 @@ Napi::ArrayBuffer NewBuffer(Napi::Env env, const std::vector<T>& v) {
   return ab;
 }
 
-// Turns the stopped profile p into a batch object; consumes signal records up to its end.
-Napi::Object BuildBatch(Napi::Env env, ThreadState* s, v8::CpuProfile* p, int64_t endNs) {
-  // The string table lives as long as the thread: a program that keeps making new function or
-  // script names (eval with unique names) would grow it without end. Past the limit it starts
-  // afresh: this batch then sends every string it uses from id 0, and the aggregation worker's
-  // copy (src/time/expand.ts ThreadTable) is overwritten in place, so neither grows further.
-  if (s->strings.size() > kMaxStrings) {
-    s->strings.clear();
-    s->newStrings.clear();
-    Intern(s, "");
-  }
-  // Nodes, depth first, parents before children.
-  std::vector<int32_t> nodes;
-  std::vector<int32_t> lineTicks;
-  std::unordered_map<const v8::CpuProfileNode*, int32_t> index;
-  std::vector<std::pair<const v8::CpuProfileNode*, int32_t>> stack;
-  std::vector<v8::CpuProfileNode::LineTick> lineBuf;
-  stack.emplace_back(p->GetTopDownRoot(), -1);
-  while (!stack.empty()) {
-    auto [node, parent] = stack.back();
-    stack.pop_back();
-    int32_t idx = int32_t(index.size());
-    index.emplace(node, idx);
-    const char* name = node->GetFunctionNameStr();
-    int32_t kind = kKindJs;
-    if (parent < 0) {
-      kind = kKindRoot;
-    } else if (strcmp(name, "(program)") == 0) {
-      kind = kKindProgram;
-    } else if (strcmp(name, "(idle)") == 0) {
-      kind = kKindIdle;
-    } else if (strcmp(name, "(garbage collector)") == 0) {
-      kind = kKindGc;
-    } else if (node->GetSourceType() != v8::CpuProfileNode::kScript) {
-      kind = kKindNative;
-    }
-    nodes.push_back(parent);
-    nodes.push_back(Intern(s, name[0] ? name : "(anonymous)"));
-    nodes.push_back(Intern(s, node->GetScriptResourceNameStr()));
-    nodes.push_back(node->GetLineNumber());
-    nodes.push_back(node->GetColumnNumber());
-    nodes.push_back(kind);
-    unsigned n = node->GetHitLineCount();
-    if (n > 0) {
-      lineBuf.resize(n);
-      if (node->GetLineTicks(lineBuf.data(), n)) {
-        for (unsigned i = 0; i < n; i++) {
-          lineTicks.push_back(idx);
-          lineTicks.push_back(lineBuf[i].line);
-          lineTicks.push_back(int32_t(lineBuf[i].hit_count));
-        }
-      }
-    }
-    for (int i = node->GetChildrenCount() - 1; i >= 0; i--) stack.emplace_back(node->GetChild(i), idx);
-  }
+template <typename A, typename T>
+void SetArray(Napi::Env env, Napi::Object b, const char* name, const std::vector<T>& v) {
+  b.Set(name, A::New(env, v.size(), NewBuffer(env, v), 0));
+}
 
-  // Samples joined with signal records by timestamp.
-  int count = p->GetSamplesCount();
-  std::vector<int32_t> sampleNode, sampleLabel, sampleTurn;
-  std::vector<double> sampleWall, sampleCpu;
-  std::vector<uint8_t> sampleFlags;
-  sampleNode.reserve(count);
-  uint64_t head = s->head.load(std::memory_order_acquire);
-  uint64_t cap = uint64_t(s->ringMask) + 1;
-  uint64_t overflow = 0;
-  if (head - s->tail > cap) {
-    overflow = head - s->tail - cap;
-    s->tail = head - cap;
+constexpr int kFrameFields = 5;  // name, file, line, column, kind
+
+// The stack batch of one thread's period: its store (taken), its strings new since the last
+// batch, its blocks (when l is its live loop state) and counters.
+Napi::Object BuildBatch(Napi::Env env, ThreadSampler* s, StackStore& store, LoopState* l, int64_t startNs, int64_t endNs) {
+  StringTable& strings = s->strings;
+  strings.LimitSize();
+  size_t base = strings.ids.size() - strings.fresh.size();
+  std::vector<int32_t> frames;
+  frames.reserve(store.frames.size() * kFrameFields);
+  char native[40];
+  for (const StoredFrame& f : store.frames) {
+    switch (f.kind) {
+      case kFrameProgram: frames.push_back(strings.Intern("(program)")); frames.push_back(0); break;
+      case kFrameIdle: frames.push_back(strings.Intern("(idle)")); frames.push_back(0); break;
+      case kFrameGc: frames.push_back(strings.Intern("(garbage collector)")); frames.push_back(0); break;
+      default:
+        if (f.info) {
+          frames.push_back(strings.Intern(f.info->name.empty() && f.kind == kFrameJs ? "(anonymous)" : f.info->name));
+          frames.push_back(strings.Intern(f.info->url));
+        } else {
+          snprintf(native, sizeof native, "(native code %#lx)", static_cast<unsigned long>(f.address));
+          frames.push_back(strings.Intern(native));
+          frames.push_back(0);
+        }
+    }
+    frames.push_back(f.info ? f.line : 0);
+    frames.push_back(f.info ? f.info->column : 0);
+    frames.push_back(f.kind);
   }
-  uint64_t matched = 0, unmatched = 0, duplicates = 0, unusedSignals = 0;
-  int32_t lastLabel = 0;
-  int64_t maxDelta = 0;
-  for (int i = 0; i < count; i++) {
-    int64_t tsUs = p->GetSampleTimestamp(i);
-    if (tsUs <= s->lastSampleTsUs) {
-      duplicates++;  // also in the previous profile (the two overlapped for a moment)
-      continue;
-    }
-    s->lastSampleTsUs = tsUs;
-    int64_t tsNs = tsUs * 1000;
-    // The handler reads the clock just before V8 stamps the sample: the matching record is the
-    // last one at or before tsNs (+1 us for V8's microsecond truncation), and close to it.
-    uint64_t best = UINT64_MAX;
-    for (uint64_t j = s->tail; j < head; j++) {
-      const SignalRecord& r = s->ring[j & s->ringMask];
-      if (r.t > tsNs + 1000) break;
-      best = j;
-    }
-    const SignalRecord* rec = nullptr;
-    if (best != UINT64_MAX) {
-      const SignalRecord& r = s->ring[best & s->ringMask];
-      if (tsNs - r.t < kMatchToleranceNs) {
-        int64_t d = tsNs - r.t;
-        if (d > maxDelta) maxDelta = d;
-        rec = &r;
-        unusedSignals += best - s->tail;
-        s->tail = best + 1;
-      }
-    }
-    sampleNode.push_back(index[p->GetSample(i)]);
-    if (rec) {
-      matched++;
-      sampleWall.push_back(double(s->lastT ? rec->t - s->lastT : 0));
-      sampleCpu.push_back(double(s->lastT ? rec->cpu - s->lastCpu : 0));
-      sampleLabel.push_back(rec->label);
-      sampleFlags.push_back(uint8_t(rec->flags | kSampleMatched));
-      sampleTurn.push_back(int32_t(rec->turn));
-      s->lastT = rec->t;
-      s->lastCpu = rec->cpu;
-      lastLabel = rec->label;
-    } else {
-      unmatched++;
-      sampleWall.push_back(0);
-      sampleCpu.push_back(0);
-      sampleLabel.push_back(lastLabel);
-      sampleFlags.push_back(0);
-      sampleTurn.push_back(0);
-    }
+  std::vector<int32_t> stacks;
+  stacks.reserve(store.stacks.size() * 2);
+  for (auto [parent, frame] : store.stacks) {
+    stacks.push_back(parent);
+    stacks.push_back(frame);
   }
-  // Records before the profile's end that matched no sample: signals V8 did not turn into one.
-  int64_t endUs = p->GetEndTime();
-  while (s->tail < head && s->ring[s->tail & s->ringMask].t <= endUs * 1000 - kMatchToleranceNs) {
-    unusedSignals++;
-    s->tail++;
+  size_t n = store.samples.size();
+  std::vector<int32_t> sStack(n), sWeight(n), sMicros(n), sLabel(n), sTrace(n), sTurn(n);
+  std::vector<uint8_t> sClock(n), sFlags(n);
+  uint64_t wallWeight = 0, cpuWeight = 0;
+  for (size_t i = 0; i < n; i++) {
+    const StoredSample& x = store.samples[i];
+    sStack[i] = x.stack;
+    sWeight[i] = int32_t(x.weight);
+    sMicros[i] = int32_t(x.weight) * int32_t(x.intervalUs);  // the time this sample stands for
+    sLabel[i] = x.label;
+    sTrace[i] = x.trace;
+    sTurn[i] = int32_t(x.turn);
+    sClock[i] = x.clock;
+    sFlags[i] = x.flags;
+    (x.clock == kClockWall ? wallWeight : cpuWeight) += x.weight;
   }
 
   Napi::Object b = Napi::Object::New(env);
   b.Set("threadId", s->threadId);
   b.Set("threadName", s->threadName);
   b.Set("osThreadId", double(s->osThreadId));
-  b.Set("startNs", double(s->periodStartNs));
+  b.Set("startNs", double(startNs));
   b.Set("endNs", double(endNs));
-  Napi::Array strs = Napi::Array::New(env, s->newStrings.size());
-  for (size_t i = 0; i < s->newStrings.size(); i++) strs.Set(uint32_t(i), s->newStrings[i]);
-  b.Set("stringBase", double(s->strings.size() - s->newStrings.size()));
+  Napi::Array strs = Napi::Array::New(env, strings.fresh.size());
+  for (size_t i = 0; i < strings.fresh.size(); i++) strs.Set(uint32_t(i), strings.fresh[i]);
+  b.Set("stringBase", double(base));
   b.Set("newStrings", strs);
-  s->newStrings.clear();
-  b.Set("nodes", Napi::Int32Array::New(env, nodes.size(), NewBuffer(env, nodes), 0));
-  b.Set("lineTicks", Napi::Int32Array::New(env, lineTicks.size(), NewBuffer(env, lineTicks), 0));
-  b.Set("sampleNode", Napi::Int32Array::New(env, sampleNode.size(), NewBuffer(env, sampleNode), 0));
-  b.Set("sampleWallNs", Napi::Float64Array::New(env, sampleWall.size(), NewBuffer(env, sampleWall), 0));
-  b.Set("sampleCpuNs", Napi::Float64Array::New(env, sampleCpu.size(), NewBuffer(env, sampleCpu), 0));
-  b.Set("sampleLabel", Napi::Int32Array::New(env, sampleLabel.size(), NewBuffer(env, sampleLabel), 0));
-  b.Set("sampleFlags", Napi::Uint8Array::New(env, sampleFlags.size(), NewBuffer(env, sampleFlags), 0));
-  b.Set("sampleTurn", Napi::Int32Array::New(env, sampleTurn.size(), NewBuffer(env, sampleTurn), 0));
-  // Turns busy past the threshold, as (turn, end ns, busy ns, run delay ns), and the turn under way
-  // now: its samples may belong to a block reported in the next batch.
+  strings.fresh.clear();
+  SetArray<Napi::Int32Array>(env, b, "frames", frames);
+  SetArray<Napi::Int32Array>(env, b, "stacks", stacks);
+  SetArray<Napi::Int32Array>(env, b, "sampleStack", sStack);
+  SetArray<Napi::Int32Array>(env, b, "sampleWeight", sWeight);
+  SetArray<Napi::Int32Array>(env, b, "sampleMicros", sMicros);
+  SetArray<Napi::Uint8Array>(env, b, "sampleClock", sClock);
+  SetArray<Napi::Int32Array>(env, b, "sampleLabel", sLabel);
+  SetArray<Napi::Int32Array>(env, b, "sampleTrace", sTrace);
+  SetArray<Napi::Int32Array>(env, b, "sampleTurn", sTurn);
+  SetArray<Napi::Uint8Array>(env, b, "sampleFlags", sFlags);
+  b.Set("idleNs", double(store.idleNs));
+
+  // Turns busy past the threshold, as (turn, end ns, busy ns, run delay ns), and the turn under
+  // way now: its samples may belong to a block reported in the next batch.
   std::vector<double> blocks;
-  blocks.reserve(s->blocks.size() * 4);
-  for (const BlockRecord& r : s->blocks) {
-    blocks.push_back(double(r.turn));
-    blocks.push_back(double(r.endNs));
-    blocks.push_back(double(r.busyNs));
-    blocks.push_back(double(r.runDelayNs));
+  uint64_t blocksDropped = 0;
+  if (l) {
+    blocks.reserve(l->blocks.size() * 4);
+    for (const BlockRecord& r : l->blocks) {
+      blocks.push_back(double(r.turn));
+      blocks.push_back(double(r.endNs));
+      blocks.push_back(double(r.busyNs));
+      blocks.push_back(double(r.runDelayNs));
+    }
+    l->blocks.clear();
+    blocksDropped = l->blocksDropped;
+    l->blocksDropped = 0;
   }
-  s->blocks.clear();
-  b.Set("blocks", Napi::Float64Array::New(env, blocks.size(), NewBuffer(env, blocks), 0));
+  SetArray<Napi::Float64Array>(env, b, "blocks", blocks);
   b.Set("currentTurn", double(s->loopTurn.load(std::memory_order_relaxed)));
 
-  uint64_t signals = s->signals.load(std::memory_order_relaxed);
-  uint64_t ticks = s->samplerTicks.load(), idle = s->samplerIdle.load(), gc = s->samplerGc.load(),
-           js = s->samplerJs.load();
-  int64_t samplerCpu = s->samplerCpu.load();
+  uint64_t signals = s->signals.load(), dropped = s->droppedSamples.load(), droppedWeight = s->droppedWeight.load();
+  int64_t handlerNs = s->handlerNs.load();
   Napi::Object st = Napi::Object::New(env);
-  st.Set("v8Samples", double(count));
-  st.Set("duplicates", double(duplicates));
-  st.Set("matched", double(matched));
-  st.Set("unmatched", double(unmatched));
-  st.Set("signals", double(signals - s->periodStartSignals));
-  st.Set("unusedSignals", double(unusedSignals));
-  st.Set("maxMatchDeltaNs", double(maxDelta));
-  st.Set("ringOverflow", double(overflow));
-  st.Set("samplerTicks", double(ticks - s->periodStartTicks));
-  st.Set("samplerIdleTicks", double(idle - s->periodStartIdle));
-  st.Set("samplerGcTicks", double(gc - s->periodStartGc));
-  st.Set("samplerJsTicks", double(js - s->periodStartJs));
-  st.Set("samplerCpuNs", double(samplerCpu - s->periodStartSamplerCpu));
-  st.Set("intervalMicros", s->effectiveIntervalMicros);
-  st.Set("blocksDropped", double(s->blocksDropped));
-  s->blocksDropped = 0;
+  st.Set("signals", double(signals - (l ? l->periodStartSignals : 0)));
+  st.Set("droppedSamples", double(dropped - (l ? l->periodStartDropped : 0)));
+  st.Set("droppedWeight", double(droppedWeight - (l ? l->periodStartDroppedWeight : 0)));
+  st.Set("handlerNs", double(handlerNs - (l ? l->periodStartHandlerNs : 0)));
+  st.Set("wallSamples", double(wallWeight));
+  st.Set("cpuSamples", double(cpuWeight));
+  st.Set("intervalMicros", double(s->intervalNs.load() / 1000));
+  st.Set("exactLines", double(store.leaves.exactLine));
+  st.Set("functionLines", double(store.leaves.functionLine));
+  st.Set("nativeLeaves", double(store.leaves.nativeLeaf));
+  st.Set("unknownFrames", double(store.leaves.unknownFrames));
+  st.Set("blocksDropped", double(blocksDropped));
+  st.Set("ended", l == nullptr);
   b.Set("stats", st);
-  s->periodStartSignals = signals;
-  s->periodStartTicks = ticks;
-  s->periodStartIdle = idle;
-  s->periodStartGc = gc;
-  s->periodStartJs = js;
-  s->periodStartSamplerCpu = samplerCpu;
-  s->periodStartNs = endNs;
+  if (l) {
+    l->periodStartSignals = signals;
+    l->periodStartDropped = dropped;
+    l->periodStartDroppedWeight = droppedWeight;
+    l->periodStartHandlerNs = handlerNs;
+  }
+  store.Clear();
   return b;
+}
+
+LoopState* Current(Napi::Env env) {
+  LoopState* l = tLoop;
+  if (!l || l->disposed) {
+    Fail(env, "hotpath: the time profiler is not initialised on this thread");
+    return nullptr;
+  }
+  return l;
 }
 
 }  // namespace
 
-// timeInit(labelSlot: Int32Array, threadId, threadName, intervalMicros, ringCapacity, experiment)
+// timeInit(labelSlot: Int32Array, threadId, threadName, intervalMicros)
 Napi::Value JsTimeInit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (tState) return Fail(env, "hotpath: the time profiler is already initialised on this thread");
+  if (tLoop) return Fail(env, "hotpath: the time profiler is already initialised on this thread");
   Napi::Int32Array slot = info[0].As<Napi::Int32Array>();
-  auto* s = new ThreadState();
-  s->isolate = v8::Isolate::GetCurrent();
-  napi_get_uv_event_loop(env, &s->loop);
-  s->pthread = pthread_self();
-  s->osThreadId = pid_t(syscall(SYS_gettid));
-  pthread_getcpuclockid(s->pthread, &s->cpuClock);
+  auto* s = new ThreadSampler();
+  auto* l = new LoopState();
+  l->sampler = s;
+  l->isolate = s->isolate = v8::Isolate::GetCurrent();
+  napi_get_uv_event_loop(env, &l->loop);
+  l->env = env;
   s->threadId = info[1].As<Napi::Number>().Int32Value();
   s->threadName = info[2].As<Napi::String>().Utf8Value();
-  s->intervalMicros = info[3].As<Napi::Number>().Int32Value();
-  s->effectiveIntervalMicros = s->intervalMicros;
-  uint32_t cap = 1024;
-  uint32_t want = info[4].As<Napi::Number>().Uint32Value();
-  while (cap < want && cap < (1u << 22)) cap <<= 1;
-  s->ring = new SignalRecord[cap];
-  s->ringMask = cap - 1;
-  s->experiment = info[5].As<Napi::Number>().Uint32Value();
+  l->intervalMicros = info[3].As<Napi::Number>().Int32Value();
+  s->intervalNs.store(int64_t(l->intervalMicros) * 1000);
+  s->osThreadId = pid_t(syscall(SYS_gettid));
   s->labelSlot = reinterpret_cast<int32_t*>(slot.Data());
-  napi_create_reference(env, slot, 1, &s->labelSlotRef);
-  s->env = env;
-  Intern(s, "");  // string 0 is ""
+  napi_create_reference(env, slot, 1, &l->labelSlotRef);
+  s->strings.Intern("");  // string 0 is ""
 
-  v8::CpuProfilingNamingMode naming =
-      (s->experiment & kExpStandardNaming) ? v8::kStandardNaming : v8::kDebugNaming;
-  v8::CpuProfilingLoggingMode logging =
-      (s->experiment & kExpLazyLogging) ? v8::kLazyLogging : v8::kEagerLogging;
-  // Created once and kept: with eager logging a restart costs ~0.15 ms instead of a walk of
-  // all compiled code (RESEARCH.md).
-  s->profiler = v8::CpuProfiler::New(s->isolate, naming, logging);
-  s->profiler->SetSamplingInterval(s->intervalMicros);
-
-  // turnStartNs stays 0: the turn under way (the one that starts profiling, and pays for V8's
-  // profiler start-up) is not judged; turns are measured from the first uv_prepare on.
-  uv_prepare_init(s->loop, &s->prepare);
-  uv_check_init(s->loop, &s->check);
-  s->prepare.data = s;
-  s->check.data = s;
-  uv_prepare_start(&s->prepare, OnPrepare);
-  uv_check_start(&s->check, OnCheck);
-  uv_unref(reinterpret_cast<uv_handle_t*>(&s->prepare));
-  uv_unref(reinterpret_cast<uv_handle_t*>(&s->check));
-  s->openHandles = 2;
-  if (!(s->experiment & kExpNoCallCallbacks)) {
-    s->isolate->AddBeforeCallEnteredCallback(OnBeforeCall);
-  }
-  s->isolate->AddGCPrologueCallback(OnGcPrologue, s);
-  s->isolate->AddGCEpilogueCallback(OnGcEpilogue, s);
+  // The code map first: registering walks the heap once (do it before the code gets hot).
+  CodeMapAttach(l->isolate);
+  uv_prepare_init(l->loop, &l->prepare);
+  uv_check_init(l->loop, &l->check);
+  l->prepare.data = l;
+  l->check.data = l;
+  uv_prepare_start(&l->prepare, OnPrepare);
+  uv_check_start(&l->check, OnCheck);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&l->prepare));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&l->check));
+  l->openHandles = 2;
+  l->isolate->AddBeforeCallEnteredCallback(OnBeforeCall);
+  l->isolate->AddGCPrologueCallback(OnGcPrologue, l);
+  l->isolate->AddGCEpilogueCallback(OnGcEpilogue, l);
   s->flags.store(0);  // we are being called from JS right now: not waiting
-
-  tState = s;
-  if (!RegisterThread(s, s->intervalMicros)) {
-    Dispose(s, false);
-    return Fail(env, "hotpath: too many profiled threads (limit 1024)");
-  }
-  napi_add_env_cleanup_hook(env, CleanupHook, s);
+  tLoop = l;
+  napi_add_env_cleanup_hook(env, CleanupHook, l);
   return env.Undefined();
 }
 
-// timeSetInterval(micros): the sampling interval from the next rotation on (never below the
-// configured one). Used by the overhead cap.
+// timeStart(): arms this thread's timers.
+Napi::Value JsTimeStart(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LoopState* l = Current(env);
+  if (!l) return env.Undefined();
+  if (l->sampling) return env.Undefined();
+  l->periodStartNs = MonotonicNs();
+  std::string error;
+  if (!StartSampling(l->sampler, &error)) return Fail(env, ("hotpath: " + error).c_str());
+  l->sampling = true;
+  return env.Undefined();
+}
+
+// timeSetInterval(micros): the sampling interval from now on (never below the configured one).
+// Used by the overhead cap.
 Napi::Value JsTimeSetInterval(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  ThreadState* s = tState;
-  if (!s || s->disposed) return Fail(env, "hotpath: the time profiler is not initialised on this thread");
-  int micros = std::max(s->intervalMicros, info[0].As<Napi::Number>().Int32Value());
-  s->effectiveIntervalMicros = micros;
-  SetSamplerInterval(micros);
+  LoopState* l = Current(env);
+  if (!l) return env.Undefined();
+  int micros = std::max(l->intervalMicros, info[0].As<Napi::Number>().Int32Value());
+  l->sampler->intervalNs.store(int64_t(micros) * 1000);
   return env.Undefined();
 }
 
@@ -490,81 +401,94 @@ Napi::Value JsTimeSetInterval(const Napi::CallbackInfo& info) {
 // blocks (default 50 ms).
 Napi::Value JsTimeSetBlockThreshold(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  ThreadState* s = tState;
-  if (!s || s->disposed) return Fail(env, "hotpath: the time profiler is not initialised on this thread");
-  s->blockThresholdNs = int64_t(info[0].As<Napi::Number>().DoubleValue());
-  // From the next uv_prepare on, turns are timed (two clock reads a turn); the turn under way
-  // then is not judged (turnStartNs is still 0 or stale: reset it).
-  if (!s->timeTurns) {
-    s->turnStartNs = 0;
-    s->timeTurns = true;
+  LoopState* l = Current(env);
+  if (!l) return env.Undefined();
+  l->blockThresholdNs = int64_t(info[0].As<Napi::Number>().DoubleValue());
+  // From the next uv_prepare on, turns are timed; the turn under way then is not judged.
+  if (!l->timeTurns) {
+    l->turnStartNs = 0;
+    l->timeTurns = true;
   }
-  // Only the event-loop kind needs the run-queue delay: open schedstat now, so that the
-  // sampler thread's read of it (a procfs read each tick) costs nothing to the others.
+  // Only the event-loop kind needs the run-queue delay, read by the drain thread each tick.
+  ThreadSampler* s = l->sampler;
   if (s->schedstatFd < 0) {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", int(s->osThreadId));
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    std::lock_guard<std::mutex> lk(RegistryLock());  // the sampler reads it under this lock
-    s->schedstatFd = fd;
+    s->schedstatFd = open(path, O_RDONLY | O_CLOEXEC);
+    SetRunDelayInterval(l->intervalMicros);
   }
   return env.Undefined();
 }
 
-// timeStart(): starts the first profile of this thread.
-Napi::Value JsTimeStart(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  ThreadState* s = tState;
-  if (!s || s->disposed) return Fail(env, "hotpath: the time profiler is not initialised on this thread");
-  if (s->profiling) return env.Undefined();
-  s->periodStartNs = MonotonicNs();
-  s->lastT = s->periodStartNs;
-  s->lastCpu = ThreadCpuNs();
-  s->tail = s->head.load();
-  s->periodStartSignals = s->signals.load();
-  s->periodStartTicks = s->samplerTicks.load();
-  s->periodStartIdle = s->samplerIdle.load();
-  s->periodStartGc = s->samplerGc.load();
-  s->periodStartJs = s->samplerJs.load();
-  s->periodStartSamplerCpu = s->samplerCpu.load();
-  if (!StartProfile(s)) return Fail(env, "hotpath: V8 refused to start a CPU profile");
-  return env.Undefined();
-}
-
-// timeRotate(restart: boolean): batch | undefined. Starts the next profile before stopping the
-// current one (when restart), so no period boundary leaves a gap.
+// timeRotate(restart: boolean): batch | undefined. Ends this thread's period: everything
+// sampled up to now, symbolized. Without restart, sampling stops first (the last batch).
 Napi::Value JsTimeRotate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  ThreadState* s = tState;
-  if (!s || s->disposed || !s->profiling) return env.Undefined();
+  LoopState* l = tLoop;
+  if (!l || l->disposed || !l->sampling) return env.Undefined();
   bool restart = info[0].As<Napi::Boolean>().Value();
-  v8::ProfilerId old = s->profileId;
-  if (restart) {
-    if (!StartProfile(s)) return Fail(env, "hotpath: V8 refused to start a CPU profile");
-  } else {
-    s->profiling = false;
+  ThreadSampler* s = l->sampler;
+  if (!restart) {
+    EndSampling(s, false);
+    l->sampling = false;
   }
   int64_t endNs = MonotonicNs();
-  if (s->experiment & kExpNoProfile) return env.Undefined();
-  v8::CpuProfile* p = s->profiler->Stop(old);
-  if (!p) return env.Undefined();
-  Napi::Object batch = BuildBatch(env, s, p, endNs);
-  p->Delete();
+  StackStore taken;
+  {
+    std::lock_guard<std::mutex> lk(s->storeLock);
+    DrainRing(s);
+    std::swap(taken, s->store);
+  }
+  Napi::Object batch = BuildBatch(env, s, taken, l, l->periodStartNs, endNs);
+  l->periodStartNs = endNs;
   return batch;
+}
+
+// timeTakeEnded(): batches of the threads that ended since the last call without handing off
+// (terminated workers), with everything they sampled; their native memory is freed.
+Napi::Value JsTimeTakeEnded(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<ThreadSampler*> ended = TakeEnded();
+  Napi::Array out = Napi::Array::New(env, ended.size());
+  int64_t now = MonotonicNs();
+  for (size_t i = 0; i < ended.size(); i++) {
+    ThreadSampler* s = ended[i];
+    out.Set(uint32_t(i), BuildBatch(env, s, s->store, nullptr, now, now));
+    delete s;
+  }
+  return out;
 }
 
 // timeDispose(): stops profiling on this thread and releases everything.
 Napi::Value JsTimeDispose(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  ThreadState* s = tState;
-  if (!s) return env.Undefined();
-  napi_remove_env_cleanup_hook(env, CleanupHook, s);
-  Dispose(s, false);
+  LoopState* l = tLoop;
+  if (!l) return env.Undefined();
+  napi_remove_env_cleanup_hook(env, CleanupHook, l);
+  Dispose(l, false);
   return env.Undefined();
 }
 
+// timeSignalIntact(): whether hotpath's handler still owns its sampling signal.
+Napi::Value JsTimeSignalIntact(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), SamplingSignalIntact());
+}
+
+Napi::Value JsCodeMapStats(const Napi::CallbackInfo& info) {
+  CodeMapStats c = CodeMapGetStats();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("live", double(c.live));
+  o.Set("retired", double(c.retired));
+  o.Set("adds", double(c.adds));
+  o.Set("moves", double(c.moves));
+  o.Set("unknownMoves", double(c.unknownMoves));
+  o.Set("lineTables", double(c.lineTables));
+  o.Set("signal", SamplingSignal());
+  return o;
+}
+
 Napi::Value JsRegisteredThreads(const Napi::CallbackInfo& info) {
-  std::vector<int32_t> ids = RegisteredThreadIds();
+  std::vector<int32_t> ids = LiveThreadIds();
   Napi::Array a = Napi::Array::New(info.Env(), ids.size());
   for (size_t i = 0; i < ids.size(); i++) a.Set(uint32_t(i), ids[i]);
   return a;
@@ -588,7 +512,10 @@ void InitTimeProfiler(Napi::Env env, Napi::Object exports) {
   exports.Set("timeSetInterval", Napi::Function::New(env, JsTimeSetInterval, "timeSetInterval"));
   exports.Set("timeSetBlockThreshold", Napi::Function::New(env, JsTimeSetBlockThreshold, "timeSetBlockThreshold"));
   exports.Set("timeRotate", Napi::Function::New(env, JsTimeRotate, "timeRotate"));
+  exports.Set("timeTakeEnded", Napi::Function::New(env, JsTimeTakeEnded, "timeTakeEnded"));
   exports.Set("timeDispose", Napi::Function::New(env, JsTimeDispose, "timeDispose"));
+  exports.Set("timeSignalIntact", Napi::Function::New(env, JsTimeSignalIntact, "timeSignalIntact"));
+  exports.Set("codeMapStats", Napi::Function::New(env, JsCodeMapStats, "codeMapStats"));
   exports.Set("registeredThreads", Napi::Function::New(env, JsRegisteredThreads, "registeredThreads"));
   exports.Set("monotonicNs", Napi::Function::New(env, JsMonotonicNs, "monotonicNs"));
   exports.Set("threadCpuNs", Napi::Function::New(env, JsThreadCpuNs, "threadCpuNs"));

@@ -1,33 +1,29 @@
-// Turns one thread's raw batch (native/src/time_profiler.cc) into samples: stacks of frames,
-// values [samples, wall ns, cpu ns] and labels. Runs in the aggregation worker only.
+// Turns one thread's stack batch (native/src/time_profiler.cc BuildBatch) into samples: stacks
+// of frames, values [samples, wall ns, cpu ns] and labels. Runs in the aggregation worker only.
 //
-// Lines. V8 profiles run in caller-line mode: a node's line is the line in its parent where
-// the parent called it. So a non-leaf frame's line is its child's node line, and a leaf frame's
-// line comes from the leaf node's line ticks (V8 keeps hits per line per node, not per sample):
-// the node's samples are spread over its lines in proportion to those hits.
+// Samples. A wall sample (the thread's wall-clock timer) carries its weight (1 + the timer's
+// overruns) as samples and weight x interval as wall time; a CPU sample (the thread's CPU-clock
+// timer) weight x interval as CPU time and nothing else. Wall time the thread spent waiting in
+// its event loop without being signalled (its wall timer parked) comes as one `(idle)` sample.
+// Each frame carries its own line: the line of the pc in that function (exact where V8 logged
+// line positions for the code, else the function's first line).
 //
-// Pseudo-frames. A sample without JS on the stack is `(idle)` when the thread was waiting in the
-// event loop (between uv_prepare and uv_check, outside any JS call) and `(program)` otherwise;
-// `(garbage collector)` when V8 or the GC flag says so. `(idle)` carries wall only: the CPU
-// time measured since the previous sample goes on a `(program)` sample instead, so that a
-// thread's cpu still sums to its CPU clock.
+// Pseudo-frames, made natively: `(idle)` (wall samples while the loop waited for I/O),
+// `(garbage collector)`, `(program)` (no JS on the stack, not idle).
 //
 // Hostile shapes. A sample keeps at most MAX_STACK_FRAMES frames, the innermost ones; a deeper
 // stack ends (at its root) in a frame `<N+ frames omitted>`: hotpath dropped N frames, and the
-// "+" says more may be missing, because V8 itself keeps only the 255 innermost raw frames of a
-// stack (builtin and API frames count there but are not shown; inlined frames are shown), so
-// what lay beyond V8's limit is unknowable. Strings longer than MAX_STRING_CHARS (a 100 KB
-// function name, a data: URL as a script name) are cut and marked. A JS function of a script
-// without a name (eval, new Function, vm code with filename '') gets the file UNNAMED_SCRIPT.
+// "+" says more may be missing, because the sampler takes at most 128 raw frames of a stack
+// (entry, exit and builtin frames count there), so what lay beyond is unknowable. Strings
+// longer than MAX_STRING_CHARS (a 100 KB function name, a data: URL as a script name) are cut
+// and marked. A JS function of a script without a name (eval, new Function, vm code with
+// filename '') gets the file UNNAMED_SCRIPT.
 import type { NativeTimeBatch } from '../native.js';
 import type { Labels } from '../labels.js';
 
-export const NODE_FIELDS = 6;
-export const enum NodeKind { Js = 0, Root = 1, Program = 2, Idle = 3, Gc = 4, Native = 5 }
-export const FLAG_LOOP_IDLE = 1;
-export const FLAG_IN_JS = 2;
-export const FLAG_IN_GC = 4;
-export const FLAG_MATCHED = 0x80;
+export const FRAME_FIELDS = 5;
+export const enum FrameKind { Js = 0, Program = 2, Idle = 3, Gc = 4, Native = 5 }
+export const CLOCK_CPU = 1;
 
 /** Frames a sample keeps, counting the `<N+ frames omitted>` frame that ends a cut stack. */
 export const MAX_STACK_FRAMES = 128;
@@ -95,19 +91,17 @@ export class ThreadTable {
   }
 }
 
-/** `index`: the sample's index in the batch (a sample may call the sink twice: `(idle)` then `(program)`). */
+/** `index`: the sample's index in the batch, -1 for the parked idle time. */
 export type SampleSink = (frames: ExpandedFrame[], values: [number, number, number], labels: ExpandedLabel[], index: number) => void;
 
 export interface ExpandTotals {
+  /** Wall samples (weights included). */
   samples: number;
   wallNs: number;
   cpuNs: number;
-  unmatched: number;
 }
 
 const IDLE: ExpandedFrame = { name: '(idle)', file: '', line: 0 };
-const PROGRAM: ExpandedFrame = { name: '(program)', file: '', line: 0 };
-const GC: ExpandedFrame = { name: '(garbage collector)', file: '', line: 0 };
 
 const omittedFrames = new Map<number, ExpandedFrame>();
 /** The root frame of a stack cut after MAX_STACK_FRAMES - 1 frames; n frames were dropped here. */
@@ -115,125 +109,81 @@ export function omittedFrame(n: number): ExpandedFrame {
   let f = omittedFrames.get(n);
   if (f === undefined) {
     f = { name: `<${n}+ frames omitted>`, file: '', line: 0 };
-    // Depths are bounded by V8's frame limit, so this holds a few hundred entries at most.
+    // Depths are bounded by the sampler's frame limit, so this holds a few hundred entries at most.
     if (omittedFrames.size < 4096) omittedFrames.set(n, f);
   }
   return f;
 }
 
-/** Calls sink once per sample of the batch (after table.learn). */
 /** Rewrites a JS frame (source maps); must return the same object for the same input to stay cheap. */
 export type FrameMapper = (frame: ExpandedFrame) => ExpandedFrame;
 
 const identity: FrameMapper = (f) => f;
 
+/** Calls sink once per sample of the batch (after table.learn); `index` -1 is the parked idle time. */
 export function expandBatch(table: ThreadTable, b: NativeTimeBatch, sink: SampleSink, mapFrame: FrameMapper = identity): ExpandTotals {
-  const nodes = b.nodes;
-  const nNodes = nodes.length / NODE_FIELDS;
   const str = table.strings;
-
-  // Leaf lines: for each node with line ticks, its lines and target shares.
-  const tickLines = new Map<number, { lines: number[]; hits: number[]; given: number[]; total: number; n: number }>();
-  for (let i = 0; i < b.lineTicks.length; i += 3) {
-    const node = b.lineTicks[i];
-    let t = tickLines.get(node);
-    if (t === undefined) {
-      t = { lines: [], hits: [], given: [], total: 0, n: 0 };
-      tickLines.set(node, t);
-    }
-    t.lines.push(b.lineTicks[i + 1]);
-    t.hits.push(b.lineTicks[i + 2]);
-    t.given.push(0);
-    t.total += b.lineTicks[i + 2];
-  }
-  const leafLine = (node: number): number => {
-    const t = tickLines.get(node);
-    if (t === undefined) return 0;
-    // Largest deficit first: after k samples, line j has had about k * hits[j] / total.
-    t.n++;
-    let best = 0;
-    let bestDeficit = -Infinity;
-    for (let j = 0; j < t.lines.length; j++) {
-      const deficit = (t.n * t.hits[j]) / t.total - t.given[j];
-      if (deficit > bestDeficit) {
-        bestDeficit = deficit;
-        best = j;
-      }
-    }
-    t.given[best]++;
-    return t.lines[best];
-  };
-
-  const fileOf = (o: number): string => {
-    const file = str[nodes[o + 2]];
-    return file === '' && nodes[o + 5] === NodeKind.Js ? UNNAMED_SCRIPT : file;
-  };
-
-  // Depth of each node (frames from the root's child down to it, itself included). Nodes come
-  // parents first (native/src/time_profiler.cc), so one pass does.
-  const depth = new Int32Array(nNodes);
-  for (let k = 0; k < nNodes; k++) {
-    const parent = nodes[k * NODE_FIELDS];
-    depth[k] = parent < 0 ? 0 : depth[parent] + 1;  // the root is 0, its children 1
+  const fr = b.frames;
+  const nFrames = fr.length / FRAME_FIELDS;
+  const frames = new Array<ExpandedFrame>(nFrames);
+  for (let k = 0; k < nFrames; k++) {
+    const o = k * FRAME_FIELDS;
+    const kind = fr[o + 4];
+    const file = str[fr[o + 1]] ?? '';
+    const f: ExpandedFrame = {
+      name: str[fr[o]] ?? '(unknown)',
+      file: file === '' && kind === FrameKind.Js ? UNNAMED_SCRIPT : file,
+      line: fr[o + 2],
+    };
+    frames[k] = kind === FrameKind.Js ? mapFrame(f) : f;
   }
 
-  // The frame of a node's parent, at the line where it called the node; built once per node.
-  const callerFrames: (ExpandedFrame | undefined)[] = new Array(nNodes);
-  const callerFrame = (node: number): ExpandedFrame => {
-    let f = callerFrames[node];
-    if (f === undefined) {
-      const p = nodes[node * NODE_FIELDS] * NODE_FIELDS;
-      f = mapFrame({ name: str[nodes[p + 1]], file: fileOf(p), line: nodes[node * NODE_FIELDS + 3] });
-      callerFrames[node] = f;
-    }
-    return f;
-  };
-  /** leaf, then the callers up to the root's child, cut at MAX_STACK_FRAMES. */
-  const stackOf = (leaf: ExpandedFrame, node: number): ExpandedFrame[] => {
-    const d = depth[node];
+  // Stacks come parents first: depth and the leaf-first frame list, built once per stack.
+  const st = b.stacks;
+  const nStacks = st.length / 2;
+  const depth = new Int32Array(nStacks);
+  for (let k = 0; k < nStacks; k++) {
+    const parent = st[k * 2];
+    depth[k] = parent < 0 ? 1 : depth[parent] + 1;
+  }
+  const built: (ExpandedFrame[] | undefined)[] = new Array(nStacks);
+  const stackOf = (stack: number): ExpandedFrame[] => {
+    let out = built[stack];
+    if (out !== undefined) return out;
+    const d = depth[stack];
     const cut = d > MAX_STACK_FRAMES;
     const kept = cut ? MAX_STACK_FRAMES - 1 : d;
-    const frames = new Array<ExpandedFrame>(cut ? MAX_STACK_FRAMES : d);
-    frames[0] = leaf;
-    let cur = node;
-    for (let k = 1; k < kept; k++) {
-      frames[k] = callerFrame(cur);
-      cur = nodes[cur * NODE_FIELDS];
+    out = new Array<ExpandedFrame>(cut ? MAX_STACK_FRAMES : d);
+    let cur = stack;
+    for (let k = 0; k < kept; k++) {
+      out[k] = frames[st[cur * 2 + 1]];
+      cur = st[cur * 2];
     }
-    if (cut) frames[kept] = omittedFrame(d - kept);
-    return frames;
+    if (cut) out[kept] = omittedFrame(d - kept);
+    built[stack] = out;
+    return out;
   };
 
-  const totals: ExpandTotals = { samples: 0, wallNs: 0, cpuNs: 0, unmatched: 0 };
-  const n = b.sampleNode.length;
+  const totals: ExpandTotals = { samples: 0, wallNs: 0, cpuNs: 0 };
+  const n = b.sampleStack.length;
   for (let i = 0; i < n; i++) {
-    const flags = b.sampleFlags[i];
-    if ((flags & FLAG_MATCHED) === 0) {
-      totals.unmatched++;
-      continue;
-    }
-    const node = b.sampleNode[i];
-    const wall = b.sampleWallNs[i];
-    const cpu = b.sampleCpuNs[i];
+    const ns = b.sampleMicros[i] * 1000;
     const labels = table.labelsFor(b.sampleLabel[i]);
-    const kind = nodes[node * NODE_FIELDS + 5];
-    totals.samples++;
-    totals.wallNs += wall;
-    totals.cpuNs += cpu;
-    if (kind === NodeKind.Root || kind === NodeKind.Program || kind === NodeKind.Idle || kind === NodeKind.Gc) {
-      if (kind === NodeKind.Gc || (flags & FLAG_IN_GC) !== 0) {
-        sink([GC], [1, wall, cpu], labels, i);
-      } else if ((flags & FLAG_LOOP_IDLE) !== 0 && (flags & FLAG_IN_JS) === 0) {
-        sink([IDLE], [1, wall, 0], labels, i);
-        if (cpu > 0) sink([PROGRAM], [0, 0, cpu], labels, i);
-      } else {
-        sink([PROGRAM], [1, wall, cpu], labels, i);
-      }
-      continue;
+    if (b.sampleClock[i] === CLOCK_CPU) {
+      totals.cpuNs += ns;
+      sink(stackOf(b.sampleStack[i]), [0, 0, ns], labels, i);
+    } else {
+      const w = b.sampleWeight[i];
+      totals.samples += w;
+      totals.wallNs += ns;
+      sink(stackOf(b.sampleStack[i]), [w, ns, 0], labels, i);
     }
-    const o = node * NODE_FIELDS;
-    const leaf = mapFrame({ name: str[nodes[o + 1]], file: fileOf(o), line: leafLine(node) });
-    sink(stackOf(leaf, node), [1, wall, cpu], labels, i);
+  }
+  if (b.idleNs > 0) {
+    const w = Math.round(b.idleNs / (b.stats.intervalMicros * 1000));
+    totals.samples += w;
+    totals.wallNs += b.idleNs;
+    sink([IDLE], [w, b.idleNs, 0], table.threadLabels, -1);
   }
   return totals;
 }

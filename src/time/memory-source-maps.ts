@@ -6,7 +6,7 @@
 // maps are enabled (tsx enables them; otherwise nothing is looked up).
 import { findSourceMap } from 'node:module';
 import type { NativeTimeBatch } from '../native.js';
-import { NODE_FIELDS } from './expand.js';
+import { FRAME_FIELDS } from './expand.js';
 
 export interface MemorySourceMap {
   file: string;
@@ -19,9 +19,9 @@ const NOT_A_SCRIPT = /^(node:|internal\/|wasm:|\[|$)/;
 export function memorySourceMaps(batch: NativeTimeBatch): MemorySourceMap[] {
   if (!(process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled || batch.newStrings.length === 0) return [];
   const files = new Set<string>();
-  const nodes = batch.nodes;
-  for (let o = 0; o < nodes.length; o += NODE_FIELDS) {
-    const index = nodes[o + 2] - batch.stringBase;
+  const frames = batch.frames;
+  for (let o = 0; o < frames.length; o += FRAME_FIELDS) {
+    const index = frames[o + 1] - batch.stringBase;
     if (index >= 0 && index < batch.newStrings.length) files.add(batch.newStrings[index]);
   }
   const out: MemorySourceMap[] = [];

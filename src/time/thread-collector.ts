@@ -1,5 +1,6 @@
-// The time profiler's presence on one JS thread: its native profiler (created at once, with
-// eager logging, kept for the thread's life) and the hand-off of its raw data.
+// The time profiler's presence on one JS thread: its native sampler (native/src/sampler.h:
+// the thread's wall and CPU timers, started at once and kept for the thread's life) and the
+// hand-off of its stack batches.
 //
 // The collector does no aggregation: rotate() returns the native batch (typed arrays plus the
 // strings and label sets new since the last batch), which the caller transfers to the
@@ -17,8 +18,6 @@ export interface ThreadCollectorOptions {
   periodMs: number;
   /** Name for the `thread name` label; default `main`, or the worker's name, or `worker`. */
   threadName?: string;
-  /** Bits of native/src/time_profiler.cc's Experiment enum (for measurements only). */
-  experiment?: number;
   /** Event-loop turns busy this long or longer are reported as blocks (ms; native default 50). */
   blockThresholdMs?: number;
 }
@@ -44,10 +43,7 @@ export class ThreadCollector {
   private stopped = false;
 
   constructor(private readonly addon: NativeAddon, opts: ThreadCollectorOptions) {
-    // Room for two periods of signals; the ring is per thread and fixed.
-    const ring = Math.min(1 << 20, Math.ceil((2 * opts.periodMs * 1000) / opts.intervalMicros) + 1024);
-    addon.timeInit(labelSlot(), isMainThread ? 0 : currentThreadId, opts.threadName ?? defaultThreadName(),
-      opts.intervalMicros, ring, opts.experiment ?? 0);
+    addon.timeInit(labelSlot(), isMainThread ? 0 : currentThreadId, opts.threadName ?? defaultThreadName(), opts.intervalMicros);
     if (opts.blockThresholdMs !== undefined) addon.timeSetBlockThreshold(Math.round(opts.blockThresholdMs * 1e6));
     addon.timeStart();
   }

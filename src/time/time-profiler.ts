@@ -18,8 +18,8 @@
 //     aggregation worker with worker_threads.postMessageToThread (copying through the channel
 //     where that does not exist). A thread busy in synchronous code answers late: its data
 //     then lands in the next period. ThreadProfiler.stop() sends its last data and stops.
-//     A worker terminated mid-period loses that period's last part (no JS runs then); native
-//     cleanup still stops its profiler safely.
+//     A worker terminated mid-period hands off natively: its cleanup hook stops its timers and
+//     keeps what it sampled, which the owner sends at its next period end (timeTakeEnded).
 //
 // Options: intervalMicros (default 10000 = 100 Hz, >= 100), periodMs (default 60000, >= 100),
 // flushTimeoutMs (how long a period end waits for the other threads, default 1000),
@@ -49,8 +49,6 @@ export interface TimeProfilerOptions {
   onProfile?: (bytes: Uint8Array, meta: TimeProfileMeta) => void;
   /** `thread name` label of this thread (default `main`, or the worker's name). */
   threadName?: string;
-  /** For measurements only: bits of native/src/time_profiler.cc's Experiment enum. */
-  experiment?: number;
   blockThresholdMs?: number;
   writeTime?: boolean;
 }
@@ -89,7 +87,6 @@ export interface ThreadProfilerOptions {
   intervalMicros?: number;
   periodMs?: number;
   threadName?: string;
-  experiment?: number;
   /** Event-loop turns busy this long or longer are blocks (ms). Default 50. */
   blockThresholdMs?: number;
 }
@@ -148,7 +145,7 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
   // The time service of the process's one aggregation worker (src/worker/time-aggregator.ts).
   const service = attachService('time', { intervalMicros, outputs: { time: writeTime, blocksThresholdMs: blockThresholdMs } });
   const port = service.port;
-  const collector = new ThreadCollector(addon, { intervalMicros, periodMs, threadName: opts.threadName, experiment: opts.experiment, blockThresholdMs });
+  const collector = new ThreadCollector(addon, { intervalMicros, periodMs, threadName: opts.threadName, blockThresholdMs });
   const channel = new BroadcastChannel(TIME_CHANNEL);
   (channel as unknown as { unref(): void }).unref();
 
@@ -216,6 +213,10 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
     }
     const c = last ? collector.stop() : collector.rotate();
     if (c) port.postMessage(batchMessage(s, c), batchTransferList(c.batch));
+    // Threads that ended without handing off (terminate()) left their samples natively.
+    for (const batch of addon.timeTakeEnded()) {
+      port.postMessage(batchMessage(s, { batch, labelSets: [], sourceMaps: [] }), batchTransferList(batch));
+    }
     const nowMono = addon.monotonicNs();
     const end: EndPeriodMessage = {
       code: Code.EndPeriod, seq: s, threads: addon.registeredThreads(), timeoutMs,
@@ -292,7 +293,7 @@ export function startThreadCollector(opts: ThreadProfilerOptions = {}): ThreadPr
   if (threadProfiler) return threadProfiler;
   const addon: NativeAddon | null = loadNative();
   if (!addon) return null;
-  const collector = new ThreadCollector(addon, { intervalMicros, periodMs, threadName: opts.threadName, experiment: opts.experiment, blockThresholdMs });
+  const collector = new ThreadCollector(addon, { intervalMicros, periodMs, threadName: opts.threadName, blockThresholdMs });
   const channel = new BroadcastChannel(TIME_CHANNEL);
   (channel as unknown as { unref(): void }).unref();
   const toThread = (wt as { postMessageToThread?: (id: number, v: unknown, t?: ArrayBuffer[]) => Promise<void> }).postMessageToThread;

@@ -115,13 +115,15 @@ export interface ThreadPeriodStats {
   wallNs: number;
   cpuNs: number;
   elapsedNs: number;
-  v8Samples: number;
-  unmatched: number;
-  unusedSignals: number;
   signals: number;
-  samplerTicks: number;
-  samplerCpuNs: number;
-  /** Samples expected from elapsed time / interval. */
+  /** Samples the rings had no room for (their weight). */
+  dropped: number;
+  /** Time in the signal handler on the thread. */
+  handlerNs: number;
+  exactLines: number;
+  functionLines: number;
+  nativeLeaves: number;
+  /** Wall samples expected from elapsed time / interval. */
   expected: number;
 }
 
@@ -130,6 +132,7 @@ export type FromAggregator = ProfileMessage | ErrorMessage;
 
 /** Buffers to transfer along with a batch. */
 export function batchTransferList(b: NativeTimeBatch): ArrayBuffer[] {
-  return [b.nodes.buffer, b.lineTicks.buffer, b.sampleNode.buffer, b.sampleWallNs.buffer,
-    b.sampleCpuNs.buffer, b.sampleLabel.buffer, b.sampleFlags.buffer, b.sampleTurn.buffer, b.blocks.buffer] as ArrayBuffer[];
+  return [b.frames.buffer, b.stacks.buffer, b.sampleStack.buffer, b.sampleWeight.buffer, b.sampleMicros.buffer,
+    b.sampleClock.buffer, b.sampleLabel.buffer, b.sampleTrace.buffer, b.sampleTurn.buffer, b.sampleFlags.buffer,
+    b.blocks.buffer] as ArrayBuffer[];
 }

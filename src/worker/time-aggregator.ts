@@ -85,7 +85,7 @@ export function serve(port: MessagePort, data: unknown): Service {
         samples++;
       }
       // A block's stacks: the turn's samples that were not waiting for I/O.
-      if (tb && values[0] === 1 && frames[0].name !== '(idle)') tb.add(b.sampleTurn[i] >>> 0, frames, labels, values[1], values[2]);
+      if (tb && i >= 0 && frames[0].name !== '(idle)') tb.add(b.sampleTurn[i] >>> 0, frames, labels, values[1], values[2]);
     }, frameMapper.map);
     if (tb && blockBuilder) {
       const bb = blockBuilder;
@@ -98,8 +98,8 @@ export function serve(port: MessagePort, data: unknown): Service {
     if (!s) {
       s = {
         threadId: b.threadId, threadName: b.threadName, osThreadId: b.osThreadId, batches: 0, samples: 0,
-        wallNs: 0, cpuNs: 0, elapsedNs: 0, v8Samples: 0, unmatched: 0, unusedSignals: 0, signals: 0,
-        samplerTicks: 0, samplerCpuNs: 0, expected: 0,
+        wallNs: 0, cpuNs: 0, elapsedNs: 0, signals: 0, dropped: 0, handlerNs: 0,
+        exactLines: 0, functionLines: 0, nativeLeaves: 0, expected: 0,
       };
       stats.set(b.threadId, s);
     }
@@ -108,12 +108,12 @@ export function serve(port: MessagePort, data: unknown): Service {
     s.wallNs += totals.wallNs;
     s.cpuNs += totals.cpuNs;
     s.elapsedNs += b.endNs - b.startNs;
-    s.v8Samples += b.stats.v8Samples - b.stats.duplicates;
-    s.unmatched += b.stats.unmatched;
-    s.unusedSignals += b.stats.unusedSignals + b.stats.ringOverflow;
     s.signals += b.stats.signals;
-    s.samplerTicks += b.stats.samplerTicks;
-    s.samplerCpuNs += b.stats.samplerCpuNs;
+    s.dropped += b.stats.droppedWeight;
+    s.handlerNs += b.stats.handlerNs;
+    s.exactLines += b.stats.exactLines;
+    s.functionLines += b.stats.functionLines;
+    s.nativeLeaves += b.stats.nativeLeaves;
     s.expected += (b.endNs - b.startNs) / (b.stats.intervalMicros * 1000);
     answered.set(b.threadId, Math.max(answered.get(b.threadId) ?? 0, m.seq));
     if (waiting && m.seq >= waiting.seq) {
@@ -125,18 +125,13 @@ export function serve(port: MessagePort, data: unknown): Service {
   function comments(): string[] {
     const out: string[] = [];
     for (const s of stats.values()) {
-      const lost = Math.max(0, Math.round(s.expected) - s.samples);
       const who = `thread ${s.threadId} (${s.threadName})`;
-      if (s.unmatched > 0) {
-        out.push(`hotpath: ${who}: dropped ${s.unmatched} samples V8 recorded without its sampling signal`);
+      if (s.dropped > 0) {
+        out.push(`hotpath: ${who}: ${s.dropped} samples lost: the sampler's ring was full (its drain thread fell behind)`);
       }
-      if (s.signals === 0 && s.samplerTicks > 5) {
-        // The native sampler thread ticked but V8's profiler sent no signal: its thread is stuck.
-        out.push(`hotpath: ${who}: V8's sampler sent no signal for ${s.samplerTicks} ticks of hotpath's sampler thread ` +
-          `(${(s.samplerCpuNs / 1e6).toFixed(1)} ms of the thread's CPU meanwhile); this period has no samples for it`);
-      } else if (lost > Math.max(2, 0.02 * s.expected)) {
-        out.push(`hotpath: ${who}: ${s.samples} samples for ~${Math.round(s.expected)} expected ` +
-          `(${lost} lost; ${s.unusedSignals} signals without a V8 sample); their time is carried by the next sample`);
+      const lost = Math.round(s.expected) - s.samples;
+      if (s.expected > 0 && lost > Math.max(2, 0.05 * s.expected)) {
+        out.push(`hotpath: ${who}: ${s.samples} wall samples for ~${Math.round(s.expected)} expected (elapsed / interval)`);
       }
     }
     return out;
@@ -250,7 +245,7 @@ export function serve(port: MessagePort, data: unknown): Service {
         try {
           // Seen once while workers ended (not reproduced): a Batch whose data was not a time batch.
           // Say what arrived instead of failing inside the expansion.
-          if (!m.batch || !Array.isArray(m.batch.newStrings) || !m.batch.nodes) {
+          if (!m.batch || !Array.isArray(m.batch.newStrings) || !m.batch.frames) {
             throw new Error(`this should not happen: a batch message without time data (keys: ${Object.keys(m.batch ?? m).join(', ')})`);
           }
           onBatch(m);

@@ -1,0 +1,346 @@
+#include "code_map.h"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace hotpath {
+
+namespace {
+
+// (code offset, line) pairs, sorted by offset.
+using LineTable = std::vector<std::pair<uint32_t, int32_t>>;
+
+struct Range {
+  uintptr_t start = 0, end = 0;
+  uint64_t added = 0, removed = UINT64_MAX;
+  v8::Isolate* isolate = nullptr;
+  bool bytecode = false;
+  std::shared_ptr<const CodeInfo> info;
+  std::shared_ptr<const LineTable> lines;
+};
+
+// Positions of one code object, between START_ and END_LINE_INFO_RECORDING: (code offset,
+// script offset). V8 sends them before CODE_ADDED (bytecode and TurboFan code alike).
+using PendingPositions = std::vector<std::pair<uint32_t, uint32_t>>;
+
+// Retired ranges kept at most; past it the oldest half goes (a sample that needed one then
+// reads as unknown code). Trim keeps far fewer in practice: it runs every drain (~100 ms).
+constexpr size_t kMaxRetired = 1 << 18;
+constexpr size_t kMaxPending = 1 << 14;
+
+// One object that is never destroyed: events can come from V8's threads during process exit.
+struct Map {
+  std::mutex lock;
+  std::map<uintptr_t, Range> live;
+  std::vector<Range> retired;  // in retirement order
+  std::unordered_map<uintptr_t, PendingPositions> pending;
+  std::unordered_map<std::string, std::weak_ptr<const CodeInfo>> infos;
+  size_t infosSinceSweep = 0;
+  CodeMapStats stats;
+};
+Map& M() {
+  static Map* m = new Map();
+  return *m;
+}
+std::atomic<uint64_t> gSeq{1};
+
+bool IsDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// V8's JIT names are "<Tag>:<tier mark><name>" for code without a script, and
+// "<Tag>:<tier mark><name> <url>:<line>:<column>" for JS functions (the function's own start,
+// 1-based). Tags differ between majors ("LazyCompile", "Function", "JS", "Builtin", "RegExp").
+CodeInfo ParseName(std::string_view n, bool hasScript) {
+  CodeInfo info;
+  std::string_view tag;
+  size_t colon = n.find(':');
+  if (colon != std::string_view::npos && n.substr(0, colon).find_first_of(" /") == std::string_view::npos) {
+    tag = n.substr(0, colon);
+    n.remove_prefix(colon + 1);
+  }
+  if (!n.empty() && (n[0] == '~' || n[0] == '^' || n[0] == '+' || n[0] == '*')) {
+    info.tier = n[0];
+    n.remove_prefix(1);
+  }
+  if (hasScript) {
+    info.kind = CodeKind::kJs;
+    // "<name> <url>:<line>:<column>"; the name may hold spaces ("get x"), so split at the last
+    // space before the position.
+    size_t c2 = n.rfind(':');
+    size_t c1 = c2 == std::string_view::npos || c2 == 0 ? std::string_view::npos : n.rfind(':', c2 - 1);
+    if (c1 != std::string_view::npos && IsDigits(n.substr(c1 + 1, c2 - c1 - 1)) && IsDigits(n.substr(c2 + 1))) {
+      info.line = std::stoi(std::string(n.substr(c1 + 1, c2 - c1 - 1)));
+      info.column = std::stoi(std::string(n.substr(c2 + 1)));
+      std::string_view head = n.substr(0, c1);
+      size_t sp = head.rfind(' ');
+      if (sp != std::string_view::npos) {
+        info.name = std::string(head.substr(0, sp));
+        info.url = std::string(head.substr(sp + 1));
+      } else {
+        info.url = std::string(head);
+      }
+    } else {
+      // A script's top-level code: "<Tag>:~ <url>", no position.
+      size_t sp = n.rfind(' ');
+      info.name = std::string(sp == std::string_view::npos ? n : n.substr(0, sp));
+      info.url = std::string(sp == std::string_view::npos ? std::string_view() : n.substr(sp + 1));
+      info.line = 1;
+      info.column = 1;
+    }
+    return info;
+  }
+  info.name = std::string(n);
+  if (tag == "RegExp") {
+    info.kind = CodeKind::kRegExp;
+  } else if (tag == "BytecodeHandler" || n.find("InterpreterEntryTrampoline") != std::string_view::npos ||
+             n.rfind("InterpreterEnterAtBytecode", 0) == 0 || n.rfind("InterpreterEnterAtNextBytecode", 0) == 0 ||
+             (tag == "Builtin" && n.size() > 7 && n.substr(n.size() - 7) == "Handler")) {
+    info.kind = CodeKind::kHandler;
+  } else if (tag == "Builtin") {
+    info.kind = CodeKind::kBuiltin;
+  } else {
+    info.kind = CodeKind::kOther;
+  }
+  return info;
+}
+
+std::shared_ptr<const CodeInfo> Intern(Map& m, CodeInfo&& info) {
+  std::string key;
+  key.reserve(info.name.size() + info.url.size() + 24);
+  key.append(info.name).push_back('\0');
+  key.append(info.url).push_back('\0');
+  key.append(std::to_string(info.line)).push_back(':');
+  key.append(std::to_string(info.column)).push_back(char('0' + int(info.kind)));
+  key.push_back(info.tier);
+  auto it = m.infos.find(key);
+  if (it != m.infos.end()) {
+    if (auto p = it->second.lock()) return p;
+  }
+  auto p = std::make_shared<const CodeInfo>(std::move(info));
+  m.infos[key] = p;
+  // Forget names no range uses any more (code churn must not grow the table).
+  if (++m.infosSinceSweep > std::max<size_t>(4096, m.infos.size())) {
+    m.infosSinceSweep = 0;
+    for (auto i = m.infos.begin(); i != m.infos.end();) i = i->second.expired() ? m.infos.erase(i) : std::next(i);
+  }
+  return p;
+}
+
+void Retire(Map& m, Range&& r, uint64_t seq) {
+  r.removed = seq;
+  if (m.retired.size() >= kMaxRetired) m.retired.erase(m.retired.begin(), m.retired.begin() + kMaxRetired / 2);
+  m.retired.push_back(std::move(r));
+}
+
+// Retires every live range overlapping [start, end).
+void Clear(Map& m, uintptr_t start, uintptr_t end, uint64_t seq) {
+  auto it = m.live.lower_bound(start);
+  if (it != m.live.begin()) {
+    auto prev = std::prev(it);
+    if (prev->second.end > start) it = prev;
+  }
+  while (it != m.live.end() && it->first < end) {
+    Retire(m, std::move(it->second), seq);
+    it = m.live.erase(it);
+  }
+}
+
+void Insert(Map& m, Range&& r) {
+  Clear(m, r.start, r.end, r.added);
+  uintptr_t start = r.start;
+  m.live.emplace(start, std::move(r));
+}
+
+void OnCodeAdded(Map& m, const v8::JitCodeEvent* e, uint64_t seq) {
+  bool hasScript = !e->script.IsEmpty();
+  Range r;
+  r.start = reinterpret_cast<uintptr_t>(e->code_start);
+  r.end = r.start + std::max<size_t>(1, e->code_len);
+  r.added = seq;
+  r.isolate = e->isolate;
+  r.bytecode = e->code_type == v8::JitCodeEvent::BYTE_CODE;
+  r.info = Intern(m, ParseName(std::string_view(e->name.str, e->name.len), hasScript));
+  auto p = m.pending.find(r.start);
+  if (p != m.pending.end()) {
+    if (hasScript && r.info->kind == CodeKind::kJs) {
+      // Script offsets to lines now, while V8 hands us the script (its line ends are already
+      // computed: V8 logged the function's own line from them).
+      auto lines = std::make_shared<LineTable>();
+      std::sort(p->second.begin(), p->second.end());
+      for (auto [offset, pos] : p->second) {
+        int line = e->script->GetLineNumber(int(pos));
+        if (line < 0) continue;
+        // TurboFan positions of inlined functions are offsets in the inlinee's script, told
+        // apart only by lying outside the function: keep the function's own line there.
+        if (line + 1 < r.info->line) continue;
+        if (!lines->empty() && lines->back().second == line + 1) continue;
+        if (!lines->empty() && lines->back().first == offset) lines->back().second = line + 1;
+        else lines->emplace_back(offset, line + 1);
+      }
+      if (!lines->empty()) {
+        r.lines = std::move(lines);
+        m.stats.lineTables++;
+      }
+    }
+    m.pending.erase(p);
+  }
+  Insert(m, std::move(r));
+  m.stats.adds++;
+}
+
+void OnCodeMoved(Map& m, const v8::JitCodeEvent* e, uint64_t seq) {
+  uintptr_t from = reinterpret_cast<uintptr_t>(e->code_start);
+  uintptr_t to = reinterpret_cast<uintptr_t>(e->new_code_start);
+  m.stats.moves++;
+  auto it = m.live.find(from);
+  if (it == m.live.end()) {
+    m.stats.unknownMoves++;
+    return;
+  }
+  Range moved = it->second;
+  Retire(m, std::move(it->second), seq);
+  m.live.erase(it);
+  moved.end = to + (moved.end - moved.start);
+  moved.start = to;
+  moved.added = seq;
+  Insert(m, std::move(moved));
+}
+
+void OnJitEvent(const v8::JitCodeEvent* e) {
+  Map& m = M();
+  switch (e->type) {
+    case v8::JitCodeEvent::CODE_START_LINE_INFO_RECORDING:
+      // Written back into the event: V8 passes it to the events that follow.
+      const_cast<v8::JitCodeEvent*>(e)->user_data = new PendingPositions();
+      return;
+    case v8::JitCodeEvent::CODE_ADD_LINE_POS_INFO:
+      if (e->user_data) {
+        static_cast<PendingPositions*>(e->user_data)->emplace_back(uint32_t(e->line_info.offset), uint32_t(e->line_info.pos));
+      }
+      return;
+    case v8::JitCodeEvent::CODE_END_LINE_INFO_RECORDING: {
+      auto* positions = static_cast<PendingPositions*>(e->user_data);
+      if (!positions) return;
+      std::lock_guard<std::mutex> lk(m.lock);
+      if (m.pending.size() >= kMaxPending) m.pending.clear();  // positions of code never added
+      m.pending[reinterpret_cast<uintptr_t>(e->code_start)] = std::move(*positions);
+      delete positions;
+      return;
+    }
+    default:
+      break;
+  }
+  std::lock_guard<std::mutex> lk(m.lock);
+  uint64_t seq = gSeq.fetch_add(1, std::memory_order_acq_rel) + 1;
+  switch (e->type) {
+    case v8::JitCodeEvent::CODE_ADDED:
+      OnCodeAdded(m, e, seq);
+      break;
+    case v8::JitCodeEvent::CODE_MOVED:
+      OnCodeMoved(m, e, seq);
+      break;
+    case v8::JitCodeEvent::CODE_REMOVED: {
+      uintptr_t start = reinterpret_cast<uintptr_t>(e->code_start);
+      Clear(m, start, start + std::max<size_t>(1, e->code_len), seq);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+bool Covers(const Range& r, uintptr_t pc, uint64_t seq) {
+  return r.start <= pc && pc < r.end && r.added <= seq && seq < r.removed;
+}
+
+const Range* Find(Map& m, uintptr_t pc, uint64_t seq) {
+  auto it = m.live.upper_bound(pc);
+  if (it != m.live.begin()) {
+    const Range& r = std::prev(it)->second;
+    if (Covers(r, pc, seq)) return &r;
+  }
+  // The code at pc was replaced or moved after the sample: newest retirement first.
+  for (auto r = m.retired.rbegin(); r != m.retired.rend(); ++r) {
+    if (Covers(*r, pc, seq)) return &*r;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void CodeMapAttach(v8::Isolate* isolate) {
+  isolate->SetJitCodeEventHandler(v8::kJitCodeEventEnumExisting, OnJitEvent);
+}
+
+void CodeMapDetach(v8::Isolate* isolate) {
+  isolate->SetJitCodeEventHandler(v8::kJitCodeEventDefault, nullptr);
+  // The isolate's own code goes with it (its heap will be reused by other code). Builtins live
+  // in the embedded blob that every isolate shares: they stay.
+  Map& m = M();
+  std::lock_guard<std::mutex> lk(m.lock);
+  uint64_t seq = gSeq.fetch_add(1, std::memory_order_acq_rel) + 1;
+  for (auto it = m.live.begin(); it != m.live.end();) {
+    CodeKind k = it->second.info->kind;
+    if (it->second.isolate == isolate && k != CodeKind::kBuiltin && k != CodeKind::kHandler) {
+      Retire(m, std::move(it->second), seq);
+      it = m.live.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+uint64_t CodeMapSeq() { return gSeq.load(std::memory_order_acquire); }
+
+bool CodeMapLookup(uintptr_t pc, uint64_t seq, bool returnAddress, CodeHit* out) {
+  Map& m = M();
+  std::lock_guard<std::mutex> lk(m.lock);
+  const Range* r = Find(m, pc, seq);
+  // A return address may sit just past its function's end (a call as the last instruction).
+  if (returnAddress && (r == nullptr || !r->bytecode)) {
+    const Range* before = Find(m, pc - 1, seq);
+    if (before != nullptr) r = before;
+  }
+  if (r == nullptr) return false;
+  out->info = r->info;
+  out->bytecode = r->bytecode;
+  out->line = r->info->line;
+  out->exactLine = false;
+  if (r->lines) {
+    // Bytecode frames carry the current bytecode's address; compiled frames a return address,
+    // whose call is the instruction before it.
+    uintptr_t at = r->bytecode || !returnAddress ? pc : pc - 1;
+    uint32_t offset = uint32_t(at - r->start);
+    const LineTable& t = *r->lines;
+    auto it = std::upper_bound(t.begin(), t.end(), offset, [](uint32_t o, const auto& e) { return o < e.first; });
+    if (it != t.begin()) {
+      out->line = std::prev(it)->second;
+      out->exactLine = true;
+    }
+  }
+  return true;
+}
+
+void CodeMapTrim(uint64_t seq) {
+  Map& m = M();
+  std::lock_guard<std::mutex> lk(m.lock);
+  m.retired.erase(std::remove_if(m.retired.begin(), m.retired.end(), [seq](const Range& r) { return r.removed <= seq; }),
+                  m.retired.end());
+}
+
+CodeMapStats CodeMapGetStats() {
+  Map& m = M();
+  std::lock_guard<std::mutex> lk(m.lock);
+  CodeMapStats s = m.stats;
+  s.live = m.live.size();
+  s.retired = m.retired.size();
+  return s;
+}
+
+}  // namespace hotpath

@@ -1,0 +1,410 @@
+#include "sampler.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include <v8-platform.h>
+#include <v8-unwinder.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <thread>
+
+#include "code_map.h"
+#include "symbolize.h"
+
+namespace hotpath {
+
+namespace {
+
+// In sigev_value of hotpath's timers: the magic in the upper bits, the clock in the lowest.
+constexpr int kTimerMagic = 0x48500000;  // "HP"
+constexpr int kTimerMagicMask = ~0xff;
+
+// Initial-exec: one load from the thread pointer, no __tls_get_addr (not signal-safe) in the
+// handler.
+__attribute__((tls_model("initial-exec"))) thread_local ThreadSampler* tSampler = nullptr;
+
+// The signal and the handler that was there before ours (SIG_DFL when we took the signal; a
+// handler someone installed later and chained to us is theirs to call). Plain data, read by
+// the handler.
+int gSignal = 0;
+struct sigaction gPrevious;
+
+// Everything the drain thread touches lives in one object that is never destroyed (static
+// destructors run at exit while it may still run).
+struct Registry {
+  std::mutex lock;
+  std::vector<ThreadSampler*> live;   // guarded by lock
+  std::vector<ThreadSampler*> ended;  // guarded by lock
+  std::thread* drainer = nullptr;
+  std::mutex drainerLock;  // guards run, runDelayMicros and drainer; taken before lock
+  std::condition_variable wake;
+  bool run = false;
+  int runDelayMicros = 0;
+  std::mutex signalLock;
+};
+Registry& R() {
+  static Registry* r = new Registry();
+  return *r;
+}
+
+// Timers by raw system call: glibc 2.34 moved timer_* into libc under new symbol versions, and
+// a build here must load on older glibc; SIGEV_THREAD_ID needs no glibc help anyway.
+int CreateTimer(clockid_t clock, int code, pid_t tid) {
+  struct sigevent sev;
+  memset(&sev, 0, sizeof sev);
+  sev.sigev_notify = SIGEV_THREAD_ID;
+  sev.sigev_signo = gSignal;
+  sev.sigev_value.sival_int = code;
+  sev._sigev_un._tid = tid;
+  int id = -1;
+  if (syscall(SYS_timer_create, clock, &sev, &id) != 0) return -1;
+  return id;
+}
+
+// atNs: absolute on the timer's clock (0 disarms).
+inline void SetTimer(int timer, int64_t atNs, int64_t intervalNs) {
+  struct itimerspec its;
+  its.it_value.tv_sec = atNs / 1000000000;
+  its.it_value.tv_nsec = atNs % 1000000000;
+  its.it_interval.tv_sec = intervalNs / 1000000000;
+  its.it_interval.tv_nsec = intervalNs % 1000000000;
+  syscall(SYS_timer_settime, timer, TIMER_ABSTIME, &its, nullptr);
+}
+
+// A gap uniform in [interval/2, 3*interval/2): samples neither lock onto the program's own
+// periodic timers nor line up across threads; the mean spacing stays one interval.
+inline int64_t Jitter(ThreadSampler* s, int64_t intervalNs) {
+  uint64_t x = s->rng;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  s->rng = x;
+  return intervalNs / 2 + int64_t(x % uint64_t(intervalNs));
+}
+
+// Arms a timer for `next` (absolute), then every interval: a delivery later than the next
+// interval counts the expirations it missed as overruns (the sample's weight).
+inline void Arm(int timer, int64_t* nextNs, int64_t at, int64_t intervalNs) {
+  *nextNs = at;
+  SetTimer(timer, at, intervalNs);
+}
+
+void TakeSample(ThreadSampler* s, int clock, int overrun, ucontext_t* uc, int64_t t0) {
+  s->signals.fetch_add(1, std::memory_order_relaxed);
+  uintptr_t pc = 0, sp = 0, fp = 0, tos = 0;
+#if defined(__x86_64__)
+  pc = uintptr_t(uc->uc_mcontext.gregs[REG_RIP]);
+  sp = uintptr_t(uc->uc_mcontext.gregs[REG_RSP]);
+  fp = uintptr_t(uc->uc_mcontext.gregs[REG_RBP]);
+  tos = sp ? *reinterpret_cast<const uintptr_t*>(sp) : 0;  // the return address of a frameless call
+  s->regs.lr = nullptr;
+#elif defined(__aarch64__)
+  pc = uintptr_t(uc->uc_mcontext.pc);
+  sp = uintptr_t(uc->uc_mcontext.sp);
+  fp = uintptr_t(uc->uc_mcontext.regs[29]);
+  tos = uintptr_t(uc->uc_mcontext.regs[30]);  // the link register
+  s->regs.lr = reinterpret_cast<void*>(tos);
+#endif
+  s->regs.pc = reinterpret_cast<void*>(pc);
+  s->regs.sp = reinterpret_cast<void*>(sp);
+  s->regs.fp = reinterpret_cast<void*>(fp);
+  v8::SampleInfo info;
+  info.frames_count = 0;
+  info.external_callback_entry = nullptr;
+  info.vm_state = v8::OTHER;
+  // Only a thread that owns its isolate now (never one being torn down: the timers are gone
+  // before that).
+  if (v8::Isolate::TryGetCurrent() == s->isolate) {
+#if V8_MAJOR_VERSION >= 12
+    v8::ThreadIsolatedAllocator::SetDefaultPermissionsForSignalHandler();
+#endif
+    s->isolate->GetStackSample(s->regs, s->scratch, kMaxFrames, &info);
+  }
+  uint32_t flags = s->flags.load(std::memory_order_relaxed);
+  uint32_t n = uint32_t(std::min<size_t>(info.frames_count, kMaxFrames));
+  uint32_t weight = 1 + uint32_t(std::max(0, overrun));
+  int64_t interval = s->intervalNs.load(std::memory_order_relaxed);
+  uint64_t hh = s->headerHead.load(std::memory_order_relaxed);
+  uint64_t fh = s->frameHead.load(std::memory_order_relaxed);
+  if (hh - s->headerTail.load(std::memory_order_acquire) >= kHeaderRing ||
+      fh + n - s->frameTail.load(std::memory_order_acquire) > kFrameRing) {
+    s->droppedSamples.fetch_add(1, std::memory_order_relaxed);
+    s->droppedWeight.fetch_add(weight, std::memory_order_relaxed);
+  } else {
+    for (uint32_t i = 0; i < n; i++) s->frames[(fh + i) & (kFrameRing - 1)] = reinterpret_cast<uintptr_t>(s->scratch[i]);
+    RawSample& r = s->headers[hh & (kHeaderRing - 1)];
+    r.frameStart = fh;
+    r.codeSeq = CodeMapSeq();
+    r.t = t0;
+    r.pc = pc;
+    r.tos = tos;
+    r.externalCallback = reinterpret_cast<uintptr_t>(info.external_callback_entry);
+    r.weight = weight;
+    r.label = s->labelSlot ? __atomic_load_n(s->labelSlot, __ATOMIC_RELAXED) : 0;
+    r.trace = s->traceSlot ? __atomic_load_n(s->traceSlot, __ATOMIC_RELAXED) : 0;
+    r.turn = s->loopTurn.load(std::memory_order_relaxed);
+    r.intervalUs = uint32_t(interval / 1000);
+    r.frameCount = uint16_t(n);
+    r.clock = uint8_t(clock);
+    r.vmState = uint8_t(info.vm_state);
+    r.flags = uint8_t(flags);
+    s->frameHead.store(fh + n, std::memory_order_release);
+    s->headerHead.store(hh + 1, std::memory_order_release);
+  }
+  if (clock == kClockWall && (flags & kFlagLoopIdle) && n == 0) {
+    // Waiting in the event loop: no more wall signals until the wait ends (UnparkWallTimer).
+    SetTimer(s->wallTimer, 0, 0);
+    s->parkedAtNs = t0;
+    s->parked = 1;
+  } else if (clock == kClockWall) {
+    // The expirations this signal stands for were next, next + interval, ... (overruns).
+    Arm(s->wallTimer, &s->wallNextNs, s->wallNextNs + int64_t(weight - 1) * interval + Jitter(s, interval), interval);
+  } else {
+    Arm(s->cpuTimer, &s->cpuNextNs, s->cpuNextNs + int64_t(weight - 1) * interval + Jitter(s, interval), interval);
+  }
+}
+
+void Chain(int sig, siginfo_t* info, void* context) {
+  if (gPrevious.sa_flags & SA_SIGINFO) {
+    if (gPrevious.sa_sigaction) gPrevious.sa_sigaction(sig, info, context);
+  } else if (gPrevious.sa_handler != SIG_DFL && gPrevious.sa_handler != SIG_IGN && gPrevious.sa_handler) {
+    gPrevious.sa_handler(sig);
+  }
+}
+
+void OnSignal(int sig, siginfo_t* info, void* context) {
+  int savedErrno = errno;
+  if (info != nullptr && info->si_code == SI_TIMER && (info->si_value.sival_int & kTimerMagicMask) == kTimerMagic) {
+    ThreadSampler* s = tSampler;
+    if (s != nullptr && s->armed.load(std::memory_order_acquire)) {
+      int64_t t0 = MonotonicNs();
+      TakeSample(s, info->si_value.sival_int & 1, info->si_overrun, static_cast<ucontext_t*>(context), t0);
+      s->handlerNs.fetch_add(MonotonicNs() - t0, std::memory_order_relaxed);
+    }
+  } else {
+    Chain(sig, info, context);  // not one of our timers: whoever had the signal before us
+  }
+  errno = savedErrno;
+}
+
+void DrainMain() {
+  // Named so that the profiler's own CPU can be measured from /proc (src/own-cpu.ts).
+  pthread_setname_np(pthread_self(), "hotpath-sampler");
+  Registry& g = R();
+  std::unique_lock<std::mutex> lk(g.drainerLock);
+  auto next = std::chrono::steady_clock::now();
+  while (g.run) {
+    // 100 ms between drains: the rings hold ~5 s at 100 Hz; ~10 wake-ups a second cost
+    // ~0.02% of a core here.
+    next += std::chrono::microseconds(g.runDelayMicros > 0 ? g.runDelayMicros : 100000);
+    auto now = std::chrono::steady_clock::now();
+    if (next < now) next = now;  // fell behind (machine overloaded): do not burst
+    g.wake.wait_until(lk, next, [&g] { return !g.run; });
+    if (!g.run) break;
+    uint64_t seq = CodeMapSeq();
+    {
+      std::lock_guard<std::mutex> reg(g.lock);
+      for (ThreadSampler* s : g.live) {
+        int64_t delay = ReadRunDelayNs(s->schedstatFd);
+        if (delay >= 0) {
+          s->runDelayNs.store(delay, std::memory_order_relaxed);
+          s->runDelayReadAtNs.store(MonotonicNs(), std::memory_order_relaxed);
+        }
+        std::lock_guard<std::mutex> st(s->storeLock);
+        DrainRing(s);
+      }
+    }
+    // Every sample taken before `seq` is now in a store: retired code older than it can go.
+    CodeMapTrim(seq);
+  }
+}
+
+bool IsOurs(const struct sigaction& a) { return (a.sa_flags & SA_SIGINFO) && a.sa_sigaction == OnSignal; }
+
+}  // namespace
+
+bool EnsureSamplingSignal(std::string* error) {
+  Registry& g = R();
+  std::lock_guard<std::mutex> lk(g.signalLock);
+  if (gSignal != 0) return true;
+  // From the top of the real-time range down: glibc and most libraries that use one take
+  // SIGRTMIN and up. A signal is free when nobody set a handler for it.
+  for (int sig = SIGRTMAX - 1; sig >= SIGRTMIN + 4; sig--) {
+    struct sigaction current;
+    if (sigaction(sig, nullptr, &current) != 0) continue;
+    if (IsOurs(current)) {
+      gSignal = sig;
+      return true;
+    }
+    if ((current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL) continue;
+    gPrevious = current;
+    struct sigaction mine;
+    memset(&mine, 0, sizeof mine);
+    mine.sa_sigaction = OnSignal;
+    sigemptyset(&mine.sa_mask);
+    // V8's SIGPROF handler (--cpu-prof, another profiler in the process) must not run nested
+    // inside ours.
+    sigaddset(&mine.sa_mask, SIGPROF);
+    mine.sa_flags = SA_RESTART | SA_SIGINFO | SA_ONSTACK;
+    if (sigaction(sig, &mine, nullptr) != 0) continue;
+    gSignal = sig;
+    return true;
+  }
+  *error = "no free real-time signal for the time sampler";
+  return false;
+}
+
+bool SamplingSignalIntact() {
+  if (gSignal == 0) return false;
+  struct sigaction current;
+  return sigaction(gSignal, nullptr, &current) == 0 && IsOurs(current);
+}
+
+int SamplingSignal() { return gSignal; }
+
+bool StartSampling(ThreadSampler* s, std::string* error) {
+  if (!EnsureSamplingSignal(error)) return false;
+  s->osThreadId = pid_t(syscall(SYS_gettid));
+  s->rng ^= uint64_t(s->osThreadId) * 0x2545f4914f6cdd1dull ^ uint64_t(MonotonicNs());
+  s->wallTimer = CreateTimer(CLOCK_MONOTONIC, kTimerMagic | kClockWall, s->osThreadId);
+  s->cpuTimer = CreateTimer(CLOCK_THREAD_CPUTIME_ID, kTimerMagic | kClockCpu, s->osThreadId);
+  if (s->wallTimer < 0 || s->cpuTimer < 0) {
+    *error = std::string("timer_create failed: ") + strerror(errno);
+    if (s->wallTimer >= 0) syscall(SYS_timer_delete, s->wallTimer);
+    if (s->cpuTimer >= 0) syscall(SYS_timer_delete, s->cpuTimer);
+    s->wallTimer = s->cpuTimer = -1;
+    return false;
+  }
+  Registry& g = R();
+  {
+    std::lock_guard<std::mutex> dl(g.drainerLock);
+    {
+      std::lock_guard<std::mutex> lk(g.lock);
+      g.live.push_back(s);
+    }
+    if (!g.run) {
+      g.run = true;
+      g.drainer = new std::thread(DrainMain);
+    }
+  }
+  tSampler = s;
+  s->armed.store(true, std::memory_order_release);
+  int64_t interval = s->intervalNs.load();
+  Arm(s->wallTimer, &s->wallNextNs, MonotonicNs() + Jitter(s, interval), interval);
+  Arm(s->cpuTimer, &s->cpuNextNs, ThreadCpuNs() + Jitter(s, interval), interval);
+  return true;
+}
+
+void UnparkWallTimer(ThreadSampler* s, int64_t nowNs) {
+  if (!s->parked) return;
+  s->parked = 0;
+  s->parkedIdleNs.fetch_add(std::max<int64_t>(0, nowNs - s->parkedAtNs), std::memory_order_relaxed);
+  if (s->armed.load(std::memory_order_relaxed)) {
+    int64_t interval = s->intervalNs.load(std::memory_order_relaxed);
+    Arm(s->wallTimer, &s->wallNextNs, nowNs + Jitter(s, interval), interval);
+  }
+}
+
+void EndSampling(ThreadSampler* s, bool handOff) {
+  s->armed.store(false, std::memory_order_release);
+  if (s->wallTimer >= 0) syscall(SYS_timer_delete, s->wallTimer);
+  if (s->cpuTimer >= 0) syscall(SYS_timer_delete, s->cpuTimer);
+  s->wallTimer = s->cpuTimer = -1;
+  if (tSampler == s) tSampler = nullptr;  // a signal still queued finds nothing to sample
+  if (s->parked) UnparkWallTimer(s, MonotonicNs());
+  Registry& g = R();
+  std::thread* toJoin = nullptr;
+  {
+    std::lock_guard<std::mutex> dl(g.drainerLock);
+    {
+      std::lock_guard<std::mutex> lk(g.lock);
+      {
+        std::lock_guard<std::mutex> st(s->storeLock);
+        DrainRing(s);
+      }
+      g.live.erase(std::remove(g.live.begin(), g.live.end(), s), g.live.end());
+      s->ended = true;
+      if (handOff) g.ended.push_back(s);
+      if (g.live.empty() && g.run) {
+        g.run = false;
+        toJoin = g.drainer;
+        g.drainer = nullptr;
+      }
+    }
+    g.wake.notify_all();
+  }
+  if (toJoin) {
+    toJoin->join();
+    delete toJoin;
+  }
+}
+
+void DrainRing(ThreadSampler* s) {
+  uint64_t tail = s->headerTail.load(std::memory_order_relaxed);
+  uint64_t head = s->headerHead.load(std::memory_order_acquire);
+  uintptr_t frames[kMaxFrames];
+  for (; tail < head; tail++) {
+    RawSample r = s->headers[tail & (kHeaderRing - 1)];
+    for (uint32_t i = 0; i < r.frameCount; i++) frames[i] = s->frames[(r.frameStart + i) & (kFrameRing - 1)];
+    Symbolize(s->store, r, frames);
+    s->frameTail.store(r.frameStart + r.frameCount, std::memory_order_release);
+    s->headerTail.store(tail + 1, std::memory_order_release);
+  }
+  s->store.idleNs += s->parkedIdleNs.exchange(0, std::memory_order_relaxed);
+}
+
+std::vector<ThreadSampler*> TakeEnded() {
+  Registry& g = R();
+  std::lock_guard<std::mutex> lk(g.lock);
+  std::vector<ThreadSampler*> out;
+  out.swap(g.ended);
+  return out;
+}
+
+std::vector<int32_t> LiveThreadIds() {
+  Registry& g = R();
+  std::lock_guard<std::mutex> lk(g.lock);
+  std::vector<int32_t> ids;
+  for (ThreadSampler* s : g.live) ids.push_back(s->threadId);
+  return ids;
+}
+
+void SetRunDelayInterval(int micros) {
+  Registry& g = R();
+  std::lock_guard<std::mutex> lk(g.drainerLock);
+  g.runDelayMicros = micros > 0 ? std::max(100, micros) : 0;
+}
+
+int64_t MonotonicNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+int64_t ThreadCpuNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+int64_t ReadRunDelayNs(int fd) {
+  if (fd < 0) return -1;
+  // "<on-cpu ns> <run-queue wait ns> <timeslices>\n"
+  char buf[96];
+  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return -1;
+  buf[n] = 0;
+  char* end = nullptr;
+  strtoull(buf, &end, 10);
+  if (!end || *end != ' ') return -1;
+  return int64_t(strtoull(end + 1, nullptr, 10));
+}
+
+}  // namespace hotpath

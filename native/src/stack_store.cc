@@ -1,0 +1,55 @@
+#include "stack_store.h"
+
+namespace hotpath {
+
+namespace {
+constexpr size_t kMaxStrings = 100000;
+}
+
+int32_t StackStore::Frame(const StoredFrame& f) {
+  FrameKey key{f.info.get(), f.address, f.line, f.kind};
+  auto it = frameIds_.find(key);
+  if (it != frameIds_.end()) return it->second;
+  int32_t id = int32_t(frames.size());
+  frames.push_back(f);
+  frameIds_.emplace(key, id);
+  return id;
+}
+
+int32_t StackStore::Stack(int32_t parent, int32_t frame) {
+  uint64_t key = (uint64_t(uint32_t(parent)) << 32) | uint32_t(frame);
+  auto it = stackIds_.find(key);
+  if (it != stackIds_.end()) return it->second;
+  int32_t id = int32_t(stacks.size());
+  stacks.emplace_back(parent, frame);
+  stackIds_.emplace(key, id);
+  return id;
+}
+
+void StackStore::Clear() {
+  frames.clear();
+  stacks.clear();
+  samples.clear();
+  frameIds_.clear();
+  stackIds_.clear();
+  leaves = LeafStats();
+  idleNs = 0;
+}
+
+int32_t StringTable::Intern(const std::string& s) {
+  auto it = ids.find(s);
+  if (it != ids.end()) return it->second;
+  int32_t id = int32_t(ids.size());
+  ids.emplace(s, id);
+  fresh.push_back(s);
+  return id;
+}
+
+void StringTable::LimitSize() {
+  if (ids.size() <= kMaxStrings) return;
+  ids.clear();
+  fresh.clear();
+  Intern("");
+}
+
+}  // namespace hotpath

@@ -1,0 +1,92 @@
+// One thread's symbolized samples of the period under way: frames, stacks as (parent, frame)
+// and samples as (stack, values, labels, state), the shape of the stack batch every kind hands
+// off (src/transport/stack-batch.ts mirrors it). Filled by the drain thread, taken by the JS
+// thread at the period end.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "code_map.h"
+
+namespace hotpath {
+
+// Frame kinds handed to JS (src/transport/stack-batch.ts FrameKind mirrors these).
+enum FrameKind : int32_t {
+  kFrameJs = 0,
+  kFrameProgram = 2,
+  kFrameIdle = 3,
+  kFrameGc = 4,
+  kFrameNative = 5,  // builtins, RegExp code, native callbacks
+};
+
+// Which clock's timer took a sample.
+enum SampleClock : uint8_t { kClockWall = 0, kClockCpu = 1 };
+
+struct StoredFrame {
+  std::shared_ptr<const CodeInfo> info;  // null for pseudo-frames and unnamed native code
+  int32_t line = 0;
+  int32_t kind = kFrameJs;
+  uintptr_t address = 0;  // native code without a name
+};
+
+struct StoredSample {
+  int32_t stack;
+  int32_t label;
+  int32_t trace;
+  uint32_t turn;
+  uint32_t weight;
+  uint32_t intervalUs;
+  uint8_t clock;
+  uint8_t flags;
+};
+
+// Line and name quality of the JS leaves sampled (the README's "lines and names" figures).
+struct LeafStats {
+  uint64_t exactLine = 0, functionLine = 0, nativeLeaf = 0, unknownFrames = 0;
+};
+
+struct StackStore {
+  std::vector<StoredFrame> frames;
+  std::vector<std::pair<int32_t, int32_t>> stacks;  // (parent stack or -1, frame), parents first
+  std::vector<StoredSample> samples;
+  LeafStats leaves;
+  int64_t idleNs = 0;  // wall time parked idle (no signals), booked as `(idle)`
+
+  int32_t Frame(const StoredFrame& f);
+  int32_t Stack(int32_t parent, int32_t frame);
+  void Clear();
+
+ private:
+  struct FrameKey {
+    const void* info;
+    uintptr_t address;
+    int32_t line, kind;
+    bool operator==(const FrameKey& o) const {
+      return info == o.info && address == o.address && line == o.line && kind == o.kind;
+    }
+  };
+  struct FrameKeyHash {
+    size_t operator()(const FrameKey& k) const {
+      return std::hash<const void*>()(k.info) ^ (std::hash<uintptr_t>()(k.address) * 31) ^
+             (size_t(uint32_t(k.line)) << 8) ^ size_t(k.kind);
+    }
+  };
+  std::unordered_map<FrameKey, int32_t, FrameKeyHash> frameIds_;
+  std::unordered_map<uint64_t, int32_t> stackIds_;
+};
+
+// A thread's strings, kept across periods: a batch hands out only the ones new since the last.
+struct StringTable {
+  std::unordered_map<std::string, int32_t> ids;
+  std::vector<std::string> fresh;
+  int32_t Intern(const std::string& s);
+  // Past this many strings the table starts afresh (a program that makes new names forever):
+  // the next batch then sends every string it uses from id 0.
+  void LimitSize();
+};
+
+}  // namespace hotpath
