@@ -111,6 +111,8 @@ export interface NativeAddon {
   timeDispose(): void;
   /** Whether the sampler's handler still owns its signal. */
   timeSignalIntact(): boolean;
+  /** Time in the sampling signal's handler on all threads since the process started (ns). */
+  timeHandlerNs(): number;
   codeMapStats(): CodeMapStats;
   registeredThreads(): number[];
   monotonicNs(): number;
@@ -153,7 +155,7 @@ export function builtForAbi(file: string): string | undefined {
 }
 
 /** Every function of the addon that hotpath calls: a build without one of them is out of date. */
-const ADDON_FUNCTIONS = ['timeInit', 'timeStart', 'timeSetInterval', 'timeSetBlockThreshold', 'timeRotate', 'timeTakeEnded', 'timeDispose', 'timeSignalIntact', 'codeMapStats',
+const ADDON_FUNCTIONS = ['timeInit', 'timeStart', 'timeSetInterval', 'timeSetBlockThreshold', 'timeRotate', 'timeTakeEnded', 'timeDispose', 'timeSignalIntact', 'timeHandlerNs', 'codeMapStats',
   'registeredThreads', 'monotonicNs', 'threadCpuNs', 'osThreadId', 'heapInit', 'heapRotate', 'heapDispose', 'heapThreads', 'heapNearLimit'];
 
 /** Set in the environment once the warning is said, so child processes of the same Node do not repeat it. */

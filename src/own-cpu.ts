@@ -1,13 +1,13 @@
-// The profiler's own CPU time, read from /proc: the threads hotpath runs (its sampler thread
-// `hotpath-sampler`, its workers, which name themselves `hotpath-…`) and V8's profiler threads
-// (`v8:ProfEvntProc`, one per profiled isolate, which send the sampling signals and symbolize
-// stacks). /proc/<tid>/schedstat gives each thread's time on CPU in nanoseconds.
+// The profiler's own CPU time: the threads hotpath runs (its drain thread `hotpath-sampler`, its
+// workers, which name themselves `hotpath-…`), read from /proc/<tid>/schedstat (each thread's
+// time on CPU in nanoseconds), plus the sampling signal's handler on the profiled threads
+// (stack walk included), which the addon sums as it runs.
 //
-// Not counted: the sampling signal's handler and V8's stack walk, which run on the profiled
-// threads themselves and cannot be told apart from the program's own time there.
+// Not counted: the event-loop and label hooks on the profiled threads (a few ns per call).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadNative } from './native.js';
 
-const OURS = /^(hotpath-|v8:ProfEvntProc)/;
+const OURS = /^hotpath-/;
 
 /** Names the calling thread (Linux: 15 characters at most), so the meter can find it. */
 export function nameThisThread(name: string): void {
@@ -45,8 +45,14 @@ export class OwnCpuMeter {
     this.available = ok;
   }
 
-  /** Nanoseconds of CPU our threads used since the meter was made. */
+  private readonly handlerNs0 = loadNative()?.timeHandlerNs() ?? 0;
+
+  /** Nanoseconds of CPU hotpath used since the meter was made. */
   read(): number {
+    return this.threadsNs() + (loadNative()?.timeHandlerNs() ?? this.handlerNs0) - this.handlerNs0;
+  }
+
+  private threadsNs(): number {
     if (!this.available) return 0;
     let tids: string[];
     try {

@@ -110,6 +110,21 @@ CodeInfo ParseName(std::string_view n, bool hasScript) {
   return info;
 }
 
+// WebAssembly: "<Tag>:<name or wasm-function[i]>-<index>-<liftoff|turbofan>". The event names
+// no module, so the file is only "wasm://wasm" (the CpuProfiler had the module's hash).
+CodeInfo ParseWasmName(std::string_view n) {
+  CodeInfo info;
+  size_t colon = n.find(':');
+  if (colon != std::string_view::npos && n.substr(0, colon).find_first_of(" /[") == std::string_view::npos) n.remove_prefix(colon + 1);
+  size_t tier = n.rfind('-');
+  size_t index = tier == std::string_view::npos || tier == 0 ? std::string_view::npos : n.rfind('-', tier - 1);
+  if (index != std::string_view::npos && IsDigits(n.substr(index + 1, tier - index - 1))) n = n.substr(0, index);
+  info.name = std::string(n);
+  info.url = "wasm://wasm";
+  info.kind = CodeKind::kJs;
+  return info;
+}
+
 std::shared_ptr<const CodeInfo> Intern(Map& m, CodeInfo&& info) {
   std::string key;
   key.reserve(info.name.size() + info.url.size() + 24);
@@ -165,7 +180,8 @@ void OnCodeAdded(Map& m, const v8::JitCodeEvent* e, uint64_t seq) {
   r.added = seq;
   r.isolate = e->isolate;
   r.bytecode = e->code_type == v8::JitCodeEvent::BYTE_CODE;
-  r.info = Intern(m, ParseName(std::string_view(e->name.str, e->name.len), hasScript));
+  std::string_view name(e->name.str, e->name.len);
+  r.info = Intern(m, r.bytecode || e->code_type == v8::JitCodeEvent::JIT_CODE ? ParseName(name, hasScript) : ParseWasmName(name));
   auto p = m.pending.find(r.start);
   if (p != m.pending.end()) {
     if (hasScript && r.info->kind == CodeKind::kJs) {

@@ -35,8 +35,9 @@ enum ThreadFlag : uint32_t {
   kFlagInGc = 1u << 2,  // between GC prologue and epilogue
 };
 
-constexpr int kMaxFrames = 128;
-constexpr uint32_t kHeaderRing = 1024;  // records per thread between two drains
+// V8's own limit for a stack sample (TickSample::kMaxFramesCount).
+constexpr int kMaxFrames = 255;
+constexpr uint32_t kHeaderRing = 512;    // records per thread between two drains (2.5 s at 100 Hz)
 constexpr uint32_t kFrameRing = 16384;  // frames per thread between two drains
 
 // One signal's record, written by the handler.
@@ -114,6 +115,8 @@ bool EnsureSamplingSignal(std::string* error);
 // True while hotpath's handler is still the one installed for its signal.
 bool SamplingSignalIntact();
 int SamplingSignal();
+// Time spent in the sampling handler on all threads since the process started.
+int64_t HandlerNsTotal();
 
 // Creates the thread's timers and arms them; registers s. Call on s's own thread.
 bool StartSampling(ThreadSampler* s, std::string* error);

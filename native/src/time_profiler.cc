@@ -474,6 +474,12 @@ Napi::Value JsTimeSignalIntact(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), SamplingSignalIntact());
 }
 
+// timeHandlerNs(): the sampling handler's time on all threads, ever (the overhead cap's share
+// of hotpath's cost that runs on the application's threads).
+Napi::Value JsTimeHandlerNs(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(HandlerNsTotal()));
+}
+
 Napi::Value JsCodeMapStats(const Napi::CallbackInfo& info) {
   CodeMapStats c = CodeMapGetStats();
   Napi::Object o = Napi::Object::New(info.Env());
@@ -515,6 +521,7 @@ void InitTimeProfiler(Napi::Env env, Napi::Object exports) {
   exports.Set("timeTakeEnded", Napi::Function::New(env, JsTimeTakeEnded, "timeTakeEnded"));
   exports.Set("timeDispose", Napi::Function::New(env, JsTimeDispose, "timeDispose"));
   exports.Set("timeSignalIntact", Napi::Function::New(env, JsTimeSignalIntact, "timeSignalIntact"));
+  exports.Set("timeHandlerNs", Napi::Function::New(env, JsTimeHandlerNs, "timeHandlerNs"));
   exports.Set("codeMapStats", Napi::Function::New(env, JsCodeMapStats, "codeMapStats"));
   exports.Set("registeredThreads", Napi::Function::New(env, JsRegisteredThreads, "registeredThreads"));
   exports.Set("monotonicNs", Napi::Function::New(env, JsMonotonicNs, "monotonicNs"));
