@@ -65,9 +65,10 @@ export interface NativeTimeBatch {
 export interface NativeBatchStats {
   /** Timer signals the thread received in the period. */
   signals: number;
-  /** Samples the rings had no room for (the drain thread fell behind), and their weight. */
-  droppedSamples: number;
+  /** Weight of the samples the rings had no room for (the drain thread fell behind). */
   droppedWeight: number;
+  /** Samples past the store's limit (nobody took the thread's samples for long). */
+  storeFullDropped: number;
   /** Time spent in the signal handler on this thread. */
   handlerNs: number;
   /** Weights of the wall and the CPU samples. */
@@ -104,11 +105,14 @@ export interface NativeAddon {
   /** The sampling interval from now on (the overhead cap); never below the configured one. */
   timeSetInterval(micros: number): void;
   timeRotate(restart: boolean): NativeTimeBatch | undefined;
-  /** Batches left by threads that ended without handing off (terminated workers). */
-  timeTakeEnded(): NativeTimeBatch[];
+  /** On the owner thread: the batches of every other profiled thread, live or ended since the last call. */
+  timeTakeOthers(): NativeTimeBatch[];
+  /** URLs of the scripts this thread compiled code of since the last call. */
+  timeNewScripts(): string[];
   /** Turns of this thread's event loop busy this long or longer are blocks (ns). */
   timeSetBlockThreshold(ns: number): void;
-  timeDispose(): void;
+  /** handOff: what the thread sampled since the owner's last take waits for its next. */
+  timeDispose(handOff: boolean): void;
   /** Whether the sampler's handler still owns its signal. */
   timeSignalIntact(): boolean;
   /** Time in the sampling signal's handler on all threads since the process started (ns). */
@@ -155,7 +159,7 @@ export function builtForAbi(file: string): string | undefined {
 }
 
 /** Every function of the addon that hotpath calls: a build without one of them is out of date. */
-const ADDON_FUNCTIONS = ['timeInit', 'timeStart', 'timeSetInterval', 'timeSetBlockThreshold', 'timeRotate', 'timeTakeEnded', 'timeDispose', 'timeSignalIntact', 'timeHandlerNs', 'codeMapStats',
+const ADDON_FUNCTIONS = ['timeInit', 'timeStart', 'timeSetInterval', 'timeSetBlockThreshold', 'timeRotate', 'timeTakeOthers', 'timeNewScripts', 'timeDispose', 'timeSignalIntact', 'timeHandlerNs', 'codeMapStats',
   'registeredThreads', 'monotonicNs', 'threadCpuNs', 'osThreadId', 'heapInit', 'heapRotate', 'heapDispose', 'heapThreads', 'heapNearLimit'];
 
 /** Set in the environment once the warning is said, so child processes of the same Node do not repeat it. */

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace hotpath {
@@ -32,6 +33,13 @@ using PendingPositions = std::vector<std::pair<uint32_t, uint32_t>>;
 // reads as unknown code). Trim keeps far fewer in practice: it runs every drain (~100 ms).
 constexpr size_t kMaxRetired = 1 << 18;
 constexpr size_t kMaxPending = 1 << 14;
+// Script URLs remembered per isolate (eval with unique names must not grow it).
+constexpr size_t kMaxScriptsPerIsolate = 1 << 14;
+
+struct IsolateScripts {
+  std::unordered_set<std::string> seen;
+  std::vector<std::string> fresh;
+};
 
 // One object that is never destroyed: events can come from V8's threads during process exit.
 struct Map {
@@ -40,6 +48,7 @@ struct Map {
   std::vector<Range> retired;  // in retirement order
   std::unordered_map<uintptr_t, PendingPositions> pending;
   std::unordered_map<std::string, std::weak_ptr<const CodeInfo>> infos;
+  std::unordered_map<v8::Isolate*, IsolateScripts> scripts;
   size_t infosSinceSweep = 0;
   CodeMapStats stats;
 };
@@ -206,6 +215,10 @@ void OnCodeAdded(Map& m, const v8::JitCodeEvent* e, uint64_t seq) {
     }
     m.pending.erase(p);
   }
+  if (hasScript && !r.info->url.empty()) {
+    IsolateScripts& sc = m.scripts[e->isolate];
+    if (sc.seen.size() < kMaxScriptsPerIsolate && sc.seen.insert(r.info->url).second) sc.fresh.push_back(r.info->url);
+  }
   Insert(m, std::move(r));
   m.stats.adds++;
 }
@@ -301,6 +314,7 @@ void CodeMapDetach(v8::Isolate* isolate) {
   Map& m = M();
   std::lock_guard<std::mutex> lk(m.lock);
   uint64_t seq = gSeq.fetch_add(1, std::memory_order_acq_rel) + 1;
+  m.scripts.erase(isolate);
   for (auto it = m.live.begin(); it != m.live.end();) {
     CodeKind k = it->second.info->kind;
     if (it->second.isolate == isolate && k != CodeKind::kBuiltin && k != CodeKind::kHandler) {
@@ -310,6 +324,15 @@ void CodeMapDetach(v8::Isolate* isolate) {
       ++it;
     }
   }
+}
+
+std::vector<std::string> CodeMapTakeNewScripts(v8::Isolate* isolate) {
+  Map& m = M();
+  std::lock_guard<std::mutex> lk(m.lock);
+  std::vector<std::string> out;
+  auto it = m.scripts.find(isolate);
+  if (it != m.scripts.end()) out.swap(it->second.fresh);
+  return out;
 }
 
 uint64_t CodeMapSeq() { return gSeq.load(std::memory_order_acquire); }

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace hotpath {
 
@@ -52,6 +53,9 @@ uint64_t CodeMapSeq();
 // The code at pc in the map as it stood at seq. `returnAddress`: pc is a return address (a
 // caller's frame), so its call instruction is the byte before it.
 bool CodeMapLookup(uintptr_t pc, uint64_t seq, bool returnAddress, CodeHit* out);
+// URLs of the scripts `isolate` compiled code of since the last call (for source maps that
+// only the thread's own isolate knows).
+std::vector<std::string> CodeMapTakeNewScripts(v8::Isolate* isolate);
 // Forgets retired ranges no sample taken at seq or later can need.
 void CodeMapTrim(uint64_t seq);
 

@@ -135,6 +135,13 @@ void TakeSample(ThreadSampler* s, int clock, int overrun, ucontext_t* uc, int64_
   uint32_t n = uint32_t(std::min<size_t>(info.frames_count, kMaxFrames));
   uint32_t weight = 1 + uint32_t(std::max(0, overrun));
   int64_t interval = s->intervalNs.load(std::memory_order_relaxed);
+  // The expirations this signal stands for: next, next + interval, ... (the overruns).
+  bool wall = clock == kClockWall;
+  int64_t& next = wall ? s->wallNextNs : s->cpuNextNs;
+  int64_t& covered = wall ? s->wallCoveredNs : s->cpuCoveredNs;
+  int64_t last = next + int64_t(weight - 1) * interval;
+  int64_t span = std::max<int64_t>(0, last - covered);
+  covered = last;
   uint64_t hh = s->headerHead.load(std::memory_order_relaxed);
   uint64_t fh = s->frameHead.load(std::memory_order_relaxed);
   if (hh - s->headerTail.load(std::memory_order_acquire) >= kHeaderRing ||
@@ -154,7 +161,7 @@ void TakeSample(ThreadSampler* s, int clock, int overrun, ucontext_t* uc, int64_
     r.label = s->labelSlot ? __atomic_load_n(s->labelSlot, __ATOMIC_RELAXED) : 0;
     r.trace = s->traceSlot ? __atomic_load_n(s->traceSlot, __ATOMIC_RELAXED) : 0;
     r.turn = s->loopTurn.load(std::memory_order_relaxed);
-    r.intervalUs = uint32_t(interval / 1000);
+    r.spanNs = span;
     r.frameCount = uint16_t(n);
     r.clock = uint8_t(clock);
     r.vmState = uint8_t(info.vm_state);
@@ -162,16 +169,12 @@ void TakeSample(ThreadSampler* s, int clock, int overrun, ucontext_t* uc, int64_
     s->frameHead.store(fh + n, std::memory_order_release);
     s->headerHead.store(hh + 1, std::memory_order_release);
   }
-  if (clock == kClockWall && (flags & kFlagLoopIdle) && n == 0) {
+  if (wall && (flags & kFlagLoopIdle) && n == 0) {
     // Waiting in the event loop: no more wall signals until the wait ends (UnparkWallTimer).
     SetTimer(s->wallTimer, 0, 0);
-    s->parkedAtNs = t0;
     s->parked = 1;
-  } else if (clock == kClockWall) {
-    // The expirations this signal stands for were next, next + interval, ... (overruns).
-    Arm(s->wallTimer, &s->wallNextNs, s->wallNextNs + int64_t(weight - 1) * interval + Jitter(s, interval), interval);
   } else {
-    Arm(s->cpuTimer, &s->cpuNextNs, s->cpuNextNs + int64_t(weight - 1) * interval + Jitter(s, interval), interval);
+    Arm(wall ? s->wallTimer : s->cpuTimer, &next, last + Jitter(s, interval), interval);
   }
 }
 
@@ -280,6 +283,7 @@ int64_t HandlerNsTotal() { return gHandlerNsTotal.load(std::memory_order_relaxed
 bool StartSampling(ThreadSampler* s, std::string* error) {
   if (!EnsureSamplingSignal(error)) return false;
   s->osThreadId = pid_t(syscall(SYS_gettid));
+  s->periodStartNs = MonotonicNs();
   s->rng ^= uint64_t(s->osThreadId) * 0x2545f4914f6cdd1dull ^ uint64_t(MonotonicNs());
   s->wallTimer = CreateTimer(CLOCK_MONOTONIC, kTimerMagic | kClockWall, s->osThreadId);
   s->cpuTimer = CreateTimer(CLOCK_THREAD_CPUTIME_ID, kTimerMagic | kClockCpu, s->osThreadId);
@@ -305,15 +309,19 @@ bool StartSampling(ThreadSampler* s, std::string* error) {
   tSampler = s;
   s->armed.store(true, std::memory_order_release);
   int64_t interval = s->intervalNs.load();
-  Arm(s->wallTimer, &s->wallNextNs, MonotonicNs() + Jitter(s, interval), interval);
-  Arm(s->cpuTimer, &s->cpuNextNs, ThreadCpuNs() + Jitter(s, interval), interval);
+  s->wallCoveredNs = MonotonicNs();
+  s->cpuCoveredNs = ThreadCpuNs();
+  Arm(s->wallTimer, &s->wallNextNs, s->wallCoveredNs + Jitter(s, interval), interval);
+  Arm(s->cpuTimer, &s->cpuNextNs, s->cpuCoveredNs + Jitter(s, interval), interval);
   return true;
 }
 
 void UnparkWallTimer(ThreadSampler* s, int64_t nowNs) {
   if (!s->parked) return;
   s->parked = 0;
-  s->parkedIdleNs.fetch_add(std::max<int64_t>(0, nowNs - s->parkedAtNs), std::memory_order_relaxed);
+  // The wait since the last wall sample's expiry is idle time; the next sample covers from now.
+  s->parkedIdleNs.fetch_add(std::max<int64_t>(0, nowNs - s->wallCoveredNs), std::memory_order_relaxed);
+  s->wallCoveredNs = nowNs;
   if (s->armed.load(std::memory_order_relaxed)) {
     int64_t interval = s->intervalNs.load(std::memory_order_relaxed);
     Arm(s->wallTimer, &s->wallNextNs, nowNs + Jitter(s, interval), interval);
@@ -361,11 +369,47 @@ void DrainRing(ThreadSampler* s) {
   for (; tail < head; tail++) {
     RawSample r = s->headers[tail & (kHeaderRing - 1)];
     for (uint32_t i = 0; i < r.frameCount; i++) frames[i] = s->frames[(r.frameStart + i) & (kFrameRing - 1)];
-    Symbolize(s->store, r, frames);
+    if (s->store.samples.size() < kMaxStoredSamples) Symbolize(s->store, r, frames);
+    else s->storeFullDropped++;
     s->frameTail.store(r.frameStart + r.frameCount, std::memory_order_release);
     s->headerTail.store(tail + 1, std::memory_order_release);
   }
   s->store.idleNs += s->parkedIdleNs.exchange(0, std::memory_order_relaxed);
+}
+
+TakenPeriod TakePeriod(ThreadSampler* s) {
+  TakenPeriod t{s, {}, {}, 0, 0, 0, 0, 0, 0, 0, false};
+  std::lock_guard<std::mutex> st(s->storeLock);
+  DrainRing(s);
+  std::swap(t.store, s->store);
+  t.blocks.swap(s->blocks);
+  t.blocksDropped = s->blocksDropped;
+  s->blocksDropped = 0;
+  uint64_t signals = s->signals.load(), dropped = s->droppedWeight.load();
+  int64_t handler = s->handlerNs.load();
+  t.signals = signals - s->periodStartSignals;
+  t.droppedWeight = dropped - s->periodStartDroppedWeight;
+  t.handlerNs = handler - s->periodStartHandlerNs;
+  t.storeFullDropped = s->storeFullDropped;
+  s->storeFullDropped = 0;
+  s->periodStartSignals = signals;
+  s->periodStartDroppedWeight = dropped;
+  s->periodStartHandlerNs = handler;
+  t.startNs = s->periodStartNs;
+  t.endNs = MonotonicNs();
+  s->periodStartNs = t.endNs;
+  t.ended = s->ended;
+  return t;
+}
+
+std::vector<TakenPeriod> TakeLive(ThreadSampler* self) {
+  Registry& g = R();
+  std::lock_guard<std::mutex> lk(g.lock);
+  std::vector<TakenPeriod> out;
+  for (ThreadSampler* s : g.live) {
+    if (s != self) out.push_back(TakePeriod(s));
+  }
+  return out;
 }
 
 std::vector<ThreadSampler*> TakeEnded() {

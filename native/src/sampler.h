@@ -37,8 +37,19 @@ enum ThreadFlag : uint32_t {
 
 // V8's own limit for a stack sample (TickSample::kMaxFramesCount).
 constexpr int kMaxFrames = 255;
+// A store nobody takes (a worker profiled in a process whose owner stopped) keeps at most this
+// many samples; later ones are counted as dropped.
+constexpr size_t kMaxStoredSamples = 1 << 18;
 constexpr uint32_t kHeaderRing = 512;    // records per thread between two drains (2.5 s at 100 Hz)
 constexpr uint32_t kFrameRing = 16384;  // frames per thread between two drains
+
+// One event-loop turn that kept the thread busy for at least the block threshold.
+struct BlockRecord {
+  uint32_t turn;       // the turn's number (the `turn` of the samples taken during it)
+  int64_t endNs;       // CLOCK_MONOTONIC ns at the turn's end (the next uv_prepare)
+  int64_t busyNs;      // the turn's length less its wait for I/O
+  int64_t runDelayNs;  // time the thread was runnable but not running during the turn
+};
 
 // One signal's record, written by the handler.
 struct RawSample {
@@ -50,7 +61,7 @@ struct RawSample {
   int32_t label;        // the thread's label slot
   int32_t trace;        // the thread's trace-context slot
   uint32_t turn;        // the thread's event-loop turn
-  uint32_t intervalUs;  // the timer's interval then
+  int64_t spanNs;       // the time on the timer's clock since its previous sample
   uint16_t frameCount;
   uint8_t clock;        // SampleClock
   uint8_t vmState;      // v8::StateTag
@@ -71,8 +82,11 @@ struct ThreadSampler {
   std::atomic<int64_t> intervalNs{10000000};
   uint64_t rng = 0x9e3779b97f4a7c15ull;  // the handler's jitter (xorshift), this thread only
   // Each timer's next expiry, absolute on its clock: a late delivery (the kernel checks CPU
-  // timers at its tick) does not push the ones after it back.
+  // timers at its tick) does not push the ones after it back. A sample stands for the span of
+  // its clock from the previous one's expiries to its own (jitter and overruns included), so
+  // a thread's samples add up to its elapsed wall and CPU time exactly.
   int64_t wallNextNs = 0, cpuNextNs = 0;
+  int64_t wallCoveredNs = 0, cpuCoveredNs = 0;
   std::atomic<uint32_t> flags{0};
   std::atomic<uint32_t> loopTurn{1};
   int32_t* labelSlot = nullptr;          // element 0 of an Int32Array the JS side owns
@@ -84,7 +98,6 @@ struct ThreadSampler {
   // stops the wall timer ("parks" it); the first call into JS re-arms it and books the
   // parked time as idle wall time.
   volatile sig_atomic_t parked = 0;
-  int64_t parkedAtNs = 0;
   std::atomic<int64_t> parkedIdleNs{0};
 
   // Rings: single producer (the handler), single consumer (whoever holds storeLock).
@@ -102,11 +115,20 @@ struct ThreadSampler {
   std::atomic<int64_t> runDelayNs{0};
   std::atomic<int64_t> runDelayReadAtNs{0};  // CLOCK_MONOTONIC of that reading
 
-  // The consumer side.
+  // The consumer side, under storeLock: the drain thread, the thread itself (its turn hooks),
+  // and the owner thread that takes every thread's store at each period end.
   std::mutex storeLock;
   StackStore store;
-  StringTable strings;  // kept across periods (JS thread, or the owner once ended)
+  std::vector<BlockRecord> blocks;  // turns busy past the block threshold, since the last take
+  uint64_t blocksDropped = 0;
+  int64_t periodStartNs = 0;
+  uint64_t periodStartSignals = 0, periodStartDroppedWeight = 0;
+  int64_t periodStartHandlerNs = 0;
+  uint64_t storeFullDropped = 0;  // samples past kMaxStoredSamples
   bool ended = false;  // its thread is gone or going: no more samples (under the registry lock)
+
+  // Only the owner thread builds batches: the thread's strings live with it.
+  StringTable strings;
 };
 
 // Installs the sampling signal's handler if not yet done; false (with a reason) when no
@@ -121,8 +143,8 @@ int64_t HandlerNsTotal();
 // Creates the thread's timers and arms them; registers s. Call on s's own thread.
 bool StartSampling(ThreadSampler* s, std::string* error);
 // On s's own thread: disarms and deletes the timers, drains the rings and unregisters s.
-// handOff: s goes to the ended list for the owner to take (the thread ends without JS, e.g. by
-// terminate()); otherwise the caller deletes s.
+// handOff: s goes to the ended list for the owner to take (every thread but the owner itself);
+// otherwise the caller deletes s.
 void EndSampling(ThreadSampler* s, bool handOff);
 // Re-arms the wall timer after it was parked (on s's own thread, from the idle-end hook).
 void UnparkWallTimer(ThreadSampler* s, int64_t nowNs);
@@ -131,6 +153,19 @@ void UnparkWallTimer(ThreadSampler* s, int64_t nowNs);
 void DrainRing(ThreadSampler* s);
 // Ended threads, unregistered; the caller owns and deletes them.
 std::vector<ThreadSampler*> TakeEnded();
+// One thread's period, taken out of its sampler (everything sampled up to now).
+struct TakenPeriod {
+  ThreadSampler* sampler;  // stays alive until the caller's next TakeEnded: only it frees samplers
+  StackStore store;
+  std::vector<BlockRecord> blocks;
+  uint64_t blocksDropped, signals, droppedWeight, storeFullDropped;
+  int64_t handlerNs, startNs, endNs;
+  bool ended;
+};
+// Takes s's period (drains its rings first).
+TakenPeriod TakePeriod(ThreadSampler* s);
+// The periods of every live thread but `self`.
+std::vector<TakenPeriod> TakeLive(ThreadSampler* self);
 std::vector<int32_t> LiveThreadIds();
 // The drain thread also reads each thread's run-queue delay (schedstatFd) every `micros`
 // while some thread asks for it (the event-loop kind); otherwise it wakes every 100 ms.

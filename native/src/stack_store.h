@@ -39,7 +39,7 @@ struct StoredSample {
   int32_t trace;
   uint32_t turn;
   uint32_t weight;
-  uint32_t intervalUs;
+  uint32_t micros;  // the time the sample stands for (its span of the timer's clock)
   uint8_t clock;
   uint8_t flags;
 };

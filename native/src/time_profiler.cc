@@ -22,15 +22,7 @@ namespace hotpath {
 
 namespace {
 
-// One event-loop turn that kept the thread busy for at least the block threshold.
-struct BlockRecord {
-  uint32_t turn;       // the turn's number (the `turn` of the samples taken during it)
-  int64_t endNs;       // CLOCK_MONOTONIC ns at the turn's end (the next uv_prepare)
-  int64_t busyNs;      // the turn's length less its wait for I/O
-  int64_t runDelayNs;  // time the thread was runnable but not running during the turn
-};
-
-// Block records kept per batch at most (a threshold of 1 ms allows 1,000 a second).
+// Block records kept per period at most (a threshold of 1 ms allows 1,000 a second).
 constexpr size_t kMaxBlocksPerBatch = 65536;
 
 struct LoopState {
@@ -40,9 +32,6 @@ struct LoopState {
   napi_env env = nullptr;
   napi_ref labelSlotRef = nullptr;
   int intervalMicros = 10000;  // as configured; the cap may lengthen the sampler's
-  int64_t periodStartNs = 0;
-  uint64_t periodStartSignals = 0, periodStartDropped = 0, periodStartDroppedWeight = 0;
-  int64_t periodStartHandlerNs = 0;
 
   // Event-loop turns: a turn runs from one uv_prepare (just before the loop waits for I/O) to
   // the next. Busy time = the turn's length less its wait: from uv_prepare to the first call
@@ -57,8 +46,6 @@ struct LoopState {
   // Turns are timed (a clock read at uv_prepare and at the end of the wait) only once the
   // event-loop kind asked for blocks: the time kind needs just the waiting flag.
   bool timeTurns = false;
-  std::vector<BlockRecord> blocks;
-  uint64_t blocksDropped = 0;
 
   uv_prepare_t prepare{};
   uv_check_t check{};
@@ -107,8 +94,9 @@ void OnPrepare(uv_prepare_t* h) {
     }
     // A block is a turn that ran for the threshold; its time is all the time it held the loop.
     if (l->turnStartNs != 0 && busy - turnRunDelay >= l->blockThresholdNs) {
-      if (l->blocks.size() < kMaxBlocksPerBatch) l->blocks.push_back({turn, now, busy, turnRunDelay});
-      else l->blocksDropped++;
+      std::lock_guard<std::mutex> lk(s->storeLock);  // the owner takes blocks with the samples
+      if (s->blocks.size() < kMaxBlocksPerBatch) s->blocks.push_back({turn, now, busy, turnRunDelay});
+      else s->blocksDropped++;
     }
     l->turnStartRunDelayNs = runDelay;
     l->turnStartRunDelayAtNs = runDelayAt;
@@ -202,9 +190,11 @@ void SetArray(Napi::Env env, Napi::Object b, const char* name, const std::vector
 
 constexpr int kFrameFields = 5;  // name, file, line, column, kind
 
-// The stack batch of one thread's period: its store (taken), its strings new since the last
-// batch, its blocks (when l is its live loop state) and counters.
-Napi::Object BuildBatch(Napi::Env env, ThreadSampler* s, StackStore& store, LoopState* l, int64_t startNs, int64_t endNs) {
+// The stack batch of one thread's period. Runs on the owner thread (or the thread itself when
+// it is the owner): the thread's strings are only ever touched there.
+Napi::Object BuildBatch(Napi::Env env, TakenPeriod& t) {
+  ThreadSampler* s = t.sampler;
+  StackStore& store = t.store;
   StringTable& strings = s->strings;
   strings.LimitSize();
   size_t base = strings.ids.size() - strings.fresh.size();
@@ -244,7 +234,7 @@ Napi::Object BuildBatch(Napi::Env env, ThreadSampler* s, StackStore& store, Loop
     const StoredSample& x = store.samples[i];
     sStack[i] = x.stack;
     sWeight[i] = int32_t(x.weight);
-    sMicros[i] = int32_t(x.weight) * int32_t(x.intervalUs);  // the time this sample stands for
+    sMicros[i] = int32_t(x.micros);
     sLabel[i] = x.label;
     sTrace[i] = x.trace;
     sTurn[i] = int32_t(x.turn);
@@ -257,8 +247,8 @@ Napi::Object BuildBatch(Napi::Env env, ThreadSampler* s, StackStore& store, Loop
   b.Set("threadId", s->threadId);
   b.Set("threadName", s->threadName);
   b.Set("osThreadId", double(s->osThreadId));
-  b.Set("startNs", double(startNs));
-  b.Set("endNs", double(endNs));
+  b.Set("startNs", double(t.startNs));
+  b.Set("endNs", double(t.endNs));
   Napi::Array strs = Napi::Array::New(env, strings.fresh.size());
   for (size_t i = 0; i < strings.fresh.size(); i++) strs.Set(uint32_t(i), strings.fresh[i]);
   b.Set("stringBase", double(base));
@@ -279,29 +269,21 @@ Napi::Object BuildBatch(Napi::Env env, ThreadSampler* s, StackStore& store, Loop
   // Turns busy past the threshold, as (turn, end ns, busy ns, run delay ns), and the turn under
   // way now: its samples may belong to a block reported in the next batch.
   std::vector<double> blocks;
-  uint64_t blocksDropped = 0;
-  if (l) {
-    blocks.reserve(l->blocks.size() * 4);
-    for (const BlockRecord& r : l->blocks) {
-      blocks.push_back(double(r.turn));
-      blocks.push_back(double(r.endNs));
-      blocks.push_back(double(r.busyNs));
-      blocks.push_back(double(r.runDelayNs));
-    }
-    l->blocks.clear();
-    blocksDropped = l->blocksDropped;
-    l->blocksDropped = 0;
+  blocks.reserve(t.blocks.size() * 4);
+  for (const BlockRecord& r : t.blocks) {
+    blocks.push_back(double(r.turn));
+    blocks.push_back(double(r.endNs));
+    blocks.push_back(double(r.busyNs));
+    blocks.push_back(double(r.runDelayNs));
   }
   SetArray<Napi::Float64Array>(env, b, "blocks", blocks);
   b.Set("currentTurn", double(s->loopTurn.load(std::memory_order_relaxed)));
 
-  uint64_t signals = s->signals.load(), dropped = s->droppedSamples.load(), droppedWeight = s->droppedWeight.load();
-  int64_t handlerNs = s->handlerNs.load();
   Napi::Object st = Napi::Object::New(env);
-  st.Set("signals", double(signals - (l ? l->periodStartSignals : 0)));
-  st.Set("droppedSamples", double(dropped - (l ? l->periodStartDropped : 0)));
-  st.Set("droppedWeight", double(droppedWeight - (l ? l->periodStartDroppedWeight : 0)));
-  st.Set("handlerNs", double(handlerNs - (l ? l->periodStartHandlerNs : 0)));
+  st.Set("signals", double(t.signals));
+  st.Set("droppedWeight", double(t.droppedWeight));
+  st.Set("storeFullDropped", double(t.storeFullDropped));
+  st.Set("handlerNs", double(t.handlerNs));
   st.Set("wallSamples", double(wallWeight));
   st.Set("cpuSamples", double(cpuWeight));
   st.Set("intervalMicros", double(s->intervalNs.load() / 1000));
@@ -309,16 +291,9 @@ Napi::Object BuildBatch(Napi::Env env, ThreadSampler* s, StackStore& store, Loop
   st.Set("functionLines", double(store.leaves.functionLine));
   st.Set("nativeLeaves", double(store.leaves.nativeLeaf));
   st.Set("unknownFrames", double(store.leaves.unknownFrames));
-  st.Set("blocksDropped", double(blocksDropped));
-  st.Set("ended", l == nullptr);
+  st.Set("blocksDropped", double(t.blocksDropped));
+  st.Set("ended", t.ended);
   b.Set("stats", st);
-  if (l) {
-    l->periodStartSignals = signals;
-    l->periodStartDropped = dropped;
-    l->periodStartDroppedWeight = droppedWeight;
-    l->periodStartHandlerNs = handlerNs;
-  }
-  store.Clear();
   return b;
 }
 
@@ -379,7 +354,6 @@ Napi::Value JsTimeStart(const Napi::CallbackInfo& info) {
   LoopState* l = Current(env);
   if (!l) return env.Undefined();
   if (l->sampling) return env.Undefined();
-  l->periodStartNs = MonotonicNs();
   std::string error;
   if (!StartSampling(l->sampler, &error)) return Fail(env, ("hotpath: " + error).c_str());
   l->sampling = true;
@@ -432,41 +406,43 @@ Napi::Value JsTimeRotate(const Napi::CallbackInfo& info) {
     EndSampling(s, false);
     l->sampling = false;
   }
-  int64_t endNs = MonotonicNs();
-  StackStore taken;
-  {
-    std::lock_guard<std::mutex> lk(s->storeLock);
-    DrainRing(s);
-    std::swap(taken, s->store);
-  }
-  Napi::Object batch = BuildBatch(env, s, taken, l, l->periodStartNs, endNs);
-  l->periodStartNs = endNs;
-  return batch;
+  TakenPeriod t = TakePeriod(s);
+  return BuildBatch(env, t);
 }
 
-// timeTakeEnded(): batches of the threads that ended since the last call without handing off
-// (terminated workers), with everything they sampled; their native memory is freed.
-Napi::Value JsTimeTakeEnded(const Napi::CallbackInfo& info) {
+// timeTakeOthers(): the owner's period end for every other thread: each live thread's batch
+// (taken natively, whatever its JS is doing), then those of threads that ended since the last
+// call (terminated or stopped workers), whose native memory is then freed.
+Napi::Value JsTimeTakeOthers(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  LoopState* l = tLoop;
+  std::vector<TakenPeriod> taken = TakeLive(l ? l->sampler : nullptr);
   std::vector<ThreadSampler*> ended = TakeEnded();
-  Napi::Array out = Napi::Array::New(env, ended.size());
-  int64_t now = MonotonicNs();
-  for (size_t i = 0; i < ended.size(); i++) {
-    ThreadSampler* s = ended[i];
-    out.Set(uint32_t(i), BuildBatch(env, s, s->store, nullptr, now, now));
-    delete s;
-  }
+  for (ThreadSampler* s : ended) taken.push_back(TakePeriod(s));
+  Napi::Array out = Napi::Array::New(env, taken.size());
+  for (size_t i = 0; i < taken.size(); i++) out.Set(uint32_t(i), BuildBatch(env, taken[i]));
+  for (ThreadSampler* s : ended) delete s;
   return out;
 }
 
-// timeDispose(): stops profiling on this thread and releases everything.
+// timeDispose(handOff: boolean): stops profiling on this thread and releases everything; with
+// handOff, what it sampled since the last take waits for the owner's next timeTakeOthers.
 Napi::Value JsTimeDispose(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   LoopState* l = tLoop;
   if (!l) return env.Undefined();
   napi_remove_env_cleanup_hook(env, CleanupHook, l);
-  Dispose(l, false);
+  Dispose(l, info[0].As<Napi::Boolean>().Value());
   return env.Undefined();
+}
+
+// timeNewScripts(): URLs of the scripts this thread compiled code of since the last call.
+Napi::Value JsTimeNewScripts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<std::string> urls = CodeMapTakeNewScripts(v8::Isolate::GetCurrent());
+  Napi::Array a = Napi::Array::New(env, urls.size());
+  for (size_t i = 0; i < urls.size(); i++) a.Set(uint32_t(i), urls[i]);
+  return a;
 }
 
 // timeSignalIntact(): whether hotpath's handler still owns its sampling signal.
@@ -518,7 +494,8 @@ void InitTimeProfiler(Napi::Env env, Napi::Object exports) {
   exports.Set("timeSetInterval", Napi::Function::New(env, JsTimeSetInterval, "timeSetInterval"));
   exports.Set("timeSetBlockThreshold", Napi::Function::New(env, JsTimeSetBlockThreshold, "timeSetBlockThreshold"));
   exports.Set("timeRotate", Napi::Function::New(env, JsTimeRotate, "timeRotate"));
-  exports.Set("timeTakeEnded", Napi::Function::New(env, JsTimeTakeEnded, "timeTakeEnded"));
+  exports.Set("timeTakeOthers", Napi::Function::New(env, JsTimeTakeOthers, "timeTakeOthers"));
+  exports.Set("timeNewScripts", Napi::Function::New(env, JsTimeNewScripts, "timeNewScripts"));
   exports.Set("timeDispose", Napi::Function::New(env, JsTimeDispose, "timeDispose"));
   exports.Set("timeSignalIntact", Napi::Function::New(env, JsTimeSignalIntact, "timeSignalIntact"));
   exports.Set("timeHandlerNs", Napi::Function::New(env, JsTimeHandlerNs, "timeHandlerNs"));

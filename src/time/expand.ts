@@ -65,15 +65,9 @@ export class ThreadTable {
 
   constructor(readonly threadId: number) {}
 
-  learn(batch: NativeTimeBatch, labelSets: { id: number; labels: Labels }[]): void {
+  /** The batch's new strings and the thread's identity (before expandBatch). */
+  learn(batch: NativeTimeBatch): void {
     for (let i = 0; i < batch.newStrings.length; i++) this.strings[batch.stringBase + i] = capString(batch.newStrings[i]);
-    for (const s of labelSets) {
-      const out: ExpandedLabel[] = [];
-      for (const [key, v] of Object.entries(s.labels)) {
-        out.push(typeof v === 'number' ? { key, num: v } : { key, str: v });
-      }
-      this.labelSets.set(s.id, out);
-    }
     if (this.threadName !== batch.threadName || this.osThreadId !== batch.osThreadId || this.threadLabels.length === 0) {
       this.threadName = batch.threadName;
       this.osThreadId = batch.osThreadId;
@@ -82,6 +76,17 @@ export class ThreadTable {
         { key: 'thread name', str: batch.threadName },
         { key: 'os thread id', str: String(batch.osThreadId) },
       ];
+    }
+  }
+
+  /** Label sets the thread made (its own answer to a period end). */
+  learnLabels(labelSets: { id: number; labels: Labels }[]): void {
+    for (const s of labelSets) {
+      const out: ExpandedLabel[] = [];
+      for (const [key, v] of Object.entries(s.labels)) {
+        out.push(typeof v === 'number' ? { key, num: v } : { key, str: v });
+      }
+      this.labelSets.set(s.id, out);
     }
   }
 

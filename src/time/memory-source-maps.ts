@@ -1,12 +1,11 @@
 // Source maps that exist only in the profiled thread's memory: code compiled on load (tsx,
 // ts-node, custom loaders) is mapped by Node's source-map cache, not by a file on disk, and the
 // aggregation worker cannot see another thread's cache. At each period end this finds the maps
-// of the scripts first seen in the period (once per script) and sends them along with the batch.
+// of the scripts the thread first compiled code of in the period (once per script) and sends
+// them along with the thread's label sets.
 // Cost on the application's thread: one findSourceMap() per new script, and only when source
 // maps are enabled (tsx enables them; otherwise nothing is looked up).
 import { findSourceMap } from 'node:module';
-import type { NativeTimeBatch } from '../native.js';
-import { FRAME_FIELDS } from './expand.js';
 
 export interface MemorySourceMap {
   file: string;
@@ -16,14 +15,9 @@ export interface MemorySourceMap {
 
 const NOT_A_SCRIPT = /^(node:|internal\/|wasm:|\[|$)/;
 
-export function memorySourceMaps(batch: NativeTimeBatch): MemorySourceMap[] {
-  if (!(process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled || batch.newStrings.length === 0) return [];
-  const files = new Set<string>();
-  const frames = batch.frames;
-  for (let o = 0; o < frames.length; o += FRAME_FIELDS) {
-    const index = frames[o + 1] - batch.stringBase;
-    if (index >= 0 && index < batch.newStrings.length) files.add(batch.newStrings[index]);
-  }
+/** `files`: the scripts new on this thread (the addon's timeNewScripts). */
+export function memorySourceMaps(files: readonly string[]): MemorySourceMap[] {
+  if (!(process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled || files.length === 0) return [];
   const out: MemorySourceMap[] = [];
   for (const file of files) {
     if (NOT_A_SCRIPT.test(file)) continue;

@@ -2,9 +2,9 @@
 // the thread's wall and CPU timers, started at once and kept for the thread's life) and the
 // hand-off of its stack batches.
 //
-// The collector does no aggregation: rotate() returns the native batch (typed arrays plus the
-// strings and label sets new since the last batch), which the caller transfers to the
-// aggregation worker.
+// The collector does no aggregation: the owner thread takes every thread's stack batch natively
+// (rotate, takeOthers) and transfers them to the aggregation worker; each thread adds only what
+// its own JS knows (labels()).
 import { memorySourceMaps } from './memory-source-maps.js';
 import type { MemorySourceMap } from './memory-source-maps.js';
 import { threadId as currentThreadId, isMainThread } from 'node:worker_threads';
@@ -22,8 +22,8 @@ export interface ThreadCollectorOptions {
   blockThresholdMs?: number;
 }
 
-export interface CollectedBatch {
-  batch: NativeTimeBatch;
+/** What only the thread itself knows at a period end: its new label sets and in-memory source maps. */
+export interface ThreadLabels {
   labelSets: { id: number; labels: Labels }[];
   sourceMaps: MemorySourceMap[];
 }
@@ -53,19 +53,27 @@ export class ThreadCollector {
     if (!this.stopped) this.addon.timeSetInterval(micros);
   }
 
-  /** Ends this thread's current period (the next one starts first) and returns its raw data. */
-  rotate(): CollectedBatch | undefined {
-    if (this.stopped) return undefined;
-    const batch = this.addon.timeRotate(true);
-    return batch && { batch, labelSets: takeNewLabelSets(), sourceMaps: memorySourceMaps(batch) };
+  /** This thread's label sets and source maps new since the last call. */
+  labels(): ThreadLabels {
+    return { labelSets: takeNewLabelSets(), sourceMaps: memorySourceMaps(this.addon.timeNewScripts()) };
   }
 
-  /** Stops profiling this thread; returns the last data. */
-  stop(): CollectedBatch | undefined {
+  /** On the owner thread: ends its period and returns its batch (the others: takeOthers). */
+  rotate(): NativeTimeBatch | undefined {
+    return this.stopped ? undefined : this.addon.timeRotate(true);
+  }
+
+  /** On the owner thread: every other thread's batch, taken natively. */
+  takeOthers(): NativeTimeBatch[] {
+    return this.addon.timeTakeOthers();
+  }
+
+  /** Stops profiling this thread. The owner gets its last batch; another thread leaves it to the owner. */
+  stop(owner: boolean): NativeTimeBatch | undefined {
     if (this.stopped) return undefined;
     this.stopped = true;
-    const batch = this.addon.timeRotate(false);
-    this.addon.timeDispose();
-    return batch && { batch, labelSets: takeNewLabelSets(), sourceMaps: memorySourceMaps(batch) };
+    const batch = owner ? this.addon.timeRotate(false) : undefined;
+    this.addon.timeDispose(!owner);
+    return batch;
   }
 }

@@ -13,13 +13,13 @@
 //         and returned), stops this thread's profiler and the aggregation worker. Idempotent.
 //
 //   startThreadCollector(opts?: ThreadProfilerOptions): ThreadProfiler | null
-//     On any other JS thread (a worker) that should be profiled. It profiles that thread and
-//     answers the owner's period ends over a BroadcastChannel, transferring its batch to the
-//     aggregation worker with worker_threads.postMessageToThread (copying through the channel
-//     where that does not exist). A thread busy in synchronous code answers late: its data
-//     then lands in the next period. ThreadProfiler.stop() sends its last data and stops.
-//     A worker terminated mid-period hands off natively: its cleanup hook stops its timers and
-//     keeps what it sampled, which the owner sends at its next period end (timeTakeEnded).
+//     On any other JS thread (a worker) that should be profiled. It profiles that thread; the
+//     owner takes its samples natively at each period end, whatever the thread is doing, and
+//     the thread answers the owner's period ends over a BroadcastChannel with its new label
+//     sets and source maps (worker_threads.postMessageToThread where it exists). A thread busy
+//     in synchronous code answers late: its new label sets then come in the next period. A
+//     worker that stops or is terminated leaves what it sampled natively for the owner's next
+//     period end. ThreadProfiler.stop() sends its last labels and stops.
 //
 // Options: intervalMicros (default 10000 = 100 Hz, >= 100), periodMs (default 60000, >= 100),
 // flushTimeoutMs (how long a period end waits for the other threads, default 1000),
@@ -36,9 +36,10 @@ import type { NativeAddon } from '../native.js';
 import { logOnce } from '../log.js';
 import { createSyncReply, unpackParts, waitSyncReply } from '../worker/sync-reply.js';
 import { ThreadCollector } from './thread-collector.js';
-import type { CollectedBatch } from './thread-collector.js';
+import type { ThreadLabels } from './thread-collector.js';
 import { Code, TIME_CHANNEL, batchTransferList } from '../worker/protocol.js';
-import type { BatchMessage, EndPeriodMessage, FlushMessage, FromAggregator, TimeProfileMeta } from '../worker/protocol.js';
+import type { EndPeriodMessage, FlushMessage, FromAggregator, LabelsMessage, TimeProfileMeta } from '../worker/protocol.js';
+import type { NativeTimeBatch } from '../native.js';
 
 export type { TimeProfileMeta } from '../worker/protocol.js';
 
@@ -123,8 +124,8 @@ function validateCommon(opts: ThreadProfilerOptions): { intervalMicros: number; 
   };
 }
 
-function batchMessage(seq: number, c: CollectedBatch): BatchMessage {
-  return { code: Code.Batch, seq, batch: c.batch, labelSets: c.labelSets, sourceMaps: c.sourceMaps };
+function labelsMessage(seq: number, l: ThreadLabels): LabelsMessage {
+  return { code: Code.Labels, seq, threadId: wt.threadId, labelSets: l.labelSets, sourceMaps: l.sourceMaps };
 }
 
 function unixNanosNow(): bigint {
@@ -211,12 +212,15 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
       collector.setInterval(nextIntervalMicros);
       currentIntervalMicros = nextIntervalMicros;
     }
-    const c = last ? collector.stop() : collector.rotate();
-    if (c) port.postMessage(batchMessage(s, c), batchTransferList(c.batch));
-    // Threads that ended without handing off (terminate()) left their samples natively.
-    for (const batch of addon.timeTakeEnded()) {
-      port.postMessage(batchMessage(s, { batch, labelSets: [], sourceMaps: [] }), batchTransferList(batch));
-    }
+    // Every thread's samples, taken natively here (a busy or terminated worker's too); each
+    // worker adds its label sets when it answers the flush.
+    port.postMessage(labelsMessage(s, collector.labels()));
+    const own = last ? collector.stop(true) : collector.rotate();
+    const post = (batch: NativeTimeBatch | undefined): void => {
+      if (batch) port.postMessage({ code: Code.Batch, seq: s, batch }, batchTransferList(batch));
+    };
+    post(own);
+    for (const batch of collector.takeOthers()) post(batch);
     const nowMono = addon.monotonicNs();
     const end: EndPeriodMessage = {
       code: Code.EndPeriod, seq: s, threads: addon.registeredThreads(), timeoutMs,
@@ -299,24 +303,18 @@ export function startThreadCollector(opts: ThreadProfilerOptions = {}): ThreadPr
   const toThread = (wt as { postMessageToThread?: (id: number, v: unknown, t?: ArrayBuffer[]) => Promise<void> }).postMessageToThread;
   let aggregator = -1;
   let lastSeq = 0;
-  const send = (seq: number, c: CollectedBatch | undefined): void => {
-    if (!c) return;
-    const msg = batchMessage(seq, c);
-    if (toThread && aggregator >= 0) {
-      toThread(aggregator, toService('time', msg), batchTransferList(c.batch)).catch((e: Error) => {
-        logOnce('time-thread-send', `time profiler on thread ${wt.threadId} could not send its data: ${e.message}`);
-      });
-    } else {
-      channel.postMessage(msg);  // a copy: no transfer through a BroadcastChannel
-    }
-  };
-  let lastFlush = Date.now();
-  const rotate = (seq: number): void => {
-    lastFlush = Date.now();
+  const send = (seq: number): void => {
     try {
-      send(seq, collector.rotate());
+      const msg = labelsMessage(seq, collector.labels());
+      if (toThread && aggregator >= 0) {
+        toThread(aggregator, toService('time', msg)).catch((e: Error) => {
+          logOnce('time-thread-send', `time profiler on thread ${wt.threadId} could not send its labels: ${e.message}`);
+        });
+      } else {
+        channel.postMessage(msg);
+      }
     } catch (e) {
-      logOnce('time-thread-rotate', `time profiler on thread ${wt.threadId} failed: ${(e as Error).message}`);
+      logOnce('time-thread-labels', `time profiler on thread ${wt.threadId} failed: ${(e as Error).message}`);
     }
   };
   channel.onmessage = (ev: unknown) => {
@@ -325,22 +323,16 @@ export function startThreadCollector(opts: ThreadProfilerOptions = {}): ThreadPr
     lastSeq = m.seq;
     aggregator = m.aggregator ?? -1;
     if (m.intervalMicros) collector.setInterval(m.intervalMicros);
-    rotate(m.seq);
+    send(m.seq);
   };
-  // Without an owner announcing period ends (none started, or stopped), rotate anyway, so the
-  // V8 profile of this thread never grows past about two periods.
-  const selfTimer = setInterval(() => {
-    if (Date.now() - lastFlush >= 1.5 * periodMs) rotate(lastSeq + 1);
-  }, periodMs);
-  selfTimer.unref();
   threadProfiler = {
     stop: () => {
       if (!threadProfiler) return;
       threadProfiler = null;
-      clearInterval(selfTimer);
       channel.onmessage = () => {};
       try {
-        send(lastSeq + 1, collector.stop());
+        send(lastSeq + 1);
+        collector.stop(false);  // its last samples wait natively for the owner's next period end
         channel.postMessage({ code: Code.Bye, threadId: wt.threadId });
       } finally {
         channel.close();

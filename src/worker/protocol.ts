@@ -9,13 +9,13 @@ import type { MemorySourceMap } from '../time/memory-source-maps.js';
 export const TIME_CHANNEL = 'hotpath:time';
 
 export const enum Code {
-  /** thread -> aggregator: one thread's raw data for part of a period. */
+  /** owner -> aggregator: one thread's stack batch for part of a period (the owner takes every thread's natively). */
   Batch = 1,
   /** owner -> aggregator: close the period `seq` once the listed threads have sent theirs. */
   EndPeriod = 2,
   /** aggregator -> owner: the encoded profile of period `seq`. */
   Profile = 3,
-  /** owner -> threads (channel): rotate now and send your batch for period `seq`. */
+  /** owner -> threads (channel): period `seq` ends: send your label sets and source maps. */
   Flush = 4,
   /** aggregator -> owner: the aggregator failed. */
   Error = 5,
@@ -23,21 +23,29 @@ export const enum Code {
   Stop = 6,
   /** thread -> aggregator: this thread stopped profiling; do not wait for it. */
   Bye = 7,
+  /** thread -> aggregator: the label sets and source maps new on this thread for period `seq`. */
+  Labels = 8,
+}
+
+export interface LabelsMessage {
+  code: Code.Labels;
+  seq: number;
+  threadId: number;
+  labelSets: { id: number; labels: Labels }[];
+  /** Maps of scripts first compiled in the period that exist only in the thread's memory. */
+  sourceMaps: MemorySourceMap[];
 }
 
 export interface BatchMessage {
   code: Code.Batch;
   seq: number;
   batch: NativeTimeBatch;
-  labelSets: { id: number; labels: Labels }[];
-  /** Maps of scripts first seen in this batch that exist only in the thread's memory. */
-  sourceMaps?: MemorySourceMap[];
 }
 
 export interface EndPeriodMessage {
   code: Code.EndPeriod;
   seq: number;
-  /** Thread ids (registered in the native registry) whose batch for `seq` to wait for. */
+  /** Thread ids (registered in the native registry) whose labels for `seq` to wait for. */
   threads: number[];
   timeoutMs: number;
   /** Unix ns of the period's start, as a decimal string (bigint does not clone everywhere). */
@@ -127,7 +135,7 @@ export interface ThreadPeriodStats {
   expected: number;
 }
 
-export type ToAggregator = BatchMessage | EndPeriodMessage | StopMessage | ByeMessage;
+export type ToAggregator = BatchMessage | LabelsMessage | EndPeriodMessage | StopMessage | ByeMessage;
 export type FromAggregator = ProfileMessage | ErrorMessage;
 
 /** Buffers to transfer along with a batch. */

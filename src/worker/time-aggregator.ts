@@ -1,9 +1,10 @@
 // The time profiler's service in the aggregation worker (src/worker/aggregation-worker.ts): it
-// owns the time profile's WASM ProfileBuilder. It receives the profiled threads' raw batches
-// (from the owner on its port; from other threads with postMessageToThread or the
-// BroadcastChannel), adds their samples as they arrive, and at each period end (EndPeriod from
-// the owner) waits for the listed threads' batches (or the timeout), writes comments about
-// lost samples, encodes the `time` profile and sends it back, transferring the bytes.
+// owns the time profile's WASM ProfileBuilder. It receives every profiled thread's stack batch
+// from the owner (which takes them natively), and each thread's new label sets and source maps
+// from that thread (postMessageToThread or the BroadcastChannel). At each period end (EndPeriod
+// from the owner) it waits for the listed threads' labels (or the timeout), adds the period's
+// samples, writes comments about lost samples, encodes the `time` profile and sends it back,
+// transferring the bytes.
 // With the event-loop kind on, it also turns each thread's long loop turns into the
 // event-loop blocks profile (src/eventloop/blocks.ts) from the same samples.
 import { BroadcastChannel } from 'node:worker_threads';
@@ -11,7 +12,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Service } from './aggregation-protocol.js';
 import { ProfileBuilder } from '../profile/builder.js';
 import { Code, TIME_CHANNEL } from './protocol.js';
-import type { AggregatorOutputs, BatchMessage, EndPeriodMessage, ThreadPeriodStats, ToAggregator, TimeProfileMeta } from './protocol.js';
+import type { AggregatorOutputs, BatchMessage, EndPeriodMessage, LabelsMessage, ThreadPeriodStats, ToAggregator, TimeProfileMeta } from './protocol.js';
 import { ThreadTable, expandBatch } from '../time/expand.js';
 import { createFrameMapper } from './frame-mapper.js';
 import { StackCap } from '../time/stack-cap.js';
@@ -58,22 +59,33 @@ export function serve(port: MessagePort, data: unknown): Service {
     })
     : Promise.resolve(null);
   let blockBuilder: ProfileBuilder | null = null;
-  const early: BatchMessage[] = [];
+  /** The period's batches, added once their threads' labels are in (at the period end). */
+  const pending: BatchMessage[] = [];
 
-  function onBatch(m: BatchMessage): void {
-    if (!builder) {
-      early.push(m);
-      return;
-    }
-    const b = m.batch;
-    let t = tables.get(b.threadId);
+  function tableOf(threadId: number): ThreadTable {
+    let t = tables.get(threadId);
     if (!t) {
-      t = new ThreadTable(b.threadId);
-      tables.set(b.threadId, t);
+      t = new ThreadTable(threadId);
+      tables.set(threadId, t);
     }
-    t.learn(b, m.labelSets);
-    for (const map of m.sourceMaps ?? []) frameMapper.provide(map.file, map.payload);
-    const bl = builder;
+    return t;
+  }
+
+  function onLabels(m: LabelsMessage): void {
+    tableOf(m.threadId).learnLabels(m.labelSets);
+    for (const map of m.sourceMaps) frameMapper.provide(map.file, map.payload);
+    answered.set(m.threadId, Math.max(answered.get(m.threadId) ?? 0, m.seq));
+    if (waiting && m.seq >= waiting.seq) {
+      waiting.threads.delete(m.threadId);
+      if (waiting.threads.size === 0) waiting.done();
+    }
+  }
+
+  function addBatch(m: BatchMessage): void {
+    const b = m.batch;
+    const t = tableOf(b.threadId);
+    t.learn(b);
+    const bl = builder!;
     let tb = threadBlocks.get(b.threadId);
     if (blocksWanted && !tb) {
       tb = new ThreadBlocks();
@@ -109,17 +121,12 @@ export function serve(port: MessagePort, data: unknown): Service {
     s.cpuNs += totals.cpuNs;
     s.elapsedNs += b.endNs - b.startNs;
     s.signals += b.stats.signals;
-    s.dropped += b.stats.droppedWeight;
+    s.dropped += b.stats.droppedWeight + b.stats.storeFullDropped;
     s.handlerNs += b.stats.handlerNs;
     s.exactLines += b.stats.exactLines;
     s.functionLines += b.stats.functionLines;
     s.nativeLeaves += b.stats.nativeLeaves;
     s.expected += (b.endNs - b.startNs) / (b.stats.intervalMicros * 1000);
-    answered.set(b.threadId, Math.max(answered.get(b.threadId) ?? 0, m.seq));
-    if (waiting && m.seq >= waiting.seq) {
-      waiting.threads.delete(b.threadId);
-      if (waiting.threads.size === 0) waiting.done();
-    }
   }
 
   function comments(): string[] {
@@ -149,10 +156,11 @@ export function serve(port: MessagePort, data: unknown): Service {
       });
       waiting = null;
     }
+    for (const p of pending.splice(0)) addBatch(p);
     const b = builder!;
     const late = [...threads].filter((id) => (answered.get(id) ?? 0) < m.seq);
     const notes = comments();
-    if (late.length > 0) notes.push(`hotpath: threads ${late.join(', ')} did not answer in ${m.timeoutMs} ms; their samples go in the next period`);
+    if (late.length > 0) notes.push(`hotpath: threads ${late.join(', ')} did not answer in ${m.timeoutMs} ms: label sets they made in the period are not on its samples`);
     for (const c of m.comments ?? []) b.addComment(c);
     for (const c of frameMapper.takeComments()) b.addComment(c);
     for (const c of notes) b.addComment(c);
@@ -248,10 +256,13 @@ export function serve(port: MessagePort, data: unknown): Service {
           if (!m.batch || !Array.isArray(m.batch.newStrings) || !m.batch.frames) {
             throw new Error(`this should not happen: a batch message without time data (keys: ${Object.keys(m.batch ?? m).join(', ')})`);
           }
-          onBatch(m);
+          pending.push(m);
         } catch (e) {
           port.postMessage({ code: Code.Error, seq: m.seq, message: (e as Error).stack ?? String(e) });
         }
+        break;
+      case Code.Labels:
+        onLabels(m);
         break;
       case Code.EndPeriod:
         queue.push(m);
@@ -281,7 +292,6 @@ export function serve(port: MessagePort, data: unknown): Service {
   Promise.all([builderPromise, blockBuilderPromise]).then(([b, bb]) => {
     builder = b;
     blockBuilder = bb;
-    for (const m of early.splice(0)) onMessage(m);
     void drain();
   }, (e: Error) => {
     port.postMessage({ code: Code.Error, seq: 0, message: `could not create the profile builder: ${e.message}` });

@@ -1,0 +1,72 @@
+// Thread lifetimes under hotpath's own sampler: a worker ended by terminate() hands off what it
+// sampled (natively, from its cleanup hook); busy threads on too few cores keep their wall
+// samples (timer overruns counted); idle workers are not woken to be sampled.
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+type Values = [number, number, number];
+interface Summary { total: Record<string, Values>; threads: Record<string, Values> }
+interface Result {
+  profiles: Summary[];
+  workers: { threadId: number; fn: string; cpuNs?: number; wallMs: number }[];
+  metas: { threads: { threadId: number; signals: number; elapsedNs: number }[] }[];
+}
+
+function run(...args: string[]): Result {
+  const out = execFileSync(process.execPath, [path.join(here, 'time-fixtures', 'lifetimes.mjs'), ...args], { encoding: 'utf8', timeout: 240_000 });
+  return JSON.parse(out.split('\n').find((l) => l.startsWith('RESULT '))!.slice(7)) as Result;
+}
+
+/** The profiles' values summed by function (total) and by thread id. */
+function pooled(r: Result): { fns: Map<string, Values>; threads: Map<string, Values> } {
+  const fns = new Map<string, Values>();
+  const threads = new Map<string, Values>();
+  const add = (m: Map<string, Values>, k: string, v: Values) => {
+    const x = m.get(k) ?? [0, 0, 0];
+    for (let i = 0; i < 3; i++) x[i] += v[i];
+    m.set(k, x);
+  };
+  for (const p of r.profiles) {
+    for (const [k, v] of Object.entries(p.total)) add(fns, k, v);
+    for (const [k, v] of Object.entries(p.threads)) add(threads, k, v);
+  }
+  return { fns, threads };
+}
+
+t.test('100 workers ended by terminate(): every one is in the profiles with >= 80% of its CPU', async (t) => {
+  const r = run('terminate', '100');
+  const { fns } = pooled(r);
+  t.equal(r.workers.length, 100, '100 workers ran and were terminated');
+  const shares = r.workers.map((w) => (fns.get(w.fn)?.[2] ?? 0) / w.cpuNs!);
+  const missing = r.workers.filter((w) => !fns.has(w.fn)).map((w) => w.fn);
+  t.same(missing, [], 'every function is in the profiles');
+  const low = r.workers.filter((_, i) => shares[i] < 0.8).map((w, i) => `${w.fn} ${(100 * shares[i]).toFixed(0)}%`);
+  t.same(low, [], `each has >= 80% of the CPU its thread clock measured (min ${(100 * Math.min(...shares)).toFixed(0)}%, median ${(100 * shares.sort((a, b) => a - b)[50]).toFixed(0)}%)`);
+});
+
+t.test('three busy threads on two cores: each keeps >= 95% of the wall samples elapsed/interval says', async (t) => {
+  const r = run('busy');
+  const { fns } = pooled(r);
+  for (const w of r.workers) {
+    const samples = fns.get(w.fn)?.[0] ?? 0;
+    const expected = w.wallMs / 10;
+    t.ok(samples >= 0.95 * expected, `${w.fn}: ${samples} wall samples for ${expected.toFixed(0)} expected (${w.wallMs.toFixed(0)} ms busy; cpu ${((w.cpuNs ?? 0) / 1e6).toFixed(0)} ms)`);
+    const cpu = fns.get(w.fn)?.[2] ?? 0;
+    t.ok(Math.abs(cpu / w.cpuNs! - 1) <= 0.05, `${w.fn}: profile cpu ${(cpu / 1e6).toFixed(0)} ms vs its thread clock ${(w.cpuNs! / 1e6).toFixed(0)} ms (±5%)`);
+  }
+});
+
+t.test('16 idle workers: no wall signals while they wait, and their wall time is (idle)', async (t) => {
+  const r = run('idle', '16');
+  const { threads } = pooled(r);
+  for (const w of r.workers) {
+    const signals = r.metas.flatMap((m) => m.threads).filter((s) => s.threadId === w.threadId).reduce((a, s) => a + s.signals, 0);
+    // Start-up (module loading, ~0.1 s of CPU) is sampled as usual; 3 s of waiting would be ~300 wall signals.
+    t.ok(signals < 40, `${w.fn} (thread ${w.threadId}): ${signals} signals in its life (3 s of it idle)`);
+    const wall = threads.get(String(w.threadId))?.[1] ?? 0;
+    t.ok(wall >= 0.9 * w.wallMs * 1e6, `thread ${w.threadId}: wall ${(wall / 1e6).toFixed(0)} ms in the profiles for ${w.wallMs.toFixed(0)} ms idle`);
+  }
+});
