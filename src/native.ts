@@ -94,6 +94,8 @@ export interface CodeMapStats {
   moves: number;
   unknownMoves: number;
   lineTables: number;
+  /** Ranges evicted past the map's limit (least recently named by a sample). */
+  evicted: number;
   /** The real-time signal the sampler uses (0 before the first thread started). */
   signal: number;
 }

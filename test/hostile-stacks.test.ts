@@ -31,7 +31,7 @@ async function aggregate(shape: SyntheticOptions['shape'], batches: number, perB
       const s = syntheticBatch({ samples: perBatch, shape, first: k * perBatch, stringBase });
       stringBase = s.nextStringBase;
       wallNs += s.wallNs;
-      w.postMessage({ code: 1, seq: 1, batch: s.batch, labelSets: [] });
+      w.postMessage({ code: 1, seq: 1, batch: s.batch });
     }
     w.postMessage({ code: 2, seq: 1, threads: [], timeoutMs: 0, timeNanos: '1700000000000000000', durationNanos: 60e9 });
     const out = await got;
@@ -91,7 +91,7 @@ async function inProcess(samples: number, cap: boolean) {
   for (let k = 0; k < samples / per; k++) {
     const s = syntheticBatch({ samples: per, shape: 'combinations', first: k * per, stringBase });
     stringBase = s.nextStringBase;
-    table.learn(s.batch, []);
+    table.learn(s.batch);
     expandBatch(table, s.batch, (frames, values, labels) => sc.add(frames, values, labels));
   }
   const held = sc.size.stacks;

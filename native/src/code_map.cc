@@ -19,6 +19,7 @@ using LineTable = std::vector<std::pair<uint32_t, int32_t>>;
 struct Range {
   uintptr_t start = 0, end = 0;
   uint64_t added = 0, removed = UINT64_MAX;
+  mutable uint64_t lastUse = 0;  // the newest sample that named this range (or `added`)
   v8::Isolate* isolate = nullptr;
   bool bytecode = false;
   std::shared_ptr<const CodeInfo> info;
@@ -33,6 +34,13 @@ using PendingPositions = std::vector<std::pair<uint32_t, uint32_t>>;
 // reads as unknown code). Trim keeps far fewer in practice: it runs every drain (~100 ms).
 constexpr size_t kMaxRetired = 1 << 18;
 constexpr size_t kMaxPending = 1 << 14;
+// Live ranges kept at most. V8 sends no removal events, and dead code's addresses are reused
+// only slowly (a new Function every millisecond grew the map by ~1,000 ranges a second at
+// first, ~300 after a minute). Past the limit the ranges no sample named for longest go
+// (~150 bytes each: the map stays under ~5 MB). Builtins are never evicted.
+constexpr size_t kMaxLive = 1 << 15;
+constexpr size_t kEvictTo = kMaxLive - kMaxLive / 4;
+
 // Script URLs remembered per isolate (eval with unique names must not grow it).
 constexpr size_t kMaxScriptsPerIsolate = 1 << 14;
 
@@ -175,10 +183,37 @@ void Clear(Map& m, uintptr_t start, uintptr_t end, uint64_t seq) {
   }
 }
 
+// Retires the least recently used ranges, down to kEvictTo.
+void Evict(Map& m, uint64_t seq) {
+  std::vector<uint64_t> uses;
+  uses.reserve(m.live.size());
+  for (const auto& [start, r] : m.live) {
+    if (r.info->kind != CodeKind::kBuiltin && r.info->kind != CodeKind::kHandler) uses.push_back(r.lastUse);
+  }
+  if (uses.size() <= kEvictTo) return;
+  size_t drop = m.live.size() - kEvictTo;
+  if (drop >= uses.size()) drop = uses.size() - 1;
+  std::nth_element(uses.begin(), uses.begin() + drop, uses.end());
+  uint64_t cutoff = uses[drop];
+  for (auto it = m.live.begin(); it != m.live.end();) {
+    const Range& r = it->second;
+    if (r.lastUse < cutoff && r.info->kind != CodeKind::kBuiltin && r.info->kind != CodeKind::kHandler) {
+      Retire(m, std::move(it->second), seq);
+      it = m.live.erase(it);
+      m.stats.evicted++;
+    } else {
+      ++it;
+    }
+  }
+}
+
 void Insert(Map& m, Range&& r) {
   Clear(m, r.start, r.end, r.added);
   uintptr_t start = r.start;
+  uint64_t seq = r.added;
+  r.lastUse = std::max(r.lastUse, r.added);
   m.live.emplace(start, std::move(r));
+  if (m.live.size() > kMaxLive) Evict(m, seq);
 }
 
 void OnCodeAdded(Map& m, const v8::JitCodeEvent* e, uint64_t seq) {
@@ -347,6 +382,7 @@ bool CodeMapLookup(uintptr_t pc, uint64_t seq, bool returnAddress, CodeHit* out)
     if (before != nullptr) r = before;
   }
   if (r == nullptr) return false;
+  r->lastUse = std::max(r->lastUse, seq);
   out->info = r->info;
   out->bytecode = r->bytecode;
   out->line = r->info->line;

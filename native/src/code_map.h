@@ -6,8 +6,8 @@
 // Every event takes the next sequence number; a sample carries the number current when it was
 // taken (CodeMapSeq(), one atomic load, signal-safe), and Lookup(pc, seq) answers for the map as
 // it stood then: ranges replaced or moved away since are kept ("retired") until no sample that
-// may need them is left (Trim). Memory is bounded by live code: V8 sends no removal events, so
-// a new range replaces every range it overlaps.
+// may need them is left (Trim). V8 sends no removal events: a new range replaces every range
+// it overlaps, and past a limit the ranges no sample named for longest are evicted.
 #pragma once
 
 #include <v8.h>
@@ -60,7 +60,7 @@ std::vector<std::string> CodeMapTakeNewScripts(v8::Isolate* isolate);
 void CodeMapTrim(uint64_t seq);
 
 struct CodeMapStats {
-  uint64_t live = 0, retired = 0, adds = 0, moves = 0, unknownMoves = 0, lineTables = 0;
+  uint64_t live = 0, retired = 0, adds = 0, moves = 0, unknownMoves = 0, lineTables = 0, evicted = 0;
 };
 CodeMapStats CodeMapGetStats();
 

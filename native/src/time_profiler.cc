@@ -465,6 +465,7 @@ Napi::Value JsCodeMapStats(const Napi::CallbackInfo& info) {
   o.Set("moves", double(c.moves));
   o.Set("unknownMoves", double(c.unknownMoves));
   o.Set("lineTables", double(c.lineTables));
+  o.Set("evicted", double(c.evicted));
   o.Set("signal", SamplingSignal());
   return o;
 }

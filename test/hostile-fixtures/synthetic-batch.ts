@@ -1,10 +1,8 @@
-// Time batches as native/src/time_profiler.cc hands them over, made up in JS: for feeding the
+// Stack batches as native/src/time_profiler.cc hands them over (wall samples of 10 ms), made up in JS: for feeding the
 // aggregation path shapes a real program takes minutes to produce (100,000 distinct stacks).
 import type { NativeTimeBatch } from '../../dist/src/native.js';
 
-const MATCHED_IN_JS = 0x80 | 2;
 const JS = 0;
-const ROOT = 1;
 
 export interface SyntheticOptions {
   /** Samples, each on a stack of its own (distinct from every other sample's). */
@@ -41,46 +39,61 @@ export function syntheticBatch(o: SyntheticOptions): SyntheticBatch {
     }
     return id;
   };
-  const nodes: number[] = [];
-  const node = (parent: number, name: string, file: string, line: number, kind: number): number => {
-    nodes.push(parent, str(name), str(file), line, 0, kind);
-    return nodes.length / 6 - 1;
+  const frames: number[] = [];
+  const frameIds = new Map<string, number>();
+  const frame = (name: string, file: string, line: number): number => {
+    const key = `${name}\u0000${file}\u0000${line}`;
+    let id = frameIds.get(key);
+    if (id === undefined) {
+      id = frames.length / 5;
+      frames.push(str(name), str(file), line, 0, JS);
+      frameIds.set(key, id);
+    }
+    return id;
   };
-  const root = node(-1, '(root)', '', 0, ROOT);
-  let top = root;
-  for (const name of ['main', 'serve', 'handle', 'route']) top = node(top, name, '/srv/app/server.js', 10, JS);
-  const sampleNode = new Int32Array(o.samples);
+  const stacks: number[] = [];
+  const stack = (parent: number, f: number): number => {
+    stacks.push(parent, f);
+    return stacks.length / 2 - 1;
+  };
+  let top = -1;
+  for (const name of ['main', 'serve', 'handle', 'route']) top = stack(top, frame(name, '/srv/app/server.js', 10));
+  const sampleStack = new Int32Array(o.samples);
   const first = o.first ?? 0;
   for (let s = 0; s < o.samples; s++) {
     const n = first + s;
     let at = top;
     if (o.shape === 'combinations') {
       for (const digit of [n % 200, Math.floor(n / 200) % 200, Math.floor(n / 40_000) % 200]) {
-        at = node(at, `step${digit}`, '/srv/app/steps.js', 1 + (digit % 7), JS);
+        at = stack(at, frame(`step${digit}`, '/srv/app/steps.js', 1 + (digit % 7)));
       }
     } else {
-      at = node(at, `generated${n}`, '/srv/app/generated.js', 1, JS);
+      at = stack(at, frame(`generated${n}`, '/srv/app/generated.js', 1));
     }
-    sampleNode[s] = at;
+    sampleStack[s] = at;
   }
   const n = o.samples;
-  const batch = {
+  const batch: NativeTimeBatch = {
     threadId: o.threadId ?? 0, threadName: 'main', osThreadId: 4242,
     startNs: 1e9, endNs: 1e9 + n * SAMPLE_NS,
     stringBase: base, newStrings: strings,
-    nodes: Int32Array.from(nodes), lineTicks: new Int32Array(0),
-    sampleNode,
-    sampleWallNs: new Float64Array(n).fill(SAMPLE_NS),
-    sampleCpuNs: new Float64Array(n).fill(SAMPLE_NS),
+    frames: Int32Array.from(frames), stacks: Int32Array.from(stacks),
+    sampleStack,
+    sampleWeight: new Int32Array(n).fill(1),
+    sampleMicros: new Int32Array(n).fill(SAMPLE_NS / 1000),
+    sampleClock: new Uint8Array(n),
     sampleLabel: new Int32Array(n),
-    sampleFlags: new Uint8Array(n).fill(MATCHED_IN_JS),
-    sampleTurn: new Int32Array(n),
+    sampleTrace: new Int32Array(n),
+    sampleTurn: new Int32Array(n).fill(1),
+    sampleFlags: new Uint8Array(n),
+    idleNs: 0,
     blocks: new Float64Array(0),
-    currentTurn: 0,
+    currentTurn: 1,
     stats: {
-      v8Samples: n, duplicates: 0, matched: n, unmatched: 0, signals: n, unusedSignals: 0, ringOverflow: 0,
-      samplerTicks: n, samplerJsTicks: n, samplerCpuNs: n * SAMPLE_NS, intervalMicros: SAMPLE_NS / 1000, blocksDropped: 0,
+      signals: n, droppedWeight: 0, storeFullDropped: 0, handlerNs: 0, wallSamples: n, cpuSamples: 0,
+      intervalMicros: SAMPLE_NS / 1000, exactLines: n, functionLines: 0, nativeLeaves: 0, unknownFrames: 0,
+      blocksDropped: 0, ended: false,
     },
-  } as unknown as NativeTimeBatch;
+  };
   return { batch, nextStringBase: base + strings.length, wallNs: n * SAMPLE_NS };
 }
