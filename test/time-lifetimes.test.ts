@@ -52,7 +52,7 @@ t.test('three busy threads on two cores: each keeps >= 95% of the wall samples e
   const { fns } = pooled(r);
   for (const w of r.workers) {
     const samples = fns.get(w.fn)?.[0] ?? 0;
-    const expected = w.wallMs / 10;
+    const expected = w.wallMs / 10;  // 10 ms interval in busy mode
     t.ok(samples >= 0.95 * expected, `${w.fn}: ${samples} wall samples for ${expected.toFixed(0)} expected (${w.wallMs.toFixed(0)} ms busy; cpu ${((w.cpuNs ?? 0) / 1e6).toFixed(0)} ms)`);
     const cpu = fns.get(w.fn)?.[2] ?? 0;
     t.ok(Math.abs(cpu / w.cpuNs! - 1) <= 0.05, `${w.fn}: profile cpu ${(cpu / 1e6).toFixed(0)} ms vs its thread clock ${(w.cpuNs! / 1e6).toFixed(0)} ms (±5%)`);

@@ -60,6 +60,7 @@ std::vector<std::string> CodeMapTakeNewScripts(v8::Isolate* isolate);
 void CodeMapTrim(uint64_t seq);
 
 struct CodeMapStats {
+  // unknownMoves: code objects moved that V8 never announced (each counted at its first move).
   uint64_t live = 0, retired = 0, adds = 0, moves = 0, unknownMoves = 0, lineTables = 0, evicted = 0;
 };
 CodeMapStats CodeMapGetStats();

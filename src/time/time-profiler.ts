@@ -100,8 +100,14 @@ const DEFAULT_INTERVAL_MICROS = 10000;
 const DEFAULT_PERIOD_MS = 60000;
 const DEFAULT_FLUSH_TIMEOUT_MS = 1000;
 
-let owner: TimeProfiler | null = null;
-let threadProfiler: ThreadProfiler | null = null;
+/**
+ * The thread's time profiler, shared by every copy of hotpath loaded on this thread (another
+ * package may bring its own): a second copy finds the first's and does not sample twice.
+ */
+const shared = ((globalThis as Record<symbol, unknown>)[Symbol.for('hotpath.time-profiler')] ??= { owner: null, thread: null }) as {
+  owner: TimeProfiler | null;
+  thread: ThreadProfiler | null;
+};
 
 function checkInt(name: string, v: unknown, def: number, min: number, max: number): number {
   if (v === undefined) return def;
@@ -139,7 +145,7 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
   if (opts.onProfile !== undefined && typeof opts.onProfile !== 'function') {
     throw new TypeError('hotpath: onProfile must be a function');
   }
-  if (owner) throw new Error('hotpath: the time profiler is already started in this process');
+  if (shared.owner) throw new Error('hotpath: the time profiler is already started in this process (by this or another copy of hotpath)');
   const addon = loadNative();
   if (!addon) return null;
 
@@ -255,7 +261,7 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
       channel.close();
       port.postMessage({ code: Code.Stop });
       service.release();
-      owner = null;
+      shared.owner = null;
     });
     return stopped;
   };
@@ -268,12 +274,12 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
     sendEndPeriod(true, comments, sync, Math.min(flushTimeoutMs, Math.floor(timeoutMs / 4)));
     const bytes = waitSyncReply(sync, timeoutMs);
     channel.close();
-    owner = null;
+    shared.owner = null;
     if (!bytes) return null;
     const [time, blocks] = unpackParts(bytes);
     return { time: time ?? new Uint8Array(0), blocks };
   };
-  owner = {
+  const owner: TimeProfiler = {
     aggregatorThreadId: service.threadId,
     flushAll,
     stopAll,
@@ -288,13 +294,14 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
     },
     stopSync: (comments = [], timeoutMs = 2000) => stopSyncAll(comments, timeoutMs)?.time ?? null,
   };
+  shared.owner = owner;
   return owner;
 }
 
 export function startThreadCollector(opts: ThreadProfilerOptions = {}): ThreadProfiler | null {
   const { intervalMicros, periodMs, blockThresholdMs } = validateCommon(opts);
-  if (isMainThread && owner) throw new Error('hotpath: this thread is already profiled by startTimeProfiler');
-  if (threadProfiler) return threadProfiler;
+  if (isMainThread && shared.owner) throw new Error('hotpath: this thread is already profiled by startTimeProfiler');
+  if (shared.thread) return shared.thread;
   const addon: NativeAddon | null = loadNative();
   if (!addon) return null;
   const collector = new ThreadCollector(addon, { intervalMicros, periodMs, threadName: opts.threadName, blockThresholdMs });
@@ -325,10 +332,10 @@ export function startThreadCollector(opts: ThreadProfilerOptions = {}): ThreadPr
     if (m.intervalMicros) collector.setInterval(m.intervalMicros);
     send(m.seq);
   };
-  threadProfiler = {
+  const threadProfiler: ThreadProfiler = {
     stop: () => {
-      if (!threadProfiler) return;
-      threadProfiler = null;
+      if (shared.thread !== threadProfiler) return;
+      shared.thread = null;
       channel.onmessage = () => {};
       try {
         send(lastSeq + 1);
@@ -339,5 +346,6 @@ export function startThreadCollector(opts: ThreadProfilerOptions = {}): ThreadPr
       }
     },
   };
+  shared.thread = threadProfiler;
   return threadProfiler;
 }

@@ -136,6 +136,12 @@ export function serve(port: MessagePort, data: unknown): Service {
       if (s.dropped > 0) {
         out.push(`hotpath: ${who}: ${s.dropped} samples lost: the sampler's ring was full (its drain thread fell behind)`);
       }
+      const leaves = s.exactLines + s.functionLines;
+      if (leaves > 0) {
+        const pct = (n: number) => `${((100 * n) / leaves).toFixed(1)}%`;
+        out.push(`hotpath: ${who}: JS leaf lines: ${pct(s.exactLines)} exact, ${pct(s.functionLines)} the function's first line only ` +
+          `(Sparkplug and Maglev code has no line positions); ${s.nativeLeaves} samples in native callbacks`);
+      }
       const lost = Math.round(s.expected) - s.samples;
       if (s.expected > 0 && lost > Math.max(2, 0.05 * s.expected)) {
         out.push(`hotpath: ${who}: ${s.samples} wall samples for ~${Math.round(s.expected)} expected (elapsed / interval)`);
