@@ -71,7 +71,7 @@ bool IsDigits(std::string_view s) {
 }
 
 // V8's JIT names are "<Tag>:<tier mark><name>" for code without a script, and
-// "<Tag>:<tier mark><name> <url>:<line>:<column>" for JS functions (the function's own start,
+// "<Tag>:<tier mark>[']<name> <url>:<line>:<column>" for JS functions (the function's own start,
 // 1-based). Tags differ between majors ("LazyCompile", "Function", "JS", "Builtin", "RegExp").
 CodeInfo ParseName(std::string_view n, bool hasScript) {
   CodeInfo info;
@@ -84,6 +84,8 @@ CodeInfo ParseName(std::string_view n, bool hasScript) {
   if (!n.empty() && (n[0] == '~' || n[0] == '^' || n[0] == '+' || n[0] == '*')) {
     info.tier = n[0];
     n.remove_prefix(1);
+    // V8 12+ marks context-specialized optimized code with a "'" after the tier.
+    if (!n.empty() && n[0] == '\'') n.remove_prefix(1);
   }
   if (hasScript) {
     info.kind = CodeKind::kJs;

@@ -6,7 +6,6 @@
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
-#include <v8-platform.h>
 #include <v8-unwinder.h>
 
 #include <algorithm>
@@ -123,12 +122,10 @@ void TakeSample(ThreadSampler* s, int clock, int overrun, ucontext_t* uc, int64_
   info.vm_state = v8::OTHER;
   // Only a thread that owns its isolate now (never one being torn down: the timers are gone
   // before that).
+  // (V8's own handler first resets pkey permissions, ThreadIsolatedAllocator::
+  // SetDefaultPermissionsForSignalHandler on 12.x-13.x: Node builds V8 without thread isolation
+  // and does not export it, so there is nothing to reset.)
   if (v8::Isolate::TryGetCurrent() == s->isolate) {
-#if V8_MAJOR_VERSION >= 12 && V8_MAJOR_VERSION < 14
-    // As V8's own handler does: memory under pkey thread isolation readable here (12.x-13.x;
-    // V8 14 dropped the call).
-    v8::ThreadIsolatedAllocator::SetDefaultPermissionsForSignalHandler();
-#endif
     s->isolate->GetStackSample(s->regs, s->scratch, kMaxFrames, &info);
   }
   uint32_t flags = s->flags.load(std::memory_order_relaxed);
