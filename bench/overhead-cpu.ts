@@ -105,8 +105,8 @@ async function main(): Promise<void> {
     '',
     'Where the CPU goes, per thread (/proc/self/task/*/schedstat over the timed part): the JavaScript thread\'s CPU against none in the same round ' +
       '(the sampling signal\'s handler and V8\'s stack walk run there, and V8\'s profiling mode makes calls into C++ dearer); ' +
-      'V8\'s profiler thread (`v8:ProfEvntProc`: it sends each sampling signal and symbolizes the stack; the same thread in every in-process profiler), ' +
-      'hotpath\'s own threads (`hotpath-sampler`, reading CPU clocks; `hotpath-aggr`, idle between period ends) and the other threads against none, each as a share of one core (medians).',
+      'V8\'s profiler thread (`v8:ProfEvntProc`: it sends each sampling signal and symbolizes the stack; one per isolate in each peer; hotpath has none), ' +
+      'hotpath\'s own threads (`hotpath-sampler`, which drains the sampling rings and symbolizes; `hotpath-aggr`, idle between period ends) and the other threads against none, each as a share of one core (medians).',
     '',
     '| profiler | main-thread CPU ratio | V8 profiler thread | hotpath threads | other threads vs none |',
     '|---|---|---|---|---|',

@@ -152,9 +152,9 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|',
     ...rows,
     '',
-    `Lowest median here: ${best}. What the main-thread figure is: while a V8 CPU profile runs (and for as long as a CpuProfiler with eager logging lives, which is how hotpath avoids a code walk at every period), ` +
-      'V8 is in its profiling mode: every call from JavaScript into C++ (Node\'s bindings, ~9.7 ns bare) goes through a thunk that records the callback for the sampler, ~5 ns more (measured with a loop of `util.types.isPromise`); ' +
-      'a request of this service makes many such calls. Every profiler built on V8\'s CpuProfiler pays it.',
+    `Lowest median here: ${best}. What the main-thread figure is: the peers run V8's CpuProfiler, whose life puts the isolate in its profiling mode, where every call from JavaScript into C++ ` +
+      '(a request of this service makes many) goes through a thunk that records the callback (bench native-calls), and whose thread sends each sampling signal; ' +
+      'hotpath samples with per-thread timers and its own signal handler (the handler\'s stack walk runs on the main thread; symbolization on its drain thread).',
   ]);
   figs.save();
 }

@@ -5,7 +5,7 @@
 // max, n of every figure with a spread: `npm run bench:compare -- a.json b.json` compares two
 // runs); then this writes the suite section (machine, load, date, what ran and how long) at the
 // top and puts the sections in a fixed order. `npm run bench:overhead` is this with
-// --only=overhead-cpu,overhead-http,overhead-http-inplace,native-calls,labels. Sections of scenarios marked
+// --only=overhead-cpu,overhead-http,overhead-http-inplace,native-calls,idle-workers,labels. Sections of scenarios marked
 // extra (labels, bench:heap, bench:collectors) are kept as they are; `--all` also reruns them
 // (heap and collectors with short settings). `--json=file` writes the figures elsewhere.
 //   npm run bench [-- --quick] [-- --only=overhead-cpu,size] [-- --all] [-- --json=file]
@@ -27,6 +27,7 @@ const SCENARIOS: Scenario[] = [
   { key: 'overhead-http', script: 'overhead-http.js', what: 'node:http JSON service under autocannon: throughput, p99, CPU per request' },
   { key: 'overhead-http-inplace', script: 'overhead-http-inplace.js', what: 'node:http JSON service, profiler switched on and off in one process: CPU per request' },
   { key: 'native-calls', script: 'native-calls.js', what: 'calls from JavaScript into C++ (util.types.isPromise) under each profiler' },
+  { key: 'idle-workers', script: 'idle-workers.js', what: '16 idle worker threads: the profiler\'s CPU' },
   { key: 'labels', script: 'labels.js', what: 'labels that follow await: CPU per await (bench:overhead)', extra: true },
   { key: 'overhead-heap', script: 'overhead-heap.js', what: 'heap profile overhead: hotpath, @datadog/pprof, Google pprof' },
   { key: 'loop-delay', script: 'loop-delay.js', what: 'event-loop delay at period boundaries (p99, max)' },
@@ -45,7 +46,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 /** Section order in the document; sections not listed keep their order after these. */
-const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'overhead-http-inplace', 'native-calls', 'overhead-heap', 'loop-delay', 'accuracy', 'size', 'encode', 'memory', 'workers', 'reproducibility', 'labels', 'heap', 'contention', 'exceptions', 'eventloop'];
+const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'overhead-http-inplace', 'native-calls', 'idle-workers', 'overhead-heap', 'loop-delay', 'accuracy', 'size', 'encode', 'memory', 'workers', 'reproducibility', 'labels', 'heap', 'contention', 'exceptions', 'eventloop'];
 
 interface ScenarioRun { ok: boolean; seconds: number; loadBefore: string; at?: string }
 

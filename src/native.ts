@@ -115,8 +115,8 @@ export interface NativeAddon {
   timeSetBlockThreshold(ns: number): void;
   /** handOff: what the thread sampled since the owner's last take waits for its next. */
   timeDispose(handOff: boolean): void;
-  /** Whether the sampler's handler still owns its signal. */
-  timeSignalIntact(): boolean;
+  /** False when another handler had been installed over the sampler's on its signal (the sampler's is back in front now). */
+  timeCheckSignal(): boolean;
   /** Time in the sampling signal's handler on all threads since the process started (ns). */
   timeHandlerNs(): number;
   codeMapStats(): CodeMapStats;
@@ -161,7 +161,7 @@ export function builtForAbi(file: string): string | undefined {
 }
 
 /** Every function of the addon that hotpath calls: a build without one of them is out of date. */
-const ADDON_FUNCTIONS = ['timeInit', 'timeStart', 'timeSetInterval', 'timeSetBlockThreshold', 'timeRotate', 'timeTakeOthers', 'timeNewScripts', 'timeDispose', 'timeSignalIntact', 'timeHandlerNs', 'codeMapStats',
+const ADDON_FUNCTIONS = ['timeInit', 'timeStart', 'timeSetInterval', 'timeSetBlockThreshold', 'timeRotate', 'timeTakeOthers', 'timeNewScripts', 'timeDispose', 'timeCheckSignal', 'timeHandlerNs', 'codeMapStats',
   'registeredThreads', 'monotonicNs', 'threadCpuNs', 'osThreadId', 'heapInit', 'heapRotate', 'heapDispose', 'heapThreads', 'heapNearLimit'];
 
 /** Set in the environment once the warning is said, so child processes of the same Node do not repeat it. */

@@ -34,12 +34,12 @@ using PendingPositions = std::vector<std::pair<uint32_t, uint32_t>>;
 // reads as unknown code). Trim keeps far fewer in practice: it runs every drain (~100 ms).
 constexpr size_t kMaxRetired = 1 << 18;
 constexpr size_t kMaxPending = 1 << 14;
-// Live ranges kept at most. V8 sends no removal events, and dead code's addresses are reused
-// only slowly (a new Function every millisecond grew the map by ~1,000 ranges a second at
-// first, ~300 after a minute). Past the limit the ranges no sample named for longest go
-// (~150 bytes each: the map stays under ~5 MB). Builtins are never evicted.
-constexpr size_t kMaxLive = 1 << 15;
-constexpr size_t kEvictTo = kMaxLive - kMaxLive / 4;
+// Live ranges kept at most, per attached isolate (a worker's isolate starts with ~3,000-5,000
+// code objects of Node's own). V8 sends no removal events, and dead code's addresses are
+// reused only slowly (a new Function every millisecond grew the map by ~1,000 ranges a second
+// at first, ~300 after a minute). Past the limit the ranges no sample named for longest go,
+// down to three quarters of it (~150 bytes each). Builtins are never evicted.
+constexpr size_t kMaxLivePerIsolate = 1 << 15;
 
 // Script URLs remembered per isolate (eval with unique names must not grow it).
 constexpr size_t kMaxScriptsPerIsolate = 1 << 14;
@@ -57,6 +57,8 @@ struct Map {
   std::unordered_map<uintptr_t, PendingPositions> pending;
   std::unordered_map<std::string, std::weak_ptr<const CodeInfo>> infos;
   std::unordered_map<v8::Isolate*, IsolateScripts> scripts;
+  size_t attached = 0;       // isolates with the handler registered
+  size_t evictAt = kMaxLivePerIsolate;  // the live size that triggers the next eviction
   size_t infosSinceSweep = 0;
   CodeMapStats stats;
 };
@@ -185,16 +187,22 @@ void Clear(Map& m, uintptr_t start, uintptr_t end, uint64_t seq) {
   }
 }
 
-// Retires the least recently used ranges, down to kEvictTo.
+size_t LiveLimit(const Map& m) { return kMaxLivePerIsolate * std::max<size_t>(1, m.attached); }
+
+// Retires the least recently used ranges, down to three quarters of the limit; the next
+// eviction comes a quarter of the limit later (an eviction is a pass over the whole map).
 void Evict(Map& m, uint64_t seq) {
+  size_t limit = LiveLimit(m);
+  size_t target = limit - limit / 4;
   std::vector<uint64_t> uses;
   uses.reserve(m.live.size());
   for (const auto& [start, r] : m.live) {
     if (r.info->kind != CodeKind::kBuiltin && r.info->kind != CodeKind::kHandler) uses.push_back(r.lastUse);
   }
-  if (uses.size() <= kEvictTo) return;
-  size_t drop = m.live.size() - kEvictTo;
-  if (drop >= uses.size()) drop = uses.size() - 1;
+  size_t drop = m.live.size() > target ? m.live.size() - target : 0;
+  if (drop >= uses.size()) drop = uses.size() > 0 ? uses.size() - 1 : 0;
+  m.evictAt = std::max(limit, m.live.size() - drop + limit / 4);
+  if (drop == 0) return;
   std::nth_element(uses.begin(), uses.begin() + drop, uses.end());
   uint64_t cutoff = uses[drop];
   for (auto it = m.live.begin(); it != m.live.end();) {
@@ -215,7 +223,7 @@ void Insert(Map& m, Range&& r) {
   uint64_t seq = r.added;
   r.lastUse = std::max(r.lastUse, r.added);
   m.live.emplace(start, std::move(r));
-  if (m.live.size() > kMaxLive) Evict(m, seq);
+  if (m.live.size() > m.evictAt) Evict(m, seq);
 }
 
 void OnCodeAdded(Map& m, const v8::JitCodeEvent* e, uint64_t seq) {
@@ -351,6 +359,12 @@ const Range* Find(Map& m, uintptr_t pc, uint64_t seq) {
 }  // namespace
 
 void CodeMapAttach(v8::Isolate* isolate) {
+  {
+    Map& m = M();
+    std::lock_guard<std::mutex> lk(m.lock);
+    m.attached++;
+    m.evictAt = std::max(m.evictAt, LiveLimit(m));
+  }
   isolate->SetJitCodeEventHandler(v8::kJitCodeEventEnumExisting, OnJitEvent);
 }
 
@@ -363,6 +377,8 @@ void CodeMapDetach(v8::Isolate* isolate) {
   Map& m = M();
   std::lock_guard<std::mutex> lk(m.lock);
   gSeq.fetch_add(1, std::memory_order_acq_rel);
+  if (m.attached > 0) m.attached--;
+  m.evictAt = std::max(LiveLimit(m), m.live.size() + LiveLimit(m) / 4);
   m.scripts.erase(isolate);
   auto own = [isolate](const Range& r) {
     return r.isolate == isolate && r.info->kind != CodeKind::kBuiltin && r.info->kind != CodeKind::kHandler;

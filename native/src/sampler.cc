@@ -29,13 +29,15 @@ constexpr int kTimerMagicMask = ~0xff;
 // handler.
 __attribute__((tls_model("initial-exec"))) thread_local ThreadSampler* tSampler = nullptr;
 
-// The signal and the handler that was there before ours (SIG_DFL when we took the signal; a
-// handler someone installed later and chained to us is theirs to call). Plain data, read by
-// the handler.
+// The signal, and the handler signals that are not our timers' go to: the one there before ours
+// (SIG_DFL when we took the signal: those are then dropped), or one installed over ours later
+// (ReclaimSamplingSignal). Plain data, read by the handler.
 int gSignal = 0;
+// Two slots, so that a handler running on another thread never reads one half-written.
+struct sigaction gPreviousSlots[2];
+std::atomic<int> gPreviousSlot{0};
 // Time spent in the handler on every thread, ever: the overhead cap counts it.
 std::atomic<int64_t> gHandlerNsTotal{0};
-struct sigaction gPrevious;
 
 // Everything the drain thread touches lives in one object that is never destroyed (static
 // destructors run at exit while it may still run).
@@ -176,11 +178,18 @@ void TakeSample(ThreadSampler* s, int clock, int overrun, ucontext_t* uc, int64_
 }
 
 void Chain(int sig, siginfo_t* info, void* context) {
-  if (gPrevious.sa_flags & SA_SIGINFO) {
-    if (gPrevious.sa_sigaction) gPrevious.sa_sigaction(sig, info, context);
-  } else if (gPrevious.sa_handler != SIG_DFL && gPrevious.sa_handler != SIG_IGN && gPrevious.sa_handler) {
-    gPrevious.sa_handler(sig);
+  const struct sigaction& previous = gPreviousSlots[gPreviousSlot.load(std::memory_order_acquire)];
+  if (previous.sa_flags & SA_SIGINFO) {
+    if (previous.sa_sigaction) previous.sa_sigaction(sig, info, context);
+  } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN && previous.sa_handler) {
+    previous.sa_handler(sig);
   }
+}
+
+void SetPrevious(const struct sigaction& a) {
+  int next = 1 - gPreviousSlot.load(std::memory_order_relaxed);
+  gPreviousSlots[next] = a;
+  gPreviousSlot.store(next, std::memory_order_release);
 }
 
 void OnSignal(int sig, siginfo_t* info, void* context) {
@@ -250,7 +259,7 @@ bool EnsureSamplingSignal(std::string* error) {
       return true;
     }
     if ((current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL) continue;
-    gPrevious = current;
+    SetPrevious(current);
     struct sigaction mine;
     memset(&mine, 0, sizeof mine);
     mine.sa_sigaction = OnSignal;
@@ -267,10 +276,23 @@ bool EnsureSamplingSignal(std::string* error) {
   return false;
 }
 
-bool SamplingSignalIntact() {
-  if (gSignal == 0) return false;
+bool ReclaimSamplingSignal() {
+  Registry& g = R();
+  std::lock_guard<std::mutex> lk(g.signalLock);
   struct sigaction current;
-  return sigaction(gSignal, nullptr, &current) == 0 && IsOurs(current);
+  if (gSignal == 0 || sigaction(gSignal, nullptr, &current) != 0 || IsOurs(current)) return true;
+  // Someone installed a handler over ours: ours goes back in front (our timers keep signalling,
+  // and a real-time signal nobody handles would kill the process), theirs gets every signal
+  // that is not one of our timers'.
+  struct sigaction mine;
+  memset(&mine, 0, sizeof mine);
+  mine.sa_sigaction = OnSignal;
+  sigemptyset(&mine.sa_mask);
+  sigaddset(&mine.sa_mask, SIGPROF);
+  mine.sa_flags = SA_RESTART | SA_SIGINFO | SA_ONSTACK;
+  SetPrevious(current);
+  sigaction(gSignal, &mine, nullptr);
+  return false;
 }
 
 int SamplingSignal() { return gSignal; }

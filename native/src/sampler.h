@@ -134,8 +134,9 @@ struct ThreadSampler {
 // Installs the sampling signal's handler if not yet done; false (with a reason) when no
 // real-time signal is free.
 bool EnsureSamplingSignal(std::string* error);
-// True while hotpath's handler is still the one installed for its signal.
-bool SamplingSignalIntact();
+// Puts hotpath's handler back in front if another was installed over it (that one then gets the
+// signals that are not hotpath's timers'); false when that happened.
+bool ReclaimSamplingSignal();
 int SamplingSignal();
 // Time spent in the sampling handler on all threads since the process started.
 int64_t HandlerNsTotal();

@@ -445,9 +445,10 @@ Napi::Value JsTimeNewScripts(const Napi::CallbackInfo& info) {
   return a;
 }
 
-// timeSignalIntact(): whether hotpath's handler still owns its sampling signal.
-Napi::Value JsTimeSignalIntact(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), SamplingSignalIntact());
+// timeCheckSignal(): false when another handler had been installed over hotpath's on its
+// sampling signal (hotpath's is back in front now, passing that one the other signals).
+Napi::Value JsTimeCheckSignal(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), ReclaimSamplingSignal());
 }
 
 // timeHandlerNs(): the sampling handler's time on all threads, ever (the overhead cap's share
@@ -498,7 +499,7 @@ void InitTimeProfiler(Napi::Env env, Napi::Object exports) {
   exports.Set("timeTakeOthers", Napi::Function::New(env, JsTimeTakeOthers, "timeTakeOthers"));
   exports.Set("timeNewScripts", Napi::Function::New(env, JsTimeNewScripts, "timeNewScripts"));
   exports.Set("timeDispose", Napi::Function::New(env, JsTimeDispose, "timeDispose"));
-  exports.Set("timeSignalIntact", Napi::Function::New(env, JsTimeSignalIntact, "timeSignalIntact"));
+  exports.Set("timeCheckSignal", Napi::Function::New(env, JsTimeCheckSignal, "timeCheckSignal"));
   exports.Set("timeHandlerNs", Napi::Function::New(env, JsTimeHandlerNs, "timeHandlerNs"));
   exports.Set("codeMapStats", Napi::Function::New(env, JsCodeMapStats, "codeMapStats"));
   exports.Set("registeredThreads", Napi::Function::New(env, JsRegisteredThreads, "registeredThreads"));

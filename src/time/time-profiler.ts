@@ -227,11 +227,18 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
     };
     post(own);
     for (const batch of collector.takeOthers()) post(batch);
+    const notes = [...comments];
+    if (!addon.timeCheckSignal()) {
+      const signal = addon.codeMapStats().signal;
+      const note = `another handler was installed for the sampling signal (${signal}); hotpath put its own back in front and passes that handler every signal that is not from hotpath's timers`;
+      logOnce('time-signal', note);
+      notes.push(`hotpath: ${note}`);
+    }
     const nowMono = addon.monotonicNs();
     const end: EndPeriodMessage = {
       code: Code.EndPeriod, seq: s, threads: addon.registeredThreads(), timeoutMs,
       timeNanos: periodStartUnix.toString(), durationNanos: nowMono - periodStartMono,
-      comments: [...comments], intervalMicros: periodIntervalMicros,
+      comments: notes, intervalMicros: periodIntervalMicros,
     };
     if (sync) end.sync = sync;
     periodStartUnix = unixNanosNow();
