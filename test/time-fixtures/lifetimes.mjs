@@ -45,8 +45,11 @@ if (mode === 'terminate') {
   const xs = Array.from({ length: n }, (_, i) => start(i, 'idle', 0));
   await Promise.all(xs.map((x) => once(x.w, 'message')));
   const t0 = performance.now();
+  const unixNs = () => Math.round((performance.timeOrigin + performance.now()) * 1e6);
+  const idleFrom = unixNs();
   await new Promise((r) => setTimeout(r, 3000));
-  xs.forEach((x) => workers.push({ threadId: x.threadId, fn: x.fn, wallMs: performance.now() - t0 }));
+  const idleTo = unixNs();
+  xs.forEach((x) => workers.push({ threadId: x.threadId, fn: x.fn, wallMs: performance.now() - t0, idleFrom, idleTo }));
   for (const x of xs) x.w.postMessage('stop');
   await Promise.all(xs.map((x) => once(x.w, 'exit')));
 }
