@@ -65,11 +65,20 @@ if (otherBuilds.includes('node-v137')) {
     addon: copyBuild(join(PREBUILDS, 'node-v137', 'hotpath.node'), 'unlabelled'), says: /undefined symbol/,
   });
 }
-if (existsSync(NODE24) && existsSync(join(ROOT, 'native/build/Release/hotpath.node'))) {
-  // Under Node 24, this Node's own build (native/build, its config.gypi says ABI 115).
+/** This Node's prebuild laid out as a build from source: build/Release beside node-gyp's config.gypi. */
+function asSourceBuild(): string | undefined {
+  const from = join(PREBUILDS, `node-v${ownAbi}`, 'hotpath.node');
+  if (!existsSync(from)) return undefined;
+  mkdirSync(join(work, 'source-build/build/Release'), { recursive: true });
+  writeFileSync(join(work, 'source-build/build/config.gypi'), `{\n  "variables": {\n    "node_module_version": ${ownAbi},\n  }\n}\n`);
+  copyFileSync(from, join(work, 'source-build/build/Release/hotpath.node'));
+  return join(work, 'source-build/build/Release/hotpath.node');
+}
+if (existsSync(NODE24)) {
+  // Under Node 24, a build from source made for this Node (its config.gypi says so).
   cases.push({
     name: `Node 24 running the build made for Node ${process.versions.node.split('.')[0]}`, node: NODE24,
-    addon: join(ROOT, 'native/build/Release/hotpath.node'), says: new RegExp(`built for another Node \\(ABI ${ownAbi}\\)`),
+    addon: asSourceBuild(), says: new RegExp(`built for another Node \\(ABI ${ownAbi}\\)`),
   });
 }
 
