@@ -2,7 +2,7 @@
 # Builds the native addon for one Node.js major, with that Node's own headers and binary
 # (scripts/node-major.sh), into the package's prebuild layout:
 # native/prebuilds/<platform>-<arch>-<libc>/node-v<ABI>/hotpath.node, where
-# src/collect/addon-loader.ts looks for it.
+# src/collect/addon-loader.ts looks for it. A build newer than the sources is kept.
 #
 #   scripts/build-native.sh <major>       e.g. 24
 #   prints the path of the node binary of that major on its last line.
@@ -16,6 +16,13 @@ tag=$("$node" -p 'process.platform + "-" + process.arch')
 if [ "$(uname -s)" = Linux ]; then
   if ldd --version 2>&1 | grep -qi musl; then tag=$tag-musl; else tag=$tag-glibc; fi
 fi
+out=native/prebuilds/$tag/node-v$abi
+# Up to date (newer than the sources, binding.gyp and that Node): nothing to do.
+if [ -f "$root/$out/hotpath.node" ] && [ -z "$(find "$root/native/src" "$root/native/binding.gyp" "$node" -newer "$root/$out/hotpath.node" 2>/dev/null)" ]; then
+  echo "build-native: $out/hotpath.node is up to date" >&2
+  echo "$node"
+  exit 0
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r "$root/native/binding.gyp" "$root/native/src" "$work/"
@@ -26,7 +33,6 @@ cp -r "$root/native/binding.gyp" "$root/native/src" "$work/"
 (cd "$work" && env -u npm_config_nodedir -u npm_config_target -u npm_config_runtime -u npm_config_disturl \
   NODE_PATH="$root/node_modules" PATH="$dir/bin:$PATH" \
   "$node" "$root/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir="$dir" --loglevel=warn >&2)
-out=native/prebuilds/$tag/node-v$abi
 mkdir -p "$root/$out"
 cp "$work/build/Release/hotpath.node" "$root/$out/hotpath.node"
 echo "build-native: node $("$node" --version) (ABI $abi) -> $out/hotpath.node" >&2

@@ -1,17 +1,15 @@
 #!/usr/bin/env bash
 # Runs the tests of the native parts (time profiler, event-loop blocks, hostile stack shapes,
 # heap profiler) with another Node.js major, against the package's prebuild for it
-# (scripts/build-native.sh builds it when it is missing).
+# (scripts/build-native.sh builds it when it is missing or older than the sources).
 #   scripts/test-node.sh <major> [test files...]   (npm run test:node -- 24)
 # The TypeScript build (dist/) is version-independent; run `npm run build:ts` first if stale.
 set -euo pipefail
 major=${1:?usage: scripts/test-node.sh <node major> [test files...]}
 shift
 root=$(cd "$(dirname "$0")/.." && pwd)
-node=$("$root/scripts/node-major.sh" "$major")
+node=$("$root/scripts/build-native.sh" "$major" | tail -n 1)
 cd "$root"
-abi=$("$node" -p process.versions.modules)
-ls native/prebuilds/*/node-v"$abi"/hotpath.node >/dev/null 2>&1 || scripts/build-native.sh "$major" >/dev/null
 [ -f dist/src/index.js ] || npm run build:ts
 if [ $# -eq 0 ]; then
   set -- test/time-*.test.ts test/eventloop-blocks.test.ts test/hostile-deep.test.ts test/hostile-shapes.test.ts \
