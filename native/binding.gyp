@@ -11,7 +11,20 @@
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++20", "-fexceptions"],
-      "ldflags": ["-Wl,-z,nodelete"]
+      "ldflags": ["-Wl,-z,nodelete"],
+      # Prebuilds must load on glibc 2.28 and later whatever glibc and libstdc++ they are built
+      # on: libstdc++ linked in, and src/glibc_compat.h (with the --wrap list) holds the glibc
+      # symbol versions to that floor.
+      "conditions": [
+        ["OS=='linux'", {
+          "cflags_cc": ["-include", "<(module_root_dir)/src/glibc_compat.h"],
+          "ldflags": ["-static-libstdc++",
+            "-Wl,--wrap=pthread_create,--wrap=pthread_join,--wrap=pthread_detach,--wrap=pthread_once",
+            "-Wl,--wrap=pthread_key_create,--wrap=__pthread_key_create,--wrap=pthread_key_delete",
+            "-Wl,--wrap=pthread_getspecific,--wrap=pthread_setspecific,--wrap=arc4random",
+            "-Wl,--exclude-libs,ALL"]
+        }]
+      ]
     }
   ]
 }

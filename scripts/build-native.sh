@@ -1,31 +1,28 @@
 #!/usr/bin/env bash
-# Builds the native addon for another Node.js major, with that Node's own headers and binary
-# (from the npm package node-linux-<arch>@<major>, cached), into
-# native/prebuilds/node-v<ABI>/hotpath.node, where src/native.ts looks first.
+# Builds the native addon for one Node.js major, with that Node's own headers and binary
+# (scripts/node-major.sh), into the package's prebuild layout:
+# native/prebuilds/<platform>-<arch>-<libc>/node-v<ABI>/hotpath.node, where
+# src/collect/addon-loader.ts looks for it. A build newer than the sources is kept.
 #
 #   scripts/build-native.sh <major>       e.g. 24
 #   prints the path of the node binary of that major on its last line.
-#
-# Cache: $HOTPATH_NODE_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/hotpath/node).
 set -euo pipefail
 major=${1:?usage: scripts/build-native.sh <node major>}
 root=$(cd "$(dirname "$0")/.." && pwd)
-case "$(uname -m)" in
-  x86_64) arch=x64 ;;
-  aarch64 | arm64) arch=arm64 ;;
-  *) echo "build-native: unsupported architecture $(uname -m)" >&2; exit 1 ;;
-esac
-cache=${HOTPATH_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hotpath/node}
-dir=$cache/node-$major-$arch
-if [ ! -x "$dir/bin/node" ] || [ ! -f "$dir/include/node/node_version.h" ]; then
-  mkdir -p "$cache"
-  tmp=$(mktemp -d "$cache/pack.XXXXXX")
-  (cd "$tmp" && npm pack --silent "node-linux-$arch@$major" >/dev/null)
-  rm -rf "$dir" && mkdir -p "$dir"
-  tar xzf "$tmp"/node-linux-"$arch"-*.tgz -C "$dir" --strip-components=1
-  rm -rf "$tmp"
+node=$("$root/scripts/node-major.sh" "$major")
+dir=$(dirname "$(dirname "$node")")
+abi=$("$node" -p process.versions.modules)
+tag=$("$node" -p 'process.platform + "-" + process.arch')
+if [ "$(uname -s)" = Linux ]; then
+  if ldd --version 2>&1 | grep -qi musl; then tag=$tag-musl; else tag=$tag-glibc; fi
 fi
-abi=$("$dir/bin/node" -p process.versions.modules)
+out=native/prebuilds/$tag/node-v$abi
+# Up to date (newer than the sources, binding.gyp and that Node): nothing to do.
+if [ -f "$root/$out/hotpath.node" ] && [ -z "$(find "$root/native/src" "$root/native/binding.gyp" "$node" -newer "$root/$out/hotpath.node" 2>/dev/null)" ]; then
+  echo "build-native: $out/hotpath.node is up to date" >&2
+  echo "$node"
+  exit 0
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r "$root/native/binding.gyp" "$root/native/src" "$work/"
@@ -35,8 +32,8 @@ cp -r "$root/native/binding.gyp" "$root/native/src" "$work/"
 # V8 headers (it loaded only lazily, and failed at once with RTLD_NOW). Drop them here.
 (cd "$work" && env -u npm_config_nodedir -u npm_config_target -u npm_config_runtime -u npm_config_disturl \
   NODE_PATH="$root/node_modules" PATH="$dir/bin:$PATH" \
-  "$dir/bin/node" "$root/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir="$dir" --loglevel=warn >&2)
-mkdir -p "$root/native/prebuilds/node-v$abi"
-cp "$work/build/Release/hotpath.node" "$root/native/prebuilds/node-v$abi/hotpath.node"
-echo "build-native: node $("$dir/bin/node" --version) (ABI $abi) -> native/prebuilds/node-v$abi/hotpath.node" >&2
-echo "$dir/bin/node"
+  "$node" "$root/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir="$dir" --loglevel=warn >&2)
+mkdir -p "$root/$out"
+cp "$work/build/Release/hotpath.node" "$root/$out/hotpath.node"
+echo "build-native: node $("$node" --version) (ABI $abi) -> $out/hotpath.node" >&2
+echo "$node"

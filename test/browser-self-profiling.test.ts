@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { collectModules, PACKAGE_ROOT } from '../dist/src/view/assets.js';
 import { launchChromium } from './fixtures/chromium.js';
 import { flatPercent, referenceDecode } from './fixtures/reference.js';
+import { requireChromium } from './helpers/system-tools.js';
+
+requireChromium();
 
 const graph = collectModules([join(PACKAGE_ROOT, 'dist/src/browser.js')]);
 const importMap = JSON.stringify({ imports: { ...graph.imports, 'hotpath/browser': '/dist/src/browser.js' } });

@@ -8,6 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { gzip } from 'pako';
 import { gzipSync } from 'node:zlib';
 import { goPprof, hotpath } from './helpers/cli.js';
+import { requireGo } from './helpers/system-tools.js';
+
+requireGo();
 
 const dir = mkdtempSync(join(tmpdir(), 'hotpath-top-'));
 

@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { goPprof, hotpath } from './helpers/cli.js';
 import { flatPercent, referenceDecode } from './fixtures/reference.js';
+import { requireGo } from './helpers/system-tools.js';
+
+requireGo();
 
 const dir = mkdtempSync(join(tmpdir(), 'hotpath-convert-'));
 const workload = fileURLToPath(new URL('./fixtures/workload.mjs', import.meta.url));

@@ -5,13 +5,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProfileBuilder } from '../dist/src/index.js';
+import { requireGo } from './helpers/system-tools.js';
 
-let hasGo = true;
-try {
-  execFileSync('go', ['version'], { stdio: 'ignore' });
-} catch {
-  hasGo = false;
-}
+requireGo();
+
 const dir = mkdtempSync(join(tmpdir(), 'hotpath-gopprof-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const pprof = (...args: string[]) =>
@@ -56,7 +53,7 @@ function buildProfile() {
   return { bytes: b.encode(), other };
 }
 
-t.test('go tool pprof -top and -raw read our files', { skip: hasGo ? false : 'go not installed' }, async (t) => {
+t.test('go tool pprof -top and -raw read our files', async (t) => {
   const { bytes } = buildProfile();
   const file = join(dir, 'profile.pb.gz');
   writeFileSync(file, bytes);

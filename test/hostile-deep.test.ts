@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeProfile } from '../dist/src/index.js';
 import { MAX_STACK_FRAMES } from '../dist/src/time/expand.js';
+import { requireGo } from './helpers/system-tools.js';
+
+requireGo();
 
 const FIXTURE = fileURLToPath(new URL('./hostile-fixtures/deep.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hotpath-deep-'));
@@ -80,13 +83,7 @@ t.test('10,000 frames: V8 keeps ~255, hotpath keeps the limit and says how many 
   t.ok(profile.location.length < 500, `${profile.location.length} locations`);
 });
 
-let hasGo = true;
-try {
-  execFileSync('go', ['version'], { stdio: 'ignore' });
-} catch {
-  hasGo = false;
-}
-t.test('go tool pprof reads it and shows the omitted-frames frame', { skip: hasGo ? false : 'go not installed' }, async (t) => {
+t.test('go tool pprof reads it and shows the omitted-frames frame', async (t) => {
   const traces = execFileSync('go', ['tool', 'pprof', '-traces', out], {
     encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOME: dir, PPROF_TMPDIR: dir },
   });

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeProfile } from '../dist/src/index.js';
 import { MAX_STRING_CHARS, UNNAMED_SCRIPT } from '../dist/src/time/expand.js';
+import { requireGo } from './helpers/system-tools.js';
+
+requireGo();
 
 const FIXTURE = fileURLToPath(new URL('./hostile-fixtures/heap-shapes.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hotpath-heap-shapes-'));
@@ -38,16 +41,8 @@ t.test('long names and unnamed scripts in the heap profile', async (t) => {
   const longest = Math.max(...p.function.map((f) => f.name.length));
   t.ok(longest <= MAX_STRING_CHARS + 40, `longest name ${longest} characters`);
 
-  let hasGo = true;
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-  } catch {
-    hasGo = false;
-  }
-  if (hasGo) {
-    const top = execFileSync('go', ['tool', 'pprof', '-top', '-sample_index=alloc_space', out], {
-      encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOME: dir, PPROF_TMPDIR: dir },
-    });
-    t.match(top, /HHHH/, 'go tool pprof reads it');
-  }
+  const top = execFileSync('go', ['tool', 'pprof', '-top', '-sample_index=alloc_space', out], {
+    encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOME: dir, PPROF_TMPDIR: dir },
+  });
+  t.match(top, /HHHH/, 'go tool pprof reads it');
 });

@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeProfile } from '../dist/src/index.js';
 import { MAX_STRING_CHARS, UNNAMED_SCRIPT } from '../dist/src/time/expand.js';
+import { requireGo } from './helpers/system-tools.js';
+
+requireGo();
 
 const FIXTURE = fileURLToPath(new URL('./hostile-fixtures/shapes.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hotpath-shapes-'));
@@ -94,13 +97,7 @@ t.test('the profile stays small', async (t) => {
   t.ok(bytes.length < 32 * 1024, `${bytes.length} bytes`);
 });
 
-let hasGo = true;
-try {
-  execFileSync('go', ['version'], { stdio: 'ignore' });
-} catch {
-  hasGo = false;
-}
-t.test('go tool pprof reads it', { skip: hasGo ? false : 'go not installed' }, async (t) => {
+t.test('go tool pprof reads it', async (t) => {
   const top = execFileSync('go', ['tool', 'pprof', '-top', '-nodecount=40', '-sample_index=samples', out], {
     encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOME: dir, PPROF_TMPDIR: dir },
   });

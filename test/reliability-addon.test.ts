@@ -11,6 +11,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, hotpathLines, type Ran } from './reliability-fixtures/run.js';
+import { platformTag } from '../dist/src/collect/addon-loader.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REGISTER = join(ROOT, 'dist/src/register.js');
@@ -28,8 +29,9 @@ function copyBuild(from: string, folder: string): string | undefined {
 
 const NODE24 = join(process.env.HOTPATH_NODE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'hotpath', 'node'), 'node-24-x64', 'bin', 'node');
 const ownAbi = process.versions.modules;
-const otherBuilds = existsSync(join(ROOT, 'native/prebuilds'))
-  ? readdirSync(join(ROOT, 'native/prebuilds')).filter((d) => /^node-v\d+$/.test(d) && d !== `node-v${ownAbi}`)
+const PREBUILDS = join(ROOT, 'native/prebuilds', platformTag());
+const otherBuilds = existsSync(PREBUILDS)
+  ? readdirSync(PREBUILDS).filter((d) => /^node-v\d+$/.test(d) && d !== `node-v${ownAbi}`)
   : [];
 
 const notAnAddon = join(work, 'junk', 'hotpath.node');
@@ -52,7 +54,7 @@ for (const dir of otherBuilds) {
   const abi = dir.slice('node-v'.length);
   cases.push({
     name: `built for another Node major (ABI ${abi}, this is ${ownAbi})`, node: process.execPath,
-    addon: copyBuild(join(ROOT, 'native/prebuilds', dir, 'hotpath.node'), dir), says: new RegExp(`built for another Node \\(ABI ${abi}\\)`),
+    addon: copyBuild(join(PREBUILDS, dir, 'hotpath.node'), dir), says: new RegExp(`built for another Node \\(ABI ${abi}\\)`),
   });
 }
 // The same build with no clue to its ABI in its path: the loader binds every symbol at load
@@ -60,14 +62,23 @@ for (const dir of otherBuilds) {
 if (otherBuilds.includes('node-v137')) {
   cases.push({
     name: "Node 24's build, with no ABI in its path", node: process.execPath,
-    addon: copyBuild(join(ROOT, 'native/prebuilds/node-v137/hotpath.node'), 'unlabelled'), says: /undefined symbol/,
+    addon: copyBuild(join(PREBUILDS, 'node-v137', 'hotpath.node'), 'unlabelled'), says: /undefined symbol/,
   });
 }
-if (existsSync(NODE24) && existsSync(join(ROOT, 'native/build/Release/hotpath.node'))) {
-  // Under Node 24, this Node's own build (native/build, its config.gypi says ABI 115).
+/** This Node's prebuild laid out as a build from source: build/Release beside node-gyp's config.gypi. */
+function asSourceBuild(): string | undefined {
+  const from = join(PREBUILDS, `node-v${ownAbi}`, 'hotpath.node');
+  if (!existsSync(from)) return undefined;
+  mkdirSync(join(work, 'source-build/build/Release'), { recursive: true });
+  writeFileSync(join(work, 'source-build/build/config.gypi'), `{\n  "variables": {\n    "node_module_version": ${ownAbi},\n  }\n}\n`);
+  copyFileSync(from, join(work, 'source-build/build/Release/hotpath.node'));
+  return join(work, 'source-build/build/Release/hotpath.node');
+}
+if (existsSync(NODE24)) {
+  // Under Node 24, a build from source made for this Node (its config.gypi says so).
   cases.push({
     name: `Node 24 running the build made for Node ${process.versions.node.split('.')[0]}`, node: NODE24,
-    addon: join(ROOT, 'native/build/Release/hotpath.node'), says: new RegExp(`built for another Node \\(ABI ${ownAbi}\\)`),
+    addon: asSourceBuild(), says: new RegExp(`built for another Node \\(ABI ${ownAbi}\\)`),
   });
 }
 

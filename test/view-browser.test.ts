@@ -12,6 +12,10 @@ import { ProfileBuilder } from '../dist/src/index.js';
 import { startViewer } from '../dist/src/view/server.js';
 import { launchChromium } from './fixtures/chromium.js';
 import { goPprof } from './helpers/cli.js';
+import { requireChromium, requireGo } from './helpers/system-tools.js';
+
+requireGo();
+requireChromium();
 
 const dir = mkdtempSync(join(tmpdir(), 'hotpath-view-browser-'));
 const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeCandidates } from '../../src/collect/addon-loader.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root (this file runs from dist/bench/lib). */
@@ -268,8 +269,7 @@ export function threadCpuSince(a: ThreadCpu): ThreadCpu {
 
 /** Waits (up to 3 minutes) until hotpath's native addon is on disk: a rebuild removes it for a while. */
 export async function waitForAddon(): Promise<boolean> {
-  const abi = process.versions.modules;
-  const files = [path.join(root, 'native', 'prebuilds', `node-v${abi}`, 'hotpath.node'), path.join(root, 'native', 'build', 'Release', 'hotpath.node')];
+  const files = nativeCandidates();
   for (let i = 0; i < 180; i++) {
     if (files.some((f) => existsSync(f))) {
       if (i > 0) await sleep(3000); // let the build finish writing

@@ -22,7 +22,8 @@ JS Self-Profiling API trace saved as JSON.
                     default from OUT's name (.pb.gz, .folded, .speedscope.json), else pprof
   --sample-type T   which values collapsed output holds (default as pprof picks: the last type);
                     speedscope gets every type unless one is named
-  --file-names      collapsed output: append (file:line) to each frame`;
+  --file-names      collapsed output: append (file:line) to each frame
+  -h, --help        this text`;
 
 /** JSON above this cannot become one JavaScript string anyway (V8's limit is about 512 MiB). */
 const MAX_JSON_BYTES = 512 * 2 ** 20;

@@ -20,13 +20,14 @@ export const RUN_USAGE = `hotpath run [options] -- <command> [args...]
   Profiles a Node program (and its worker threads and child Node processes).
   Options (each also an environment variable):
 ${SETTINGS.map((s) => `    --${s.flag.padEnd(24)} ${s.description}${s.defaultText ? ` (default ${s.defaultText})` : ''} [${s.env}]`).join('\n')}
-    --quiet                    do not print the summary`;
+    --quiet                    do not print the summary
+    -h, --help                 this text`;
 
 export async function runRun(args: string[]): Promise<void> {
   const dash = args.indexOf('--');
   const own = dash >= 0 ? args.slice(0, dash) : args;
   const command = dash >= 0 ? args.slice(dash + 1) : [];
-  const options: Record<string, { type: 'string' | 'boolean' }> = { quiet: { type: 'boolean' }, help: { type: 'boolean' } };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
   for (const s of SETTINGS) options[s.flag] = { type: 'string' };
   let values: Record<string, string | boolean | undefined>;
   try {

@@ -4,13 +4,28 @@ import { formatValue, percent } from '../report/units.js';
 import { CliError, parseCommandArgs } from './errors.js';
 import { readProfileFile } from './read-profile.js';
 
+const USAGE = 'usage: hotpath top FILE [--sample-type T] [--nodecount N] [--raw]';
+const HELP = `hotpath top FILE [options]
+  The flat and cumulative table of a pprof file (hotpath's, Go's, @datadog/pprof's, ...), as
+  go tool pprof -top prints it. Functions without a name show as (anonymous) file:line.
+  Options:
+    --sample-type T   the sample type to sum (default: the file's default, else its last)
+    --nodecount N     rows to print (default 20)
+    --raw             plain numbers instead of units
+    -h, --help        this text`;
+
 export function runTop(args: string[]): void {
   const { values, positionals } = parseCommandArgs('top', args, {
+    help: { type: 'boolean', short: 'h', default: false },
     'sample-type': { type: 'string' },
     nodecount: { type: 'string', default: '20' },
     raw: { type: 'boolean', default: false },
-  });
-  if (positionals.length !== 1) throw new CliError('top: expected exactly one FILE (usage: hotpath top FILE [--sample-type T] [--nodecount N])');
+  }, USAGE);
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  if (positionals.length !== 1) throw new CliError(`top: expected exactly one FILE (${USAGE})`);
   const nodecount = Number(values.nodecount);
   if (!Number.isInteger(nodecount) || nodecount < 1) throw new CliError(`top: --nodecount must be a positive integer, got "${values.nodecount}"`);
   const file = positionals[0];

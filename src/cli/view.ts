@@ -13,7 +13,8 @@ const HELP = `${USAGE}
 Serves a page with a flame graph and a top table of each FILE (pprof from any tool, or a V8
 .cpuprofile/.heapprofile), with sample types, label filters, search and a diff of two files.
   --port N        port to listen on (default 0: the system chooses); the URL is printed
-  --host ADDRESS  address to listen on (default 127.0.0.1; anything else exposes the files)`;
+  --host ADDRESS  address to listen on (default 127.0.0.1; anything else exposes the files)
+  -h, --help      this text`;
 
 /** True when the file starts like JSON (a V8 profile) rather than pprof. */
 function startsLikeJson(path: string): boolean {

@@ -2,7 +2,11 @@
 // flat is what a function holds as the leaf of a sample, cum is every sample it appears in
 // (counted once per sample, however often it recurses). Like go's -top, functions are grouped
 // by name: a native `now` and node:internal's `now` are one row (the first file seen is shown).
+// Functions without a name are not one row: each is `(anonymous)` with its file:line.
 import type { Profile } from '../profile/model.js';
+
+/** The name V8 and the converters give a function without one. */
+const UNNAMED = '(anonymous)';
 
 export interface TopRow {
   name: string;
@@ -40,11 +44,17 @@ export function topTable(profile: Profile, wanted?: string): TopTable {
   const functions = new Map(profile.function.map((f) => [f.id, f]));
   const locations = new Map(profile.location.map((l) => [l.id, l]));
   const rows = new Map<string, TopRow>();
-  const rowFor = (functionId: number): TopRow => {
+  const rowFor = (functionId: number, line: number): TopRow => {
     const f = functions.get(functionId);
-    const name = f ? f.name || f.systemName || '<unknown>' : '<unknown>';
-    const filename = f ? f.filename : '';
-    const key = name;
+    let name = f ? f.name || f.systemName || '<unknown>' : '<unknown>';
+    let filename = f ? f.filename : '';
+    let key = name;
+    // Functions without a name are told apart by where they start: (anonymous) file:line.
+    if (f && filename !== '' && (name === '<unknown>' || name === UNNAMED || f.name === '')) {
+      name = UNNAMED;
+      filename = `${filename}:${f.startLine || line}`;
+      key = `${name}\u0000${filename}`;
+    }
     let row = rows.get(key);
     if (!row) {
       row = { name, filename, flat: 0, cum: 0 };
@@ -64,7 +74,7 @@ export function topTable(profile: Profile, wanted?: string): TopTable {
       const location = locations.get(locationId);
       // Lines are innermost first: the first line of the first location is the leaf.
       for (const line of location?.line ?? []) {
-        const row = rowFor(line.functionId);
+        const row = rowFor(line.functionId, line.line);
         if (leaf) {
           row.flat += value;
           leaf = false;

@@ -1,0 +1,15 @@
+// A user's TypeScript file: every entry point of the package, type-checked with tsc.
+import { decodeProfile, ProfileBuilder, start } from 'hotpath';
+import { pprofHandler } from 'hotpath/http';
+import 'hotpath/register';
+import { fromSelfProfilingTrace } from 'hotpath/browser';
+import http from 'node:http';
+
+const profiler = start({ service: 'consumer', exporter: 'none' });
+http.createServer((req, res) => pprofHandler(req, res) || res.end('ok'));
+const builder = await ProfileBuilder.create({ sampleTypes: [{ type: 'samples', unit: 'count' }] });
+builder.addSample([{ name: 'leaf', file: 'app.ts', line: 3 }], [1]);
+const names: string[] = decodeProfile(builder.encode()).function.map((f) => f.name);
+const fromBrowser: unknown = fromSelfProfilingTrace;
+await profiler.stop();
+console.log(names, fromBrowser);
