@@ -215,15 +215,19 @@ void DrainMain() {
   Registry& g = R();
   std::unique_lock<std::mutex> lk(g.drainerLock);
   auto next = std::chrono::steady_clock::now();
+  int64_t sleepUs = 100000;
   while (g.run) {
-    // 100 ms between drains: the rings hold ~5 s at 100 Hz; ~10 wake-ups a second cost
-    // ~0.02% of a core here.
-    next += std::chrono::microseconds(g.runDelayMicros > 0 ? g.runDelayMicros : 100000);
+    // 100 ms between drains while samples come (the rings hold ~2.5 s at 100 Hz); while every
+    // ring stays empty (idle threads, parked timers) the wait doubles, up to what the fastest
+    // thread's ring holds at its interval (at most 1 s), so that an idle pool costs ~nothing.
+    next += std::chrono::microseconds(g.runDelayMicros > 0 ? g.runDelayMicros : sleepUs);
     auto now = std::chrono::steady_clock::now();
     if (next < now) next = now;  // fell behind (machine overloaded): do not burst
     g.wake.wait_until(lk, next, [&g] { return !g.run; });
     if (!g.run) break;
     uint64_t seq = CodeMapSeq();
+    bool any = false;
+    int64_t fastest = INT64_MAX;
     {
       std::lock_guard<std::mutex> reg(g.lock);
       for (ThreadSampler* s : g.live) {
@@ -232,12 +236,17 @@ void DrainMain() {
           s->runDelayNs.store(delay, std::memory_order_relaxed);
           s->runDelayReadAtNs.store(MonotonicNs(), std::memory_order_relaxed);
         }
+        fastest = std::min(fastest, s->intervalNs.load(std::memory_order_relaxed));
         std::lock_guard<std::mutex> st(s->storeLock);
+        if (s->headerHead.load(std::memory_order_acquire) != s->headerTail.load(std::memory_order_relaxed)) any = true;
         DrainRing(s);
       }
     }
     // Every sample taken before `seq` is now in a store: retired code older than it can go.
     CodeMapTrim(seq);
+    // A ring fills in kHeaderRing / 2 samples at its two timers' rate: wait at most a quarter of that.
+    int64_t most = fastest == INT64_MAX ? 1000000 : std::clamp<int64_t>(fastest / 1000 * kHeaderRing / 8, 100000, 1000000);
+    sleepUs = any ? 100000 : std::min(most, sleepUs * 2);
   }
 }
 

@@ -2,9 +2,9 @@
 // clock and the thread's CPU clock) send a real-time signal straight to that thread; the
 // handler takes the stack with Isolate::GetStackSample and writes one raw record into the
 // thread's preallocated rings. A native drain thread (`hotpath-sampler`) empties the rings
-// every ~100 ms and symbolizes the records against the code map (code_map.h) into the
-// thread's stack store, off the signal path and off the profiled thread. The JS thread takes
-// its store at each period end (time_profiler.cc).
+// every 100 ms (less often while every ring stays empty) and symbolizes the records against
+// the code map (code_map.h) into the thread's stack store, off the signal path and off the
+// profiled thread. The owner thread takes every store at each period end (time_profiler.cc).
 //
 // Lifetimes: a ThreadSampler is native memory that outlives its isolate. The thread's
 // environment cleanup hook disarms and deletes its timers, drains its rings and marks it
@@ -169,7 +169,8 @@ TakenPeriod TakePeriod(ThreadSampler* s);
 std::vector<TakenPeriod> TakeLive(ThreadSampler* self);
 std::vector<int32_t> LiveThreadIds();
 // The drain thread also reads each thread's run-queue delay (schedstatFd) every `micros`
-// while some thread asks for it (the event-loop kind); otherwise it wakes every 100 ms.
+// while some thread asks for it (the event-loop kind); otherwise every 100 ms, or less often
+// while every ring stays empty.
 void SetRunDelayInterval(int micros);
 
 int64_t MonotonicNs();
