@@ -260,6 +260,9 @@ void OnCodeAdded(Map& m, const v8::JitCodeEvent* e, uint64_t seq) {
     }
     m.pending.erase(p);
   }
+  // The same code again (each isolate's enumeration announces the shared builtins anew): keep it.
+  auto same = m.live.find(r.start);
+  if (same != m.live.end() && same->second.end == r.end && same->second.info == r.info && !r.lines) return;
   if (hasScript && !r.info->url.empty()) {
     IsolateScripts& sc = m.scripts[e->isolate];
     if (sc.seen.size() < kMaxScriptsPerIsolate && sc.seen.insert(r.info->url).second) sc.fresh.push_back(r.info->url);

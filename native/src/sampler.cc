@@ -381,6 +381,8 @@ void EndSampling(ThreadSampler* s, bool handOff) {
         toJoin = g.drainer;
         g.drainer = nullptr;
       }
+      // No thread samples any more and every ring is drained: no retired code is needed.
+      if (g.live.empty()) CodeMapTrim(CodeMapSeq());
     }
     g.wake.notify_all();
   }
