@@ -83,7 +83,10 @@ CodeInfo ParseName(std::string_view n, bool hasScript) {
     tag = n.substr(0, colon);
     n.remove_prefix(colon + 1);
   }
-  if (!n.empty() && (n[0] == '~' || n[0] == '^' || n[0] == '+' || n[0] == '*')) {
+  auto tierMark = [](char c) { return c == '~' || c == '^' || c == '+' || c == '*'; };
+  // V8 14 marks on-stack-replacement code with an "o" before the tier.
+  if (n.size() > 1 && n[0] == 'o' && tierMark(n[1])) n.remove_prefix(1);
+  if (!n.empty() && tierMark(n[0])) {
     info.tier = n[0];
     n.remove_prefix(1);
     // V8 12+ marks context-specialized optimized code with a "'" after the tier.

@@ -51,8 +51,8 @@ void Symbolize(StackStore& store, const RawSample& r, const uintptr_t* frames) {
   if (!leafFromPc && r.frameCount > 0) {
     // Not in V8's code: a C++ callback, a frameless call into the runtime or libc.
     if (r.externalCallback != 0) {
-      chain[n] = store.Frame({nullptr, 0, kFrameNative, r.externalCallback});
-      n++;
+      // A C++ API callback (V8 11.3 for calls from Ignition and Sparkplug, 12.4+ for Fast API
+      // calls): its time goes to its JS caller below; the callback has no name here.
       store.leaves.nativeLeaf++;
     } else if (r.tos != 0) {
       CodeHit hit;
