@@ -77,8 +77,10 @@ t.test('10,000 frames: V8 keeps ~255, hotpath keeps the limit and says how many 
     v8Depths.add(Number(m![1]) + MAX_STACK_FRAMES - 1);
   }
   const depths = [...v8Depths].sort((a, b) => a - b);
-  // V8's TickSample holds 255 raw frames; inlined frames add to what it shows.
-  t.ok(depths[0] >= 200 && depths[depths.length - 1] <= 300, `V8 gave ${depths.join(', ')} frames (of 10,000)`);
+  // V8's TickSample holds 255 raw frames; hotpath's sampler shows the JS ones it can name
+  // (entry and exit frames, and code moved mid-sample, are left out: 199-256 on Node 24 in a
+  // clean-clone CI run, where the CpuProfiler's inlined frames gave 200-300).
+  t.ok(depths[0] >= 150 && depths[depths.length - 1] <= 300, `V8 gave ${depths.join(', ')} frames (of 10,000)`);
   t.ok(bytes.length < 64 * 1024, `profile ${bytes.length} bytes`);
   t.ok(profile.location.length < 500, `${profile.location.length} locations`);
 });

@@ -65,15 +65,15 @@ t.test('16 idle workers: no wall signals while they wait, and their wall time is
   // The 1 s periods that lie wholly inside the 3 s all workers waited (start-up is sampled as
   // usual): signalled at 100 Hz, each worker would get ~100 wall signals a second there. Each
   // period end wakes every worker (its labels answer), and a wall signal or two follow before
-  // its timer parks again: 2-3 a second at these 1 s periods on Node 20, 9-12 on Node 22 in a
-  // CI run (its worker wakes more often per period end). Against ~200 a second (wall and CPU)
-  // for a thread that is signalled all along, the bound is 20.
+  // its timer parks again: 2-3 a second at these 1 s periods on Node 20, 7-20 on Node 22 in
+  // clean-clone CI runs (its worker wakes more often per period end). Against ~200 a second
+  // (wall and CPU) for a thread that is signalled all along, the bound is 50.
   const inside = r.metas.filter((m) => Number(m.timeNanos) >= r.workers[0].idleFrom! && Number(m.timeNanos) + m.durationNanos <= r.workers[0].idleTo!);
   t.ok(inside.length >= 1, `${inside.length} periods wholly inside the idle time`);
   const seconds = inside.reduce((a, m) => a + m.durationNanos / 1e9, 0);
   for (const w of r.workers) {
     const signals = inside.flatMap((m) => m.threads).filter((s) => s.threadId === w.threadId).reduce((a, s) => a + s.signals, 0);
-    t.ok(signals / seconds < 20, `${w.fn} (thread ${w.threadId}): ${signals} signals in ${seconds.toFixed(1)} s of waiting`);
+    t.ok(signals / seconds < 50, `${w.fn} (thread ${w.threadId}): ${signals} signals in ${seconds.toFixed(1)} s of waiting`);
     const wall = threads.get(String(w.threadId))?.[1] ?? 0;
     t.ok(wall >= 0.9 * w.wallMs * 1e6, `thread ${w.threadId}: wall ${(wall / 1e6).toFixed(0)} ms in the profiles for ${w.wallMs.toFixed(0)} ms idle`);
   }
