@@ -15,8 +15,11 @@ interface Result {
   metas: { timeNanos: string; durationNanos: number; threads: { threadId: number; signals: number; elapsedNs: number }[] }[];
 }
 
+// Without tap's NODE_OPTIONS: its --import hooks would load into every worker too.
+const { NODE_OPTIONS: _tapOptions, ...env } = process.env;
+
 function run(...args: string[]): Result {
-  const out = execFileSync(process.execPath, [path.join(here, 'time-fixtures', 'lifetimes.mjs'), ...args], { encoding: 'utf8', timeout: 240_000 });
+  const out = execFileSync(process.execPath, [path.join(here, 'time-fixtures', 'lifetimes.mjs'), ...args], { encoding: 'utf8', timeout: 240_000, env });
   return JSON.parse(out.split('\n').find((l) => l.startsWith('RESULT '))!.slice(7)) as Result;
 }
 

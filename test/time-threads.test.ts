@@ -23,8 +23,14 @@ function lineOf(name: string): number {
   return workerSource.findIndex((l) => l.includes(`function ${name}(`)) + 1;
 }
 
+// Without tap's NODE_OPTIONS: its --import hooks would load into every worker too.
+const { NODE_OPTIONS: _tapOptions, ...env } = process.env;
+
+/** 1-based line of the worker's loop that calls its burn function. */
+const callLine = workerSource.findIndex((l) => l.includes('sink += burn()')) + 1;
+
 function run(): Result {
-  const out = execFileSync(process.execPath, [path.join(here, 'time-fixtures', 'threads.mjs'), '1000'], { encoding: 'utf8', timeout: 60000 });
+  const out = execFileSync(process.execPath, [path.join(here, 'time-fixtures', 'threads.mjs'), '1000'], { encoding: 'utf8', timeout: 60000, env });
   return JSON.parse(out.split('\n').find((l) => l.startsWith('RESULT '))!.slice(7)) as Result;
 }
 
@@ -42,7 +48,11 @@ t.test('each worker thread cpu matches its own clock, under its labels', async (
       // the OSR-compiled code of burnA "(anonymous)" for 10-20% of its samples in a worker's ES
       // module (right file and line, wrong name), a V8 artifact hotpath passes through. The rest
       // of the thread's cpu is its start-up (module loading) and GC.
-      const site = r.perThread[String(w.threadId)].sites[`busy-worker.mjs:${lineOf(w.fn)}`]?.[2] ?? 0;
+      // Or at its call site: TurboFan inlines burnA into the worker's OSR-compiled loop on Node 24,
+      // and the physical frame (the loop) then carries the call's line for part of its code
+      // (by name and line alone burnA read 72-83% there in clean-clone CI runs).
+      const sites = r.perThread[String(w.threadId)].sites;
+      const site = (sites[`busy-worker.mjs:${lineOf(w.fn)}`]?.[2] ?? 0) + (sites[`busy-worker.mjs:${callLine}`]?.[2] ?? 0);
       tt.ok(site > 0.8 * got, `${w.fn}'s line holds ${((site / got) * 100).toFixed(1)}% of ${w.name}'s cpu (by name: ${(((mine[w.fn]?.[2] ?? 0) / got) * 100).toFixed(1)}%)`);
       tt.notOk(mine[other], `${other} never appears under ${w.name}'s thread id`);
     }
