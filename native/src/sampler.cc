@@ -252,6 +252,20 @@ void DrainMain() {
 
 bool IsOurs(const struct sigaction& a) { return (a.sa_flags & SA_SIGINFO) && a.sa_sigaction == OnSignal; }
 
+// Installs hotpath's handler for sig; `previous` gets the signals that are not our timers'.
+bool InstallOurs(int sig, const struct sigaction& previous) {
+  SetPrevious(previous);
+  struct sigaction mine;
+  memset(&mine, 0, sizeof mine);
+  mine.sa_sigaction = OnSignal;
+  sigemptyset(&mine.sa_mask);
+  // V8's SIGPROF handler (--cpu-prof, another profiler in the process) must not run nested
+  // inside ours.
+  sigaddset(&mine.sa_mask, SIGPROF);
+  mine.sa_flags = SA_RESTART | SA_SIGINFO | SA_ONSTACK;
+  return sigaction(sig, &mine, nullptr) == 0;
+}
+
 }  // namespace
 
 bool EnsureSamplingSignal(std::string* error) {
@@ -268,16 +282,7 @@ bool EnsureSamplingSignal(std::string* error) {
       return true;
     }
     if ((current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL) continue;
-    SetPrevious(current);
-    struct sigaction mine;
-    memset(&mine, 0, sizeof mine);
-    mine.sa_sigaction = OnSignal;
-    sigemptyset(&mine.sa_mask);
-    // V8's SIGPROF handler (--cpu-prof, another profiler in the process) must not run nested
-    // inside ours.
-    sigaddset(&mine.sa_mask, SIGPROF);
-    mine.sa_flags = SA_RESTART | SA_SIGINFO | SA_ONSTACK;
-    if (sigaction(sig, &mine, nullptr) != 0) continue;
+    if (!InstallOurs(sig, current)) continue;
     gSignal = sig;
     return true;
   }
@@ -293,14 +298,7 @@ bool ReclaimSamplingSignal() {
   // Someone installed a handler over ours: ours goes back in front (our timers keep signalling,
   // and a real-time signal nobody handles would kill the process), theirs gets every signal
   // that is not one of our timers'.
-  struct sigaction mine;
-  memset(&mine, 0, sizeof mine);
-  mine.sa_sigaction = OnSignal;
-  sigemptyset(&mine.sa_mask);
-  sigaddset(&mine.sa_mask, SIGPROF);
-  mine.sa_flags = SA_RESTART | SA_SIGINFO | SA_ONSTACK;
-  SetPrevious(current);
-  sigaction(gSignal, &mine, nullptr);
+  InstallOurs(gSignal, current);
   return false;
 }
 

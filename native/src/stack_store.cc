@@ -7,7 +7,7 @@ constexpr size_t kMaxStrings = 100000;
 }
 
 int32_t StackStore::Frame(const StoredFrame& f) {
-  FrameKey key{f.info.get(), f.address, f.line, f.kind};
+  FrameKey key{f.info.get(), f.line, f.kind};
   auto it = frameIds_.find(key);
   if (it != frameIds_.end()) return it->second;
   int32_t id = int32_t(frames.size());

@@ -20,17 +20,16 @@ enum FrameKind : int32_t {
   kFrameProgram = 2,
   kFrameIdle = 3,
   kFrameGc = 4,
-  kFrameNative = 5,  // builtins, RegExp code, native callbacks
+  kFrameNative = 5,  // builtins, RegExp code
 };
 
 // Which clock's timer took a sample.
 enum SampleClock : uint8_t { kClockWall = 0, kClockCpu = 1 };
 
 struct StoredFrame {
-  std::shared_ptr<const CodeInfo> info;  // null for pseudo-frames and unnamed native code
+  std::shared_ptr<const CodeInfo> info;  // null for pseudo-frames
   int32_t line = 0;
   int32_t kind = kFrameJs;
-  uintptr_t address = 0;  // native code without a name
 };
 
 struct StoredSample {
@@ -63,16 +62,14 @@ struct StackStore {
  private:
   struct FrameKey {
     const void* info;
-    uintptr_t address;
     int32_t line, kind;
     bool operator==(const FrameKey& o) const {
-      return info == o.info && address == o.address && line == o.line && kind == o.kind;
+      return info == o.info && line == o.line && kind == o.kind;
     }
   };
   struct FrameKeyHash {
     size_t operator()(const FrameKey& k) const {
-      return std::hash<const void*>()(k.info) ^ (std::hash<uintptr_t>()(k.address) * 31) ^
-             (size_t(uint32_t(k.line)) << 8) ^ size_t(k.kind);
+      return std::hash<const void*>()(k.info) ^ (size_t(uint32_t(k.line)) << 8) ^ size_t(k.kind);
     }
   };
   std::unordered_map<FrameKey, int32_t, FrameKeyHash> frameIds_;

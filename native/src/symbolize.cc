@@ -24,16 +24,16 @@ int32_t FrameOf(StackStore& store, uintptr_t pc, uint64_t seq, bool returnAddres
   *exact = hit.exactLine;
   switch (hit.info->kind) {
     case CodeKind::kJs:
-      return store.Frame({hit.info, hit.line, kFrameJs, 0});
+      return store.Frame({hit.info, hit.line, kFrameJs});
     case CodeKind::kBuiltin:
     case CodeKind::kRegExp:
-      return store.Frame({hit.info, 0, kFrameNative, 0});
+      return store.Frame({hit.info, 0, kFrameNative});
     default:
       return -1;
   }
 }
 
-int32_t Pseudo(StackStore& store, int32_t kind) { return store.Stack(-1, store.Frame({nullptr, 0, kind, 0})); }
+int32_t Pseudo(StackStore& store, int32_t kind) { return store.Stack(-1, store.Frame({nullptr, 0, kind})); }
 
 }  // namespace
 
@@ -57,7 +57,7 @@ void Symbolize(StackStore& store, const RawSample& r, const uintptr_t* frames) {
     } else if (r.tos != 0) {
       CodeHit hit;
       if (CodeMapLookup(r.tos, r.codeSeq, true, &hit) && hit.info->kind == CodeKind::kJs) {
-        chain[n] = store.Frame({hit.info, hit.line, kFrameJs, 0});
+        chain[n] = store.Frame({hit.info, hit.line, kFrameJs});
         n++;
         leafExact = hit.exactLine;
       }

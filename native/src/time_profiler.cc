@@ -200,21 +200,14 @@ Napi::Object BuildBatch(Napi::Env env, TakenPeriod& t) {
   size_t base = strings.ids.size() - strings.fresh.size();
   std::vector<int32_t> frames;
   frames.reserve(store.frames.size() * kFrameFields);
-  char native[40];
   for (const StoredFrame& f : store.frames) {
     switch (f.kind) {
       case kFrameProgram: frames.push_back(strings.Intern("(program)")); frames.push_back(0); break;
       case kFrameIdle: frames.push_back(strings.Intern("(idle)")); frames.push_back(0); break;
       case kFrameGc: frames.push_back(strings.Intern("(garbage collector)")); frames.push_back(0); break;
       default:
-        if (f.info) {
-          frames.push_back(strings.Intern(f.info->name.empty() && f.kind == kFrameJs ? "(anonymous)" : f.info->name));
-          frames.push_back(strings.Intern(f.info->url));
-        } else {
-          snprintf(native, sizeof native, "(native code %#lx)", static_cast<unsigned long>(f.address));
-          frames.push_back(strings.Intern(native));
-          frames.push_back(0);
-        }
+        frames.push_back(strings.Intern(f.info->name.empty() && f.kind == kFrameJs ? "(anonymous)" : f.info->name));
+        frames.push_back(strings.Intern(f.info->url));
     }
     frames.push_back(f.info ? f.line : 0);
     frames.push_back(f.info ? f.info->column : 0);
