@@ -8,11 +8,12 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 type Values = [number, number, number];
-interface Summary { total: Record<string, Values>; threads: Record<string, Values> }
+interface Summary { total: Record<string, Values>; threads: Record<string, Values>; files: Record<string, Values> }
 interface Result {
   profiles: Summary[];
   workers: { threadId: number; fn: string; cpuNs?: number; wallMs: number; idleFrom?: number; idleTo?: number }[];
   metas: { timeNanos: string; durationNanos: number; threads: { threadId: number; signals: number; elapsedNs: number }[] }[];
+  perThread?: Record<string, Summary[]>;
 }
 
 // Without tap's NODE_OPTIONS: its --import hooks would load into every worker too.
@@ -52,12 +53,18 @@ t.test('100 workers ended by terminate(): every one is in the profiles with >= 8
 
 t.test('three busy threads on two cores: each keeps >= 95% of the wall samples elapsed/interval says', async (t) => {
   const r = run('busy');
-  const { fns } = pooled(r);
   for (const w of r.workers) {
-    const samples = fns.get(w.fn)?.[0] ?? 0;
+    // Judged by the worker module's frame, on every JS stack of its thread from the collector's
+    // start to the report, not by the burn function's name: on Node 24 and 26 TurboFan and
+    // Maglev inline it into the module's OSR-compiled loop for part of the run, and an inlined
+    // callee's time is its caller's (JitCodeEvent drops inlining; 55% by name on Node 26).
+    const mine = r.perThread![String(w.threadId)];
+    const sum = (i: number, of: (s: Summary) => Values | undefined) => mine.reduce((a, s) => a + (of(s)?.[i] ?? 0), 0);
+    const samples = sum(0, (s) => s.files['lifetime-worker.mjs']);
     const expected = w.wallMs / 10;  // 10 ms interval in busy mode
-    t.ok(samples >= 0.95 * expected, `${w.fn}: ${samples} wall samples for ${expected.toFixed(0)} expected (${w.wallMs.toFixed(0)} ms busy; cpu ${((w.cpuNs ?? 0) / 1e6).toFixed(0)} ms)`);
-    const cpu = fns.get(w.fn)?.[2] ?? 0;
+    const byName = sum(2, (s) => s.total[w.fn]) / w.cpuNs!;
+    t.ok(samples >= 0.95 * expected, `${w.fn}: ${samples} wall samples for ${expected.toFixed(0)} expected (${w.wallMs.toFixed(0)} ms busy; cpu ${((w.cpuNs ?? 0) / 1e6).toFixed(0)} ms; ${(100 * byName).toFixed(0)}% of it by name)`);
+    const cpu = sum(2, (s) => s.files['lifetime-worker.mjs']);
     t.ok(Math.abs(cpu / w.cpuNs! - 1) <= 0.05, `${w.fn}: profile cpu ${(cpu / 1e6).toFixed(0)} ms vs its thread clock ${(w.cpuNs! / 1e6).toFixed(0)} ms (±5%)`);
   }
 });

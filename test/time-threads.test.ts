@@ -13,7 +13,7 @@ interface Result {
   mainCpu: number;
   threads: Record<string, [number, number, number]>;
   threadNames: Record<string, string>;
-  perThread: Record<string, { total: Record<string, [number, number, number]>; sites: Record<string, [number, number, number]> }>;
+  perThread: Record<string, { total: Record<string, [number, number, number]>; sites: Record<string, [number, number, number]>; files: Record<string, [number, number, number]> }>;
   names: { name: string; fn: string; threadId: number }[];
 }
 
@@ -44,16 +44,17 @@ t.test('each worker thread cpu matches its own clock, under its labels', async (
       tt.equal(r.threadNames[String(w.threadId)], w.name, `thread ${w.threadId}'s samples carry thread name ${w.name} and an os thread id`);
       const mine = r.perThread[String(w.threadId)].total;
       const other = w.fn === 'burnA' ? 'burnB' : 'burnA';
-      // Judged by the burn function's source line, not its name: on Node 24 (V8 13) V8 names
-      // the OSR-compiled code of burnA "(anonymous)" for 10-20% of its samples in a worker's ES
-      // module (right file and line, wrong name), a V8 artifact hotpath passes through. The rest
-      // of the thread's cpu is its start-up (module loading) and GC.
-      // Or at its call site: TurboFan inlines burnA into the worker's OSR-compiled loop on Node 24,
-      // and the physical frame (the loop) then carries the call's line for part of its code
-      // (by name and line alone burnA read 72-83% there in clean-clone CI runs).
+      // The worker's own code (its module's frame is on every JS stack from the collector's
+      // start to the report) holds the cpu its clock measured, whatever name V8 gives it: on
+      // Node 24 and 26 TurboFan and Maglev inline burnA into the module's OSR-compiled loop for
+      // part of the run (an inlined callee's time is its caller's: JitCodeEvent drops inlining),
+      // and on Node 24 (V8 13) V8 names the OSR code of burnA "(anonymous)" for 10-20% of its
+      // samples (right file and line, wrong name). By name and line alone burnA read 58-83% in
+      // clean-clone CI runs on Node 24 and 26, ~100% on Node 20 and 22.
+      const own = r.perThread[String(w.threadId)].files['busy-worker.mjs']?.[2] ?? 0;
       const sites = r.perThread[String(w.threadId)].sites;
       const site = (sites[`busy-worker.mjs:${lineOf(w.fn)}`]?.[2] ?? 0) + (sites[`busy-worker.mjs:${callLine}`]?.[2] ?? 0);
-      tt.ok(site > 0.8 * got, `${w.fn}'s line holds ${((site / got) * 100).toFixed(1)}% of ${w.name}'s cpu (by name: ${(((mine[w.fn]?.[2] ?? 0) / got) * 100).toFixed(1)}%)`);
+      tt.ok(Math.abs(own / truth - 1) <= 0.05, `${w.name}'s own code holds ${(own / 1e6).toFixed(0)} ms of cpu for its clock's ${(truth / 1e6).toFixed(0)} ms (±5%; ${((site / got) * 100).toFixed(1)}% at ${w.fn}'s line or its call, ${(((mine[w.fn]?.[2] ?? 0) / got) * 100).toFixed(1)}% by name)`);
       tt.notOk(mine[other], `${other} never appears under ${w.name}'s thread id`);
     }
     const main = r.threads['0'];

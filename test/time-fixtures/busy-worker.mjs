@@ -4,7 +4,7 @@ import { parentPort, workerData, threadId } from 'node:worker_threads';
 import { startThreadCollector } from '../../dist/src/time/time-profiler.js';
 import { addon } from './summarize.mjs';
 
-const tp = startThreadCollector({ intervalMicros: workerData.intervalMicros, threadName: workerData.name, experiment: Number(process.env.HOTPATH_EXPERIMENT ?? 0) });
+const tp = startThreadCollector({ intervalMicros: workerData.intervalMicros, threadName: workerData.name });
 const cpu0 = addon.threadCpuNs();
 function burnA() { let x = 0; for (let i = 0; i < 1e5; i++) x += Math.sqrt(i); return x; }
 function burnB() { let x = 0; for (let i = 0; i < 1e5; i++) x += Math.cbrt(i); return x; }

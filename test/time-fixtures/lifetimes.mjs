@@ -3,7 +3,8 @@
 //     by worker.terminate() as soon as it reports its CPU clock;
 //   busy: three workers busy 3 s at once (more busy threads than the 2 cores);
 //   idle N: N workers idle in their event loops for 3 s.
-// Prints RESULT {profiles: [summaries], workers: [{threadId, fn, cpuNs, wallMs}], metas}.
+// Prints RESULT {profiles: [summaries], workers: [{threadId, fn, cpuNs, wallMs}], metas}; in
+// busy mode also perThread: {threadId: [the summaries of that thread's samples]}.
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { startTimeProfiler } from '../../dist/src/time/time-profiler.js';
@@ -54,4 +55,6 @@ if (mode === 'terminate') {
   await Promise.all(xs.map((x) => once(x.w, 'exit')));
 }
 await profiler.stop();  // its profile, the last, goes to onProfile too
-report({ profiles: profiles.filter((b) => b.length > 0).map((b) => summarize(b)), workers, metas });
+const kept = profiles.filter((b) => b.length > 0);
+const perThread = mode === 'busy' ? Object.fromEntries(workers.map((w) => [w.threadId, kept.map((b) => summarize(b, { threadId: w.threadId }))])) : undefined;
+report({ profiles: kept.map((b) => summarize(b)), workers, metas, perThread });

@@ -13,13 +13,14 @@ export function clocks() {
  * Totals [samples, wall, cpu] by function name: `self` by leaf function, `total` by every
  * function on the stack (each counted once per sample); optionally for one thread id only.
  * Also `threads`: totals per thread id, `labels`: per user-label key=value, `sites`: self by
- * leaf source file (base name) and line, whatever name V8 gave the function.
+ * leaf source file (base name) and line, whatever name V8 gave the function; `files`: by every
+ * source file (base name) on the stack, each counted once per sample.
  */
 export function summarize(bytes, { threadId } = {}) {
   const p = decodeProfile(bytes);
   const fn = new Map(p.function.map((f) => [f.id, f]));
   const loc = new Map(p.location.map((l) => [l.id, l]));
-  const self = {}, total = {}, threads = {}, lines = {}, sites = {}, labels = {}, threadNames = {};
+  const self = {}, total = {}, threads = {}, lines = {}, sites = {}, files = {}, labels = {}, threadNames = {};
   const add = (o, k, v) => {
     o[k] ??= [0, 0, 0];
     for (let i = 0; i < 3; i++) o[k][i] += v[i];
@@ -39,13 +40,14 @@ export function summarize(bytes, { threadId } = {}) {
     add(lines, `${names[0].name}:${names[0].line}`, s.value);
     add(sites, `${names[0].file}:${names[0].line}`, s.value);
     for (const n of new Set(names.map((x) => x.name))) add(total, n, s.value);
+    for (const f of new Set(names.map((x) => x.file))) add(files, f, s.value);
     for (const l of s.label) {
       if (l.key.startsWith('thread') || l.key === 'os thread id') continue;
       add(labels, `${l.key}=${l.str ?? l.num}`, s.value);
     }
     if (!s.label.some((l) => !l.key.startsWith('thread') && l.key !== 'os thread id')) add(labels, '(none)', s.value);
   }
-  return { self, total, threads, threadNames, lines, sites, labels, comments: p.comment, period: p.period, sampleTypes: p.sampleType.map((t) => t.type) };
+  return { self, total, threads, threadNames, lines, sites, files, labels, comments: p.comment, period: p.period, sampleTypes: p.sampleType.map((t) => t.type) };
 }
 
 /** Prints the result for the parent test as the last stdout line. */

@@ -18,4 +18,4 @@ await profiler.stop();
 const perThread = {};
 for (const d of done) perThread[d.threadId] = summarize(bytes, { threadId: d.threadId });
 const all = summarize(bytes);
-report({ done, mainCpu, threads: all.threads, threadNames: all.threadNames, perThread: Object.fromEntries(Object.entries(perThread).map(([k, v]) => [k, { total: v.total, sites: v.sites }])), names: spec.map((s, i) => ({ ...s, threadId: done[i].threadId })), comments: all.comments });
+report({ done, mainCpu, threads: all.threads, threadNames: all.threadNames, perThread: Object.fromEntries(Object.entries(perThread).map(([k, v]) => [k, { total: v.total, sites: v.sites, files: v.files }])), names: spec.map((s, i) => ({ ...s, threadId: done[i].threadId })), comments: all.comments });
