@@ -4,8 +4,10 @@
 // Periods of 4 s: each period end costs the aggregation worker ~1.5-2 ms whatever the interval,
 // with spikes to 8-17 ms (its thread's schedstat around each period end), which the cap cannot
 // stretch away: at 2 s periods that was most of the 0.2% budget, and runs read 0.36-0.47%. The
-// damped cap takes about six periods to settle from 1 ms (1, 10, 40, 103, 185, 468 ms), so only
-// the periods after those are judged.
+// damped cap takes up to six periods to settle from 1 ms, so only the periods after those are
+// judged. hotpath's own sampler is cheap enough that 0.2% fits at ~10 ms (a clean-clone CI run
+// settled at 15.8, 12.6, 10, 10 ms for 0.126%; the CpuProfiler it replaced settled past 100 ms),
+// so "stretched" means 5x the asked interval or more.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -38,5 +40,5 @@ t.test('cap 0.2%: the profiler ends within the cap (±50%) and says its interval
   const secs = settled.reduce((s, p) => s + p.seconds, 0);
   const share = own / (secs * 1000);
   t.ok(share >= 0.001 && share <= 0.003, `profiler CPU ${(100 * share).toFixed(3)}% of one core over ${secs.toFixed(0)} s (cap 0.2% ±50%); intervals ${settled.map((p) => p.intervalMs).join(', ')} ms`);
-  t.ok(settled.every((p) => p.intervalMs > 10), 'the interval was stretched well past 1 ms');
+  t.ok(settled.every((p) => p.intervalMs >= 5), `the interval was stretched to 5 ms or more (${Math.min(...settled.map((p) => p.intervalMs))} ms at least)`);
 });
