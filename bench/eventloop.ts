@@ -35,7 +35,7 @@ async function child(workload: string, config: string): Promise<Record<string, n
   const collectors: Collector[] = [];
   if (config !== 'none') {
     const { resolveSettings } = await import('../src/settings.js');
-    const { createTimeCollector } = await import('../src/time/collector.js');
+    const { createTimeCollector } = await import('../src/collect/time-collector.js');
     const { createEventLoopCollector } = await import('../src/eventloop/collector.js');
     const settings = resolveSettings({ profiles: config.replace('+', ',') }, {}, {});
     if (settings.profiles.includes('time')) collectors.push(createTimeCollector(settings) as Collector);

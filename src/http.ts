@@ -12,7 +12,7 @@
 // GET /debug/pprof/heap answers the heap profile now: the live heap of every profiled thread
 // and what was allocated since the heap profiler started (or since the last period).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startTimeProfiler } from './time/time-profiler.js';
+import { startTimeProfiler } from './collect/time-profiler.js';
 import { current } from './profiler.js';
 import { takeHeapProfile } from './heap/collector.js';
 

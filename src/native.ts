@@ -18,7 +18,7 @@ export interface NativeTimeBatch {
   /** Id of newStrings[0] in this thread's string table; ids continue across batches. */
   stringBase: number;
   newStrings: string[];
-  /** FRAME_FIELDS ints per frame: name id, file id, line, column, kind (src/time/expand.ts FrameKind). */
+  /** FRAME_FIELDS ints per frame: name id, file id, line, column, kind (src/aggregate/stack-batch.ts FrameKind). */
   frames: Int32Array;
   /** Two ints per stack: parent stack (-1 at the root), frame; parents come first. */
   stacks: Int32Array;

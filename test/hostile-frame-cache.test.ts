@@ -1,9 +1,9 @@
-// The aggregation worker's source-map cache (src/worker/frame-mapper.ts) is bounded: frames of
+// The aggregation worker's source-map cache (src/aggregate/frame-mapper.ts) is bounded: frames of
 // 1,000-character names and files past its limit of 100,000 entries do not grow memory further.
 import t from 'tap';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { createFrameMapper } from '../dist/src/worker/frame-mapper.js';
+import { createFrameMapper } from '../dist/src/aggregate/frame-mapper.js';
 
 t.test('300,000 distinct frames of 1,000-character names and files: memory bounded', async (t) => {
   v8.setFlagsFromString('--expose-gc');

@@ -10,7 +10,7 @@ import {
   getLabels, setLabels, takeNewLabelSets, withLabels,
 } from '../dist/src/labels.js';
 import { setLogSink } from '../dist/src/log.js';
-import { startTimeProfiler } from '../dist/src/time/time-profiler.js';
+import { startTimeProfiler } from '../dist/src/collect/time-profiler.js';
 
 const logged: string[] = [];
 setLogSink((line) => logged.push(line));

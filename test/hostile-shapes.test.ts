@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeProfile } from '../dist/src/index.js';
-import { MAX_STRING_CHARS, UNNAMED_SCRIPT } from '../dist/src/time/expand.js';
+import { MAX_STRING_CHARS, UNNAMED_SCRIPT } from '../dist/src/aggregate/stack-batch.js';
 import { requireGo } from './helpers/system-tools.js';
 
 requireGo();

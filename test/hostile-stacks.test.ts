@@ -6,10 +6,10 @@
 // a program that never repeats a stack.
 import t from 'tap';
 import { ProfileBuilder, decodeProfile } from '../dist/src/index.js';
-import { attachService } from '../dist/src/worker/aggregation-host.js';
+import { attachService } from '../dist/src/transport/aggregation-host.js';
 import type { Profile } from '../dist/src/index.js';
-import { ThreadTable, expandBatch } from '../dist/src/time/expand.js';
-import { MAX_LOCATIONS_PER_PERIOD, MAX_STACKS_PER_PERIOD, OVER_LIMIT, StackCap } from '../dist/src/time/stack-cap.js';
+import { ThreadTable, expandBatch } from '../dist/src/aggregate/stack-batch.js';
+import { MAX_LOCATIONS_PER_PERIOD, MAX_STACKS_PER_PERIOD, OVER_LIMIT, StackCap } from '../dist/src/aggregate/stack-cap.js';
 import { syntheticBatch } from './hostile-fixtures/synthetic-batch.js';
 import type { SyntheticOptions } from './hostile-fixtures/synthetic-batch.js';
 

@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNative } from '../dist/src/native.js';
-import { startTimeProfiler } from '../dist/src/time/time-profiler.js';
+import { startTimeProfiler } from '../dist/src/collect/time-profiler.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 t.test('without a loadable addon: one warning, null, and the program runs on', async (tt) => {
   const script = `
-    import { startTimeProfiler } from ${JSON.stringify(path.join(here, '..', 'dist', 'src', 'time', 'time-profiler.js'))};
+    import { startTimeProfiler } from ${JSON.stringify(path.join(here, '..', 'dist', 'src', 'collect', 'time-profiler.js'))};
     const p = startTimeProfiler({ intervalMicros: 10000 });
     console.log('profiler', p === null ? 'null' : 'started');
     console.log('still running');`;
@@ -68,7 +68,7 @@ t.test('a period rotation is short (no pause at period boundaries)', async (tt) 
 });
 
 t.test('exit codes are kept: process.exit and uncaught errors while profiling (main and worker)', async (tt) => {
-  const tp = JSON.stringify(path.join(here, '..', 'dist', 'src', 'time', 'time-profiler.js'));
+  const tp = JSON.stringify(path.join(here, '..', 'dist', 'src', 'collect', 'time-profiler.js'));
   const cases: [string, number][] = [
     [`const m = await import(${tp}); m.startTimeProfiler({ intervalMicros: 1000 }); let x = 0; for (let i = 0; i < 1e7; i++) x += Math.sqrt(i); setTimeout(() => process.exit(3), 20);`, 3],
     [`const m = await import(${tp}); m.startTimeProfiler({ intervalMicros: 1000 }); setTimeout(() => { throw new Error('boom'); }, 20);`, 1],

@@ -99,7 +99,7 @@ export async function startProfiler(name: ProfilerName, opts: ProfilerOptions): 
     };
   }
   if (name === 'hotpath-core') {
-    const { startTimeProfiler } = await import('../../src/time/time-profiler.js');
+    const { startTimeProfiler } = await import('../../src/collect/time-profiler.js');
     const p = startTimeProfiler({ intervalMicros, periodMs: Math.max(100, opts.periodMs) });
     if (!p) throw new Error('hotpath did not start (no native addon?)');
     return { rotate: () => p.flush(), stop: () => p.stop(), periodic };

@@ -5,7 +5,7 @@
 //   createEventLoopCollector(settings, options?): KindCollector | null
 //
 // Made from the time profiler's samples, so it needs the addon and costs nothing beyond the
-// time profiler's own sampling (src/time/source.ts shares one time profiler between the two
+// time profiler's own sampling (src/collect/time-source.ts shares one time profiler between the two
 // kinds). The addon's uv_prepare hook ends each turn: two clock reads, and a record when the
 // turn was busy past the threshold; busy = the turn's length less the time libuv waited for I/O
 // in it, so slow I/O is not a block, while synchronous work (JavaScript, execSync, readFileSync)
@@ -14,7 +14,7 @@
 // their own loops' blocks, labelled with their thread. No inspector, no pause of any thread.
 import type { KindCollector, PeriodInfo } from '../collector.js';
 import type { Settings } from '../settings.js';
-import { acquireTimeSource } from '../time/source.js';
+import { acquireTimeSource } from '../collect/time-source.js';
 
 export const DEFAULT_BLOCK_THRESHOLD_MS = 50;
 

@@ -16,10 +16,10 @@
 // threads that run the heap profiler (or a timeout) and sends back the encoded profile.
 import { getHeapStatistics } from 'node:v8';
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
-import { attachService } from '../worker/aggregation-host.js';
-import type { ServiceHandle } from '../worker/aggregation-host.js';
-import { isServiceFailed } from '../worker/aggregation-protocol.js';
-import type { ServiceFailedMessage } from '../worker/aggregation-protocol.js';
+import { attachService } from '../transport/aggregation-host.js';
+import type { ServiceHandle } from '../transport/aggregation-host.js';
+import { isServiceFailed } from '../transport/aggregation-protocol.js';
+import type { ServiceFailedMessage } from '../transport/aggregation-protocol.js';
 import type { KindCollector, PeriodInfo } from '../collector.js';
 import type { Settings } from '../settings.js';
 import { loadNative } from '../native.js';

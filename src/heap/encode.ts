@@ -5,7 +5,7 @@ import { ProfileBuilder } from '../profile/builder.js';
 import type { Label } from '../profile/model.js';
 import { FRAME_INTS, HEAP_SAMPLE_TYPES, HEAP_VALUES, STACK_INTS } from './batch.js';
 import type { HeapBatch } from './batch.js';
-import { UNNAMED_SCRIPT, capString } from '../time/expand.js';
+import { UNNAMED_SCRIPT, capString } from '../aggregate/stack-batch.js';
 
 /** The pseudo-frame memory outside the JS heap (Buffers, ArrayBuffers) is reported under. */
 export const EXTERNAL_FRAME = '(external)';
@@ -64,7 +64,7 @@ export function encodeHeapProfile(builder: ProfileBuilder, batches: readonly Hea
       const locs = new Int32Array(nFrames);
       for (let f = 0; f < nFrames; f++) {
         const line = b.frames[f * FRAME_INTS + 2];
-        // As in the time profile (src/time/expand.ts): long names cut and marked; code of a
+        // As in the time profile (src/aggregate/stack-batch.ts): long names cut and marked; code of a
         // script without a name (eval, new Function) said so. Builtins have no line.
         const file = b.strings[b.frames[f * FRAME_INTS + 1]];
         locs[f] = builder.internFrame({

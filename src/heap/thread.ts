@@ -18,7 +18,7 @@ import { HeapSampler, resolveSamplerOptions } from './sampler.js';
 import type { HeapSamplerOptions } from './sampler.js';
 import { HEAP_CONTROL_CHANNEL, HEAP_DATA_CHANNEL, HeapCode } from './protocol.js';
 import type { BatchMessage, ByeMessage, FlushMessage } from './protocol.js';
-import { toService } from '../worker/aggregation-host.js';
+import { toService } from '../transport/aggregation-host.js';
 
 export interface HeapThreadOptions extends HeapSamplerOptions {
   /** The profiler's period; without period ends from an owner the thread rotates by itself. */

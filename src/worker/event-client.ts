@@ -9,10 +9,10 @@
 // stopSync() (process.exit, fatal errors) posts the last batch with a SharedArrayBuffer and
 // blocks on it (Atomics.wait, bounded by the timeout) until the worker has written the bytes.
 import { BroadcastChannel, isMainThread, threadId as currentThreadId } from 'node:worker_threads';
-import { attachService } from './aggregation-host.js';
-import type { ServiceHandle } from './aggregation-host.js';
-import { isServiceFailed } from './aggregation-protocol.js';
-import type { ServiceFailedMessage } from './aggregation-protocol.js';
+import { attachService } from '../transport/aggregation-host.js';
+import type { ServiceHandle } from '../transport/aggregation-host.js';
+import { isServiceFailed } from '../transport/aggregation-protocol.js';
+import type { ServiceFailedMessage } from '../transport/aggregation-protocol.js';
 import * as wt from 'node:worker_threads';
 import type { KindCollector, PeriodInfo } from '../collector.js';
 import { existsSync } from 'node:fs';

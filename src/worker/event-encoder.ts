@@ -1,4 +1,4 @@
-// The event profiles' service in the aggregation worker (src/worker/aggregation-worker.ts): turns the raw events of the contention, exception
+// The event profiles' service in the aggregation worker (src/transport/aggregation-worker.ts): turns the raw events of the contention, exception
 // and event-loop profiles into gzipped pprof, so that no aggregation or encoding runs on the
 // application's threads. One per process, started by the first event collector
 // (src/worker/event-client.ts), shared by the three kinds; it owns one WASM ProfileBuilder per
@@ -11,7 +11,7 @@
 // SharedArrayBuffer the owner blocks on, without waiting for other threads.
 import { BroadcastChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import type { Service } from './aggregation-protocol.js';
+import type { Service } from '../transport/aggregation-protocol.js';
 import { ProfileBuilder } from '../profile/builder.js';
 import type { Frame } from '../profile/builder.js';
 import type { Label } from '../profile/model.js';

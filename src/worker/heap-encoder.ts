@@ -1,4 +1,4 @@
-// The heap profile's service in the aggregation worker (src/worker/aggregation-worker.ts): turns
+// The heap profile's service in the aggregation worker (src/transport/aggregation-worker.ts): turns
 // the heap batches of every profiled thread into the gzipped `heap` pprof, so that no encoding
 // runs on the application's threads. Started by the heap
 // collector's owner (src/heap/collector.ts).
@@ -8,7 +8,7 @@
 // thread that answers late go into the next period; a pull (peek) uses only the answers to it.
 import { BroadcastChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import type { Service } from './aggregation-protocol.js';
+import type { Service } from '../transport/aggregation-protocol.js';
 import { encodeHeapProfile, newHeapBuilder } from '../heap/encode.js';
 import type { HeapBatch } from '../heap/batch.js';
 import { HEAP_DATA_CHANNEL, HeapCode } from '../heap/protocol.js';

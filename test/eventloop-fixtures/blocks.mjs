@@ -15,7 +15,7 @@ import { execSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { createEventLoopCollector } from '../../dist/src/eventloop/collector.js';
-import { createTimeCollector } from '../../dist/src/time/collector.js';
+import { createTimeCollector } from '../../dist/src/collect/time-collector.js';
 import { resolveSettings } from '../../dist/src/settings.js';
 import { samplesOf, periodNow } from '../contention-fixtures/events-summary.mjs';
 
@@ -109,7 +109,7 @@ if (mode === 'block' || mode === 'both') {
 } else if (mode === 'worker') {
   const src = `
     import { parentPort } from 'node:worker_threads';
-    import { startThreadCollector } from ${JSON.stringify(new URL('../../dist/src/time/time-profiler.js', import.meta.url).href)};
+    import { startThreadCollector } from ${JSON.stringify(new URL('../../dist/src/collect/time-profiler.js', import.meta.url).href)};
     const c = startThreadCollector({ blockThresholdMs: 50 });
     function crunch(n) { let s = 0; for (let i = 0; i < n; i++) s += Math.sqrt(i) * (i & 7); return s; }
     function workerHold() { crunch(${Math.round(200 * perMs)}); }

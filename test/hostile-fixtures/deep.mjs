@@ -2,7 +2,7 @@
 // usage: node deep.mjs OUT.pb.gz
 import { writeFileSync } from 'node:fs';
 
-const { startTimeProfiler } = await import(new URL('../../dist/src/time/time-profiler.js', import.meta.url).href);
+const { startTimeProfiler } = await import(new URL('../../dist/src/collect/time-profiler.js', import.meta.url).href);
 
 function spin(ms) {
   const end = performance.now() + ms;

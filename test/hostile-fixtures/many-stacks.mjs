@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import vm from 'node:vm';
 
-const { startTimeProfiler } = await import(new URL('../../dist/src/time/time-profiler.js', import.meta.url).href);
+const { startTimeProfiler } = await import(new URL('../../dist/src/collect/time-profiler.js', import.meta.url).href);
 const [outDir, periodArg, periodsArg] = process.argv.slice(2);
 const periodMs = Number(periodArg);
 const periods = Number(periodsArg);

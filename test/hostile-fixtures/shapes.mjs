@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import vm from 'node:vm';
 import { wasmModuleBytes } from './wasm-module.mjs';
 
-const { startTimeProfiler } = await import(new URL('../../dist/src/time/time-profiler.js', import.meta.url).href);
+const { startTimeProfiler } = await import(new URL('../../dist/src/collect/time-profiler.js', import.meta.url).href);
 
 const LOOP = 'let x = 0; for (let i = 0; i < 1e5; i++) x += i; return x;';
 function burn(ms, f) {

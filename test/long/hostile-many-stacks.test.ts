@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeProfile } from '../../dist/src/index.js';
-import { MAX_STACKS_PER_PERIOD, OVER_LIMIT } from '../../dist/src/time/stack-cap.js';
+import { MAX_STACKS_PER_PERIOD, OVER_LIMIT } from '../../dist/src/aggregate/stack-cap.js';
 
 const FIXTURE = fileURLToPath(new URL('../hostile-fixtures/many-stacks.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hotpath-many-stacks-'));

@@ -1,7 +1,7 @@
 // A worker for the thread tests: profiles itself, burns CPU in its own function, reports its
 // own CPU clock, then idles until told to stop.
 import { parentPort, workerData, threadId } from 'node:worker_threads';
-import { startThreadCollector } from '../../dist/src/time/time-profiler.js';
+import { startThreadCollector } from '../../dist/src/collect/time-profiler.js';
 import { addon } from './summarize.mjs';
 
 const tp = startThreadCollector({ intervalMicros: workerData.intervalMicros, threadName: workerData.name });

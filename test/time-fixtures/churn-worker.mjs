@@ -1,7 +1,7 @@
 // A short-lived profiled worker for the churn test: it profiles itself and stays busy until it
 // is terminated mid-profile.
 import { parentPort, workerData } from 'node:worker_threads';
-import { startThreadCollector } from '../../dist/src/time/time-profiler.js';
+import { startThreadCollector } from '../../dist/src/collect/time-profiler.js';
 
 startThreadCollector({ intervalMicros: 1000, periodMs: 500 });
 parentPort.postMessage('ready');

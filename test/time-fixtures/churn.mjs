@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTimeProfiler } from '../../dist/src/time/time-profiler.js';
+import { startTimeProfiler } from '../../dist/src/collect/time-profiler.js';
 import { report } from './summarize.mjs';
 
 const profiles = [];

@@ -1,7 +1,7 @@
 // Request handlers that await between CPU bursts, one label per request kind, many in flight
 // at once; prints, per kind, how many of its burst samples carry its label.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTimeProfiler } from '../../dist/src/time/time-profiler.js';
+import { startTimeProfiler } from '../../dist/src/collect/time-profiler.js';
 import { withLabels, setLabels } from '../../dist/src/labels.js';
 import { decodeProfile } from '../../dist/src/profile/index.js';
 import { report } from './summarize.mjs';

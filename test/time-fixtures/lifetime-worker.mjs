@@ -5,7 +5,7 @@
 //         to be terminated;
 //   idle: reports at once and waits in its event loop until told to stop.
 import { parentPort, workerData } from 'node:worker_threads';
-import { startThreadCollector } from '../../dist/src/time/time-profiler.js';
+import { startThreadCollector } from '../../dist/src/collect/time-profiler.js';
 import { addon } from './summarize.mjs';
 
 const tp = startThreadCollector({ intervalMicros: workerData.intervalMicros, threadName: workerData.name });

@@ -7,7 +7,7 @@
 // busy mode also perThread: {threadId: [the summaries of that thread's samples]}.
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
-import { startTimeProfiler } from '../../dist/src/time/time-profiler.js';
+import { startTimeProfiler } from '../../dist/src/collect/time-profiler.js';
 import { summarize, report } from './summarize.mjs';
 
 const mode = process.argv[2];

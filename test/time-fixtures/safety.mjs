@@ -16,7 +16,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
-import { startTimeProfiler } from '../../dist/src/time/time-profiler.js';
+import { startTimeProfiler } from '../../dist/src/collect/time-profiler.js';
 import { addon, summarize, report } from './summarize.mjs';
 
 const mode = process.argv[2];

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync, rmSync, readFileSync as readSelf } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTimeProfiler } from '../../dist/src/time/time-profiler.js';
+import { startTimeProfiler } from '../../dist/src/collect/time-profiler.js';
 import { addon, clocks, summarize, report } from './summarize.mjs';
 
 const scenario = process.argv[2];

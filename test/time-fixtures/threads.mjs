@@ -1,7 +1,7 @@
 // Two busy workers and an idle main thread, all profiled into one profile.
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
-import { startTimeProfiler } from '../../dist/src/time/time-profiler.js';
+import { startTimeProfiler } from '../../dist/src/collect/time-profiler.js';
 import { addon, summarize, report } from './summarize.mjs';
 
 const intervalMicros = Number(process.argv[2] ?? 1000);

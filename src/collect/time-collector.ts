@@ -1,9 +1,9 @@
 // The time profiler as one KindCollector: the profiler's period clock drives it, so every
 // kind's periods start and end together. The time profiler itself is shared with the
-// event-loop kind (src/time/source.ts).
+// event-loop kind (src/collect/time-source.ts).
 import type { KindCollector, PeriodInfo } from '../collector.js';
 import type { Settings } from '../settings.js';
-import { acquireTimeSource } from './source.js';
+import { acquireTimeSource } from './time-source.js';
 
 export function createTimeCollector(settings: Settings): KindCollector | null {
   const source = acquireTimeSource(settings);

@@ -1,9 +1,9 @@
 // The aggregation worker: the one thread of the process where profiles are built and encoded
 // (DESIGN.md), so that nothing heavy runs on the application's threads and one V8 isolate, not
 // one per kind, holds the WASM builders. Each kind's owner attaches a service over a
-// MessagePort of its own (src/worker/aggregation-host.ts):
-//   time    src/worker/time-aggregator.ts  (the time and event-loop blocks profiles)
-//   events  src/worker/event-encoder.ts    (contention, exceptions)
+// MessagePort of its own (src/transport/aggregation-host.ts):
+//   time    src/aggregate/time.ts        (the time and event-loop blocks profiles)
+//   events  src/worker/event-encoder.ts  (contention, exceptions)
 //   heap    src/worker/heap-encoder.ts
 // Profiled threads that send data with postMessageToThread wrap it as { service, message }; the
 // one 'workerMessage' listener here hands it on (held until the service has loaded).
@@ -16,9 +16,9 @@ if (!parentPort) throw new Error('hotpath: the aggregation worker must run as a 
 const host = parentPort;
 
 const MODULES: Record<ServiceName, string> = {
-  time: './time-aggregator.js',
-  events: './event-encoder.js',
-  heap: './heap-encoder.js',
+  time: '../aggregate/time.js',
+  events: '../worker/event-encoder.js',
+  heap: '../worker/heap-encoder.js',
 };
 
 const services = new Map<ServiceName, Service>();

@@ -2,7 +2,7 @@
 //
 //   startTimeProfiler(opts: TimeProfilerOptions): TimeProfiler | null
 //     On the thread that owns profiling (normally the main thread; once per process). Starts:
-//     this thread's collector, the aggregation worker (src/worker/time-aggregator.ts, which
+//     this thread's collector, the aggregation worker (src/aggregate/time.ts, which
 //     owns the WASM ProfileBuilder) and a period timer (unref'd). Every `periodMs` it ends the
 //     period on every profiled thread and calls `onProfile(bytes, meta)` with the gzipped pprof
 //     `time` profile (samples/count, wall/nanoseconds, cpu/nanoseconds; period = interval in
@@ -27,21 +27,21 @@
 // aggregator also writes the event-loop blocks profile: src/eventloop/blocks.ts), writeTime
 // (default true; false when only the blocks profile is wanted).
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
-import { attachService, toService } from '../worker/aggregation-host.js';
-import { isServiceFailed } from '../worker/aggregation-protocol.js';
-import type { ServiceFailedMessage } from '../worker/aggregation-protocol.js';
+import { attachService, toService } from '../transport/aggregation-host.js';
+import { isServiceFailed } from '../transport/aggregation-protocol.js';
+import type { ServiceFailedMessage } from '../transport/aggregation-protocol.js';
 import * as wt from 'node:worker_threads';
 import { loadNative } from '../native.js';
 import type { NativeAddon } from '../native.js';
 import { logOnce } from '../log.js';
-import { createSyncReply, unpackParts, waitSyncReply } from '../worker/sync-reply.js';
-import { ThreadCollector } from './thread-collector.js';
-import type { ThreadLabels } from './thread-collector.js';
-import { Code, TIME_CHANNEL, batchTransferList } from '../worker/protocol.js';
-import type { EndPeriodMessage, FlushMessage, FromAggregator, LabelsMessage, TimeProfileMeta } from '../worker/protocol.js';
+import { createSyncReply, unpackParts, waitSyncReply } from '../transport/sync-reply.js';
+import { ThreadCollector } from './time-thread.js';
+import type { ThreadLabels } from './time-thread.js';
+import { Code, TIME_CHANNEL, batchTransferList } from '../transport/protocol.js';
+import type { EndPeriodMessage, FlushMessage, FromAggregator, LabelsMessage, TimeProfileMeta } from '../transport/protocol.js';
 import type { NativeTimeBatch } from '../native.js';
 
-export type { TimeProfileMeta } from '../worker/protocol.js';
+export type { TimeProfileMeta } from '../transport/protocol.js';
 
 export interface TimeProfilerOptions {
   intervalMicros?: number;
@@ -149,7 +149,7 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
   const addon = loadNative();
   if (!addon) return null;
 
-  // The time service of the process's one aggregation worker (src/worker/time-aggregator.ts).
+  // The time service of the process's one aggregation worker (src/aggregate/time.ts).
   const service = attachService('time', { intervalMicros, outputs: { time: writeTime, blocksThresholdMs: blockThresholdMs } });
   const port = service.port;
   const collector = new ThreadCollector(addon, { intervalMicros, periodMs, threadName: opts.threadName, blockThresholdMs });

@@ -1,4 +1,4 @@
-// The time profiler's service in the aggregation worker (src/worker/aggregation-worker.ts): it
+// The time profiler's service in the aggregation worker (src/transport/aggregation-worker.ts): it
 // owns the time profile's WASM ProfileBuilder. It receives every profiled thread's stack batch
 // from the owner (which takes them natively), and each thread's new label sets and source maps
 // from that thread (postMessageToThread or the BroadcastChannel). At each period end (EndPeriod
@@ -9,14 +9,14 @@
 // event-loop blocks profile (src/eventloop/blocks.ts) from the same samples.
 import { BroadcastChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import type { Service } from './aggregation-protocol.js';
+import type { Service } from '../transport/aggregation-protocol.js';
 import { ProfileBuilder } from '../profile/builder.js';
-import { Code, TIME_CHANNEL } from './protocol.js';
-import type { AggregatorOutputs, BatchMessage, EndPeriodMessage, LabelsMessage, ThreadPeriodStats, ToAggregator, TimeProfileMeta } from './protocol.js';
-import { ThreadTable, expandBatch } from '../time/expand.js';
+import { Code, TIME_CHANNEL } from '../transport/protocol.js';
+import type { AggregatorOutputs, BatchMessage, EndPeriodMessage, LabelsMessage, ThreadPeriodStats, ToAggregator, TimeProfileMeta } from '../transport/protocol.js';
+import { ThreadTable, expandBatch } from './stack-batch.js';
 import { createFrameMapper } from './frame-mapper.js';
-import { StackCap } from '../time/stack-cap.js';
-import { packParts, writeSyncReply } from './sync-reply.js';
+import { StackCap } from './stack-cap.js';
+import { packParts, writeSyncReply } from '../transport/sync-reply.js';
 import { ThreadBlocks } from '../eventloop/blocks.js';
 export function serve(port: MessagePort, data: unknown): Service {
   const intervalMicros: number = (data as { intervalMicros: number }).intervalMicros;

@@ -1,4 +1,4 @@
-// The owners' side of the one aggregation worker (src/worker/aggregation-worker.ts): started by
+// The owners' side of the one aggregation worker (src/transport/aggregation-worker.ts): started by
 // the first kind that needs it, ended when the last one releases it.
 //
 //   attachService(name, data): ServiceHandle

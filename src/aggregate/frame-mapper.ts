@@ -5,7 +5,7 @@
 // line: no key string is built per lookup, and a map that arrives for a file drops that file's
 // entries without a scan of the others.
 import { SourceMapper } from '../sourcemap/index.js';
-import type { ExpandedFrame } from '../time/expand.js';
+import type { ExpandedFrame } from './stack-batch.js';
 
 const MAX_CACHED_FRAMES = 100_000;
 
@@ -13,7 +13,7 @@ export interface FrameMapper {
   map(frame: ExpandedFrame): ExpandedFrame;
   /** Comments about missing or broken maps found since the last call. */
   takeComments(): string[];
-  /** A map from the profiled thread's memory (src/time/memory-source-maps.ts). */
+  /** A map from the profiled thread's memory (src/collect/memory-source-maps.ts). */
   provide(file: string, payload: unknown): void;
 }
 

@@ -11,7 +11,7 @@
 // integers for their name and file (Map lookups on strings that already exist), not by a string
 // built from the whole name and file on every sample.
 import type { ProfileBuilder } from '../profile/builder.js';
-import type { ExpandedFrame, ExpandedLabel } from './expand.js';
+import type { ExpandedFrame, ExpandedLabel } from './stack-batch.js';
 
 export const MAX_STACKS_PER_PERIOD = 20_000;
 export const MAX_LOCATIONS_PER_PERIOD = 20_000;

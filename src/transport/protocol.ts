@@ -3,7 +3,7 @@
 // and fails loudly.
 import type { NativeTimeBatch } from '../native.js';
 import type { Labels } from '../labels.js';
-import type { MemorySourceMap } from '../time/memory-source-maps.js';
+import type { MemorySourceMap } from '../collect/memory-source-maps.js';
 
 /** BroadcastChannel name: the owner announces period ends here; threads may send batches here. */
 export const TIME_CHANNEL = 'hotpath:time';
@@ -55,7 +55,7 @@ export interface EndPeriodMessage {
   comments?: string[];
   /** The sampling interval in force at the period's end (the profile's `period`). */
   intervalMicros?: number;
-  /** Set for the last period at process.exit: reply through it (src/worker/sync-reply.ts). */
+  /** Set for the last period at process.exit: reply through it (src/transport/sync-reply.ts). */
   sync?: SharedArrayBuffer;
 }
 
