@@ -4,12 +4,12 @@
 // every Node major with a build here (this Node, and native/prebuilds' others from the node
 // binaries scripts/build-native.sh caches). Read from the profiles' own comments, written by
 // `hotpath run`.
-//   node dist/bench/lines.js
+//   node dist/bench/lines.js [--quick]   (--quick: 3 s per workload instead of 10)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root, systemLine, writeSection } from './lib/common.js';
+import { quick, root, systemLine, writeSection } from './lib/common.js';
 import { decodeProfile } from '../src/profile/index.js';
 
 const CLI = path.join(root, 'dist', 'src', 'cli', 'main.js');
@@ -25,9 +25,10 @@ function nodes(): { major: string; bin: string }[] {
   return out;
 }
 
+const seconds = quick ? 3 : 10;
 const WORKLOADS: Record<string, string[]> = {
-  'example service (10 s of load)': [path.join(root, 'examples', 'service.mjs'), '--load', '10'],
-  'TypeScript compiler (lib.dom.d.ts parsed for 10 s)': [path.join(root, 'dist', 'bench', 'lib', 'typescript-run.js'), '10000'],
+  [`example service (${seconds} s of load)`]: [path.join(root, 'examples', 'service.mjs'), '--load', String(seconds)],
+  [`TypeScript compiler (lib.dom.d.ts parsed for ${seconds} s)`]: [path.join(root, 'dist', 'bench', 'lib', 'typescript-run.js'), String(seconds * 1000)],
 };
 
 function measure(bin: string, args: string[]): { exact: number; fn: number; native: number } | null {

@@ -32,6 +32,7 @@ const SCENARIOS: Scenario[] = [
   { key: 'overhead-heap', script: 'overhead-heap.js', what: 'heap profile overhead: hotpath, @datadog/pprof, Google pprof' },
   { key: 'loop-delay', script: 'loop-delay.js', what: 'event-loop delay at period boundaries (p99, max)' },
   { key: 'accuracy', script: 'accuracy.js', what: 'accuracy: builtin-heavy 70/30 with truth; TypeScript parser vs node --cpu-prof' },
+  { key: 'lines', script: 'lines.js', what: 'lines and names: the time profile\'s JS leaf samples with an exact line, per Node major' },
   { key: 'size', script: 'size.js', what: 'profile bytes per minute for the HTTP service' },
   { key: 'encode', script: 'encode.js', what: 'encoder speed and size vs pprof-format and protobufjs',
     env: { RUNS: '15', WARMUP: '3' }, quickEnv: { RUNS: '3', WARMUP: '1' } },
@@ -46,7 +47,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 /** Section order in the document; sections not listed keep their order after these. */
-const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'overhead-http-inplace', 'native-calls', 'idle-workers', 'overhead-heap', 'loop-delay', 'accuracy', 'size', 'encode', 'memory', 'workers', 'reproducibility', 'labels', 'heap', 'contention', 'exceptions', 'eventloop'];
+const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'overhead-http-inplace', 'native-calls', 'idle-workers', 'overhead-heap', 'loop-delay', 'accuracy', 'lines', 'size', 'encode', 'memory', 'workers', 'reproducibility', 'labels', 'heap', 'contention', 'exceptions', 'eventloop'];
 
 interface ScenarioRun { ok: boolean; seconds: number; loadBefore: string; at?: string }
 
