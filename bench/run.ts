@@ -5,7 +5,7 @@
 // max, n of every figure with a spread: `npm run bench:compare -- a.json b.json` compares two
 // runs); then this writes the suite section (machine, load, date, what ran and how long) at the
 // top and puts the sections in a fixed order. `npm run bench:overhead` is this with
-// --only=overhead-cpu,overhead-http,overhead-http-inplace,native-calls,idle-workers,labels. Sections of scenarios marked
+// --only=overhead-cpu,overhead-http,overhead-http-inplace,overhead-inplace,native-calls,idle-workers,labels. Sections of scenarios marked
 // extra (labels, bench:heap, bench:collectors) are kept as they are; `--all` also reruns them
 // (heap and collectors with short settings). `--json=file` writes the figures elsewhere.
 //   npm run bench [-- --quick] [-- --only=overhead-cpu,size] [-- --all] [-- --json=file]
@@ -26,6 +26,7 @@ const SCENARIOS: Scenario[] = [
   { key: 'overhead-cpu', script: 'overhead-cpu.js', what: 'CPU-bound overhead: hotpath, @datadog/pprof, Google pprof, node --cpu-prof' },
   { key: 'overhead-http', script: 'overhead-http.js', what: 'node:http JSON service under autocannon: throughput, p99, CPU per request' },
   { key: 'overhead-http-inplace', script: 'overhead-http-inplace.js', what: 'node:http JSON service, profiler switched on and off in one process: CPU per request' },
+  { key: 'overhead-inplace', script: 'overhead-inplace.js', what: 'CPU-bound and GC-heavy main thread, profiler switched on and off in one process: extra CPU' },
   { key: 'native-calls', script: 'native-calls.js', what: 'calls from JavaScript into C++ (util.types.isPromise) under each profiler' },
   { key: 'idle-workers', script: 'idle-workers.js', what: '16 idle worker threads: the profiler\'s CPU' },
   { key: 'labels', script: 'labels.js', what: 'labels that follow await: CPU per await (bench:overhead)', extra: true },
@@ -47,7 +48,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 /** Section order in the document; sections not listed keep their order after these. */
-const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'overhead-http-inplace', 'native-calls', 'idle-workers', 'overhead-heap', 'loop-delay', 'accuracy', 'lines', 'size', 'encode', 'memory', 'workers', 'reproducibility', 'labels', 'heap', 'contention', 'exceptions', 'eventloop'];
+const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'overhead-http-inplace', 'overhead-inplace', 'native-calls', 'idle-workers', 'overhead-heap', 'loop-delay', 'accuracy', 'lines', 'size', 'encode', 'memory', 'workers', 'reproducibility', 'labels', 'heap', 'contention', 'exceptions', 'eventloop'];
 
 interface ScenarioRun { ok: boolean; seconds: number; loadBefore: string; at?: string }
 

@@ -16,8 +16,8 @@ import { isMainThread } from 'node:worker_threads';
 const require = createRequire(import.meta.url);
 
 export const PEERS = ['hotpath', 'datadog', 'pprof'] as const;
-/** `hotpath-core`: the time profiler alone (startTimeProfiler), with BENCH_EXPERIMENT bits of
- * native/src/time_profiler.cc's Experiment enum: for finding where a cost comes from. */
+/** `hotpath-core`: the time profiler alone (startTimeProfiler, no other kind, no overhead cap):
+ * for finding where a cost comes from. */
 export type ProfilerName = 'none' | 'hotpath-core' | (typeof PEERS)[number];
 
 export interface RunningProfiler {
