@@ -3,7 +3,7 @@
 //
 // How: a label set is interned to a small integer id (per thread). The id of the running
 // context's set is kept in `labelSlot()[0]`, an Int32Array the native SIGPROF hook reads at
-// each sample (native/src/thread_registry.cc). Propagation across `await`, timers and I/O is
+// each sample (native/src/sampler.cc). Propagation across `await`, timers and I/O is
 // AsyncLocalStorage's; the slot is rewritten on every context switch by an async_hooks
 // before/after pair (a stack of the outer ids). The hook is installed only on the first use of
 // labels, so a program that never labels pays nothing.
@@ -47,15 +47,34 @@ export const MAX_LABELS = 16;
 /** Characters of keys and values in all label sets of a thread (~8 MB as UTF-16). */
 export const MAX_LABEL_CHARS = 4_000_000;
 
-const slot = new Int32Array(2);
-const storage = new AsyncLocalStorage<LabelSet>();
-const byKey = new Map<string, LabelSet>();
-const byId: LabelSet[] = [{ id: 0, labels: {} }];
-let newSets: { id: number; labels: Labels }[] = [];
-let overflowSet: LabelSet | undefined;
-let charsHeld = 0;
-let hooked = false;
-const outer: number[] = [];
+/**
+ * The thread's label sets, kept on its globalThis so that every copy of hotpath loaded on the
+ * thread (another package may bring its own) labels into the one table and slot the running
+ * profiler reads.
+ */
+interface LabelState {
+  readonly slot: Int32Array;
+  readonly storage: AsyncLocalStorage<LabelSet>;
+  readonly byKey: Map<string, LabelSet>;
+  readonly byId: LabelSet[];
+  newSets: { id: number; labels: Labels }[];
+  overflowSet: LabelSet | undefined;
+  charsHeld: number;
+  hooked: boolean;
+  readonly outer: number[];
+}
+const state = ((globalThis as Record<symbol, unknown>)[Symbol.for('hotpath.labels.v1')] ??= {
+  slot: new Int32Array(2),
+  storage: new AsyncLocalStorage<LabelSet>(),
+  byKey: new Map(),
+  byId: [{ id: 0, labels: {} }],
+  newSets: [],
+  overflowSet: undefined,
+  charsHeld: 0,
+  hooked: false,
+  outer: [],
+} satisfies LabelState) as LabelState;
+const { slot, storage, byKey, byId, outer } = state;
 
 /** The Int32Array whose element 0 the native side reads as the current label-set id. */
 export function labelSlot(): Int32Array {
@@ -63,8 +82,8 @@ export function labelSlot(): Int32Array {
 }
 
 function installHook(): void {
-  if (hooked) return;
-  hooked = true;
+  if (state.hooked) return;
+  state.hooked = true;
   createHook({
     before() {
       outer.push(slot[0]);
@@ -138,25 +157,25 @@ function intern(labels: Labels): LabelSet {
   const key = keyOf(labels);
   let set = byKey.get(key);
   if (set !== undefined) return set;
-  if (byId.length >= MAX_LABEL_SETS || charsHeld + key.length > MAX_LABEL_CHARS) {
+  if (byId.length >= MAX_LABEL_SETS || state.charsHeld + key.length > MAX_LABEL_CHARS) {
     // Past the bound every new set shares one id, said in the profile as this label.
-    if (!overflowSet) {
+    if (!state.overflowSet) {
       logOnce('label-sets', `more than ${MAX_LABEL_SETS} distinct label sets (or ${MAX_LABEL_CHARS} characters in them) on this thread: ` +
         'samples of new ones carry the label "hotpath label sets: overflow" instead (said once)');
-      overflowSet = intern0({ 'hotpath label sets': 'overflow' });
+      state.overflowSet = intern0({ 'hotpath label sets': 'overflow' });
     }
-    return overflowSet;
+    return state.overflowSet;
   }
   set = intern0(labels);
   byKey.set(key, set);
-  charsHeld += key.length;
+  state.charsHeld += key.length;
   return set;
 }
 
 function intern0(labels: Labels): LabelSet {
   const set = { id: byId.length, labels: Object.freeze({ ...labels }) };
   byId.push(set);
-  newSets.push({ id: set.id, labels: set.labels });
+  state.newSets.push({ id: set.id, labels: set.labels });
   return set;
 }
 
@@ -196,7 +215,7 @@ export function getLabels(): Labels {
 
 /** Label sets created since the last call (the aggregation worker learns each set once). */
 export function takeNewLabelSets(): { id: number; labels: Labels }[] {
-  const out = newSets;
-  newSets = [];
+  const out = state.newSets;
+  state.newSets = [];
   return out;
 }

@@ -1,7 +1,8 @@
 // The public profiler: `start(options)` resolves the settings once, starts the collectors the
 // settings ask for, and at the end of each period sends every kind's profile to the exporters
 // together. One profiler per process: a second start() returns the running one (and says so
-// once) instead of starting a second sampler.
+// once) instead of starting a second sampler, also when it comes from another copy of hotpath
+// (another package may bring its own): the running profiler is kept on the thread's globalThis.
 //
 // On a worker thread start() only joins the process's profiler (startThreadCollector): its
 // samples go to the main thread's aggregation worker and into the main thread's profiles.
@@ -52,13 +53,14 @@ const FACTORIES: Record<ProfileKind, CollectorFactory> = {
   eventloop: createEventLoopCollector,
 };
 
-let running: Profiler | null = null;
+/** This thread's running profiler, seen by every copy of hotpath loaded on the thread. */
+const shared = ((globalThis as Record<symbol, unknown>)[Symbol.for('hotpath.profiler.v1')] ??= { running: null }) as { running: Profiler | null };
 
 /** Starts profiling this process (or, on a worker thread, joins the process's profiler). */
 export function start(options: StartOptions = {}, cliFlags: CliFlags = {}): Profiler {
-  if (running) {
-    logOnce('second-start', 'start() called while hotpath is already running: the running profiler is kept, the new options are ignored');
-    return running;
+  if (shared.running) {
+    logOnce('second-start', 'start() called while hotpath is already running (by this or another copy of hotpath): the running profiler is kept, the new options are ignored');
+    return shared.running;
   }
   const { onProfile, ...hotpathOptions } = options;
   if (onProfile !== undefined && typeof onProfile !== 'function') {
@@ -66,13 +68,13 @@ export function start(options: StartOptions = {}, cliFlags: CliFlags = {}): Prof
   }
   const settings = resolveSettings(hotpathOptions, cliFlags);
   for (const warning of settings.warnings) logOnce(`settings:${warning}`, warning.replace(/^hotpath: /, ''));
-  running = isMainThread ? startOwner(settings, onProfile) : startThread(settings);
-  return running;
+  shared.running = isMainThread ? startOwner(settings, onProfile) : startThread(settings);
+  return shared.running;
 }
 
 /** The running profiler of this thread, if any. */
 export function current(): Profiler | null {
-  return running;
+  return shared.running;
 }
 
 const labelFunctions = { withLabels, setLabels, getLabels };
@@ -113,7 +115,7 @@ function startThread(settings: Settings): Profiler {
           logOnce(`thread-stop-failed:${part.kind}`, `stopping the ${part.kind} profile on a worker thread failed: ${(e as Error).message}`);
         }
       }
-      running = null;
+      shared.running = null;
     },
     ...labelFunctions,
   };
@@ -233,7 +235,7 @@ function startOwner(settings: Settings, onProfile: StartOptions['onProfile']): P
         clearInterval(timer);
         await endPeriod(true);
         await exporter.close(settings.exportTimeoutMs);
-        running = null;
+        shared.running = null;
       })();
       return stopping;
     },
@@ -252,7 +254,7 @@ function startOwner(settings: Settings, onProfile: StartOptions['onProfile']): P
         }
       });
       deliver(period, results, true);
-      running = null;
+      shared.running = null;
     },
     ...labelFunctions,
   };
