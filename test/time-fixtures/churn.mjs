@@ -1,4 +1,4 @@
-// 200 workers created and terminated while profiling at 1 kHz (periods of 500 ms rotating
+// N (argv[2], 300 by default) workers created and terminated while profiling at 1 kHz (periods of 500 ms rotating
 // meanwhile): no crash, and memory flat after GC. Run with --expose-gc.
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
@@ -8,7 +8,7 @@ import { report } from './summarize.mjs';
 
 const profiles = [];
 const profiler = startTimeProfiler({ intervalMicros: 1000, periodMs: 500, flushTimeoutMs: 200, onProfile: (b, m) => profiles.push(m.samples) });
-const total = Number(process.argv[2] ?? 200);
+const total = Number(process.argv[2] ?? 300);
 const concurrent = 8;
 const mem = [];
 // The lowest RSS of a few readings after GC: terminated workers' memory goes back to the
@@ -39,10 +39,14 @@ async function wave(n) {
 }
 await wave(20);           // warm-up: code compiled, pools allocated
 await measure('after 20');
-await wave(total / 2 - 20);
-await measure(`after ${total / 2}`);
-await wave(total / 2);
-await measure(`after ${total}`);
+// Then a reading after every `step` workers from total/3 on, for a slope over many workers.
+const step = total / 6;
+await wave(total / 3 - 20);
+await measure(`after ${total / 3}`);
+for (let done = total / 3; done < total; done += step) {
+  await wave(step);
+  await measure(`after ${done + step}`);
+}
 const last = await profiler.flush();
 await profiler.stop();
 report({ made, mem, periods: profiles.length, lastBytes: last.length });
