@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 // @ts-expect-error autocannon ships no types; the two calls used are declared below.
 import autocannonUntyped from 'autocannon';
-import { Figures, median, quick, ratioCells, result, setting, sleep, systemLine, writeSection } from './lib/common.js';
+import { againstNeighbouringOffs, Figures, meanOf, median, quick, ratioCells, result, setting, sleep, systemLine, writeSection } from './lib/common.js';
 import { PEERS, startProfiler } from './lib/profilers.js';
 import type { ProfilerName, RunningProfiler } from './lib/profilers.js';
 import { jsonServer } from './lib/workloads.js';
@@ -100,13 +100,10 @@ function runOnce(name: string): Promise<Window[]> {
 
 /** Each on-window's value over the mean of the off-windows on either side of it. */
 function onOffRatios(ws: Window[], key: 'cpuPerReqUs' | 'mainPerReqUs', diff = false): number[] {
-  const out: number[] = [];
-  for (let i = 1; i < ws.length; i += 2) {
-    const offs = [ws[i - 1], ws[i + 1]].filter((w) => w !== undefined).map((w) => w[key]);
-    const off = offs.reduce((a, b) => a + b, 0) / offs.length;
-    out.push(diff ? ws[i][key] - off : ws[i][key] / off);
-  }
-  return out;
+  return againstNeighbouringOffs(ws, (on, offs) => {
+    const off = meanOf(offs, (w) => w[key]);
+    return diff ? on[key] - off : on[key] / off;
+  });
 }
 
 async function main(): Promise<void> {

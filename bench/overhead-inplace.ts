@@ -5,7 +5,7 @@
 // end (encoding) is not in the windows: bench/memory.ts has it per period.
 //   node dist/bench/overhead-inplace.js [--quick]   (ROUNDS, PAIRS, WINDOW_MS override)
 import { fileURLToPath } from 'node:url';
-import { Figures, median, quick, result, runNode, setting, sleep, systemLine, threadCpuMs, threadCpuSince, waitForAddon, writeSection } from './lib/common.js';
+import { againstNeighbouringOffs, Figures, meanOf, median, quick, result, runNode, setting, sleep, systemLine, threadCpuMs, threadCpuSince, waitForAddon, writeSection } from './lib/common.js';
 import { PEERS, startProfiler } from './lib/profilers.js';
 import type { ProfilerName } from './lib/profilers.js';
 import { chainWork } from './lib/workloads.js';
@@ -77,13 +77,7 @@ async function child(name: ProfilerName, workload: string): Promise<void> {
 
 /** Each on-window's extra CPU over the mean of the off-windows on either side, as a share of one core over its work. */
 function extraShares(ws: Window[]): number[] {
-  const out: number[] = [];
-  for (let i = 1; i < ws.length; i += 2) {
-    const offs = [ws[i - 1], ws[i + 1]].filter((w) => w !== undefined).map((w) => w.cpuMs);
-    const off = offs.reduce((a, b) => a + b, 0) / offs.length;
-    out.push((100 * (ws[i].cpuMs - off)) / ws[i].wallMs);
-  }
-  return out;
+  return againstNeighbouringOffs(ws, (on, offs) => (100 * (on.cpuMs - meanOf(offs, (w) => w.cpuMs))) / on.wallMs);
 }
 
 async function main(): Promise<void> {

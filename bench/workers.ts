@@ -8,7 +8,7 @@
 //   node dist/bench/workers.js [--quick]       (PAIRS, WINDOW_MS override the defaults)
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
-import { Figures, median, quick, result, runNode, setting, sleep, systemLine, threadCpuMs, threadCpuSince, waitForAddon, writeSection } from './lib/common.js';
+import { againstNeighbouringOffs, Figures, meanOf, median, quick, result, runNode, setting, sleep, systemLine, threadCpuMs, threadCpuSince, waitForAddon, writeSection } from './lib/common.js';
 import { startProfiler } from './lib/profilers.js';
 import type { ProfilerName, RunningProfiler } from './lib/profilers.js';
 import { chainWork } from './lib/workloads.js';
@@ -91,13 +91,7 @@ async function child(name: ProfilerName, n: number): Promise<void> {
  * of work (the mean of its two neighbours), in ms of CPU per busy thread per second.
  */
 function extraPerThread(ws: Window[], n: number): number[] {
-  const out: number[] = [];
-  for (let i = 1; i < ws.length; i += 2) {
-    const offs = [ws[i - 1], ws[i + 1]].filter((w) => w !== undefined);
-    const perWork = offs.reduce((a, w) => a + w.cpuMs / w.work, 0) / offs.length;
-    out.push((ws[i].cpuMs - ws[i].work * perWork) / n / (ws[i].wallMs / 1000));
-  }
-  return out;
+  return againstNeighbouringOffs(ws, (on, offs) => (on.cpuMs - on.work * meanOf(offs, (w) => w.cpuMs / w.work)) / n / (on.wallMs / 1000));
 }
 
 async function main(): Promise<void> {

@@ -226,6 +226,21 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/**
+ * For in-place on/off benchmarks whose windows alternate off, on, off, ...: `judge` of each
+ * on-window against the off-windows on either side of it (one at the end of the list).
+ */
+export function againstNeighbouringOffs<W>(ws: W[], judge: (on: W, offs: W[]) => number): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < ws.length; i += 2) out.push(judge(ws[i], [ws[i - 1], ws[i + 1]].filter((w) => w !== undefined)));
+  return out;
+}
+
+/** The mean of `f` over `xs`. */
+export function meanOf<T>(xs: T[], f: (x: T) => number): number {
+  return xs.reduce((a, x) => a + f(x), 0) / xs.length;
+}
+
 /** CPU ms of this process (all threads) since `c0`. */
 export function cpuMsSince(c0: NodeJS.CpuUsage): number {
   const c = process.cpuUsage(c0);
