@@ -1,4 +1,8 @@
 {
+  # sanitize=address (scripts/build-native.sh --asan): an AddressSanitizer build for the
+  # lifetime tests (scripts/test-asan.sh), never shipped. libstdc++ is then linked shared, so
+  # that the preloaded libasan sees every new and delete.
+  "variables": {"sanitize%": ""},
   "targets": [
     {
       "target_name": "hotpath",
@@ -16,9 +20,16 @@
       # on: libstdc++ linked in, and src/glibc_compat.h (with the --wrap list) holds the glibc
       # symbol versions to that floor.
       "conditions": [
+        ["sanitize=='address'", {
+          "cflags_cc": ["-fsanitize=address", "-fno-omit-frame-pointer", "-g"],
+          "ldflags": ["-fsanitize=address"]
+        }],
+        ["OS=='linux' and sanitize==''", {
+          "ldflags": ["-static-libstdc++"]
+        }],
         ["OS=='linux'", {
           "cflags_cc": ["-include", "<(module_root_dir)/src/glibc_compat.h"],
-          "ldflags": ["-static-libstdc++",
+          "ldflags": [
             "-Wl,--wrap=pthread_create,--wrap=pthread_join,--wrap=pthread_detach,--wrap=pthread_once",
             "-Wl,--wrap=pthread_key_create,--wrap=__pthread_key_create,--wrap=pthread_key_delete",
             "-Wl,--wrap=pthread_getspecific,--wrap=pthread_setspecific,--wrap=arc4random",

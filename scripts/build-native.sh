@@ -4,10 +4,13 @@
 # native/prebuilds/<platform>-<arch>-<libc>/node-v<ABI>/hotpath.node, where
 # src/collect/addon-loader.ts looks for it. A build newer than the sources is kept.
 #
-#   scripts/build-native.sh <major>       e.g. 24
+#   scripts/build-native.sh <major> [--asan]      e.g. 24
 #   prints the path of the node binary of that major on its last line.
+# --asan: an AddressSanitizer build into native/build/asan/ instead (scripts/test-asan.sh).
 set -euo pipefail
-major=${1:?usage: scripts/build-native.sh <node major>}
+major=${1:?usage: scripts/build-native.sh <node major> [--asan]}
+sanitize=
+[ "${2:-}" = --asan ] && sanitize=address
 root=$(cd "$(dirname "$0")/.." && pwd)
 node=$("$root/scripts/node-major.sh" "$major")
 dir=$(dirname "$(dirname "$node")")
@@ -17,6 +20,7 @@ if [ "$(uname -s)" = Linux ]; then
   if ldd --version 2>&1 | grep -qi musl; then tag=$tag-musl; else tag=$tag-glibc; fi
 fi
 out=native/prebuilds/$tag/node-v$abi
+[ -n "$sanitize" ] && out=native/build/asan/$tag/node-v$abi
 # Up to date (newer than the sources, binding.gyp and that Node): nothing to do.
 if [ -f "$root/$out/hotpath.node" ] && [ -z "$(find "$root/native/src" "$root/native/binding.gyp" "$node" -newer "$root/$out/hotpath.node" 2>/dev/null)" ]; then
   echo "build-native: $out/hotpath.node is up to date" >&2
@@ -32,7 +36,7 @@ cp -r "$root/native/binding.gyp" "$root/native/src" "$work/"
 # V8 headers (it loaded only lazily, and failed at once with RTLD_NOW). Drop them here.
 (cd "$work" && env -u npm_config_nodedir -u npm_config_target -u npm_config_runtime -u npm_config_disturl \
   NODE_PATH="$root/node_modules" PATH="$dir/bin:$PATH" \
-  "$node" "$root/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir="$dir" --loglevel=warn >&2)
+  "$node" "$root/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir="$dir" --loglevel=warn -- "-Dsanitize=$sanitize" >&2)
 mkdir -p "$root/$out"
 cp "$work/build/Release/hotpath.node" "$root/$out/hotpath.node"
 echo "build-native: node $("$node" --version) (ABI $abi) -> $out/hotpath.node" >&2

@@ -372,6 +372,10 @@ void EndSampling(ThreadSampler* s, bool handOff) {
         DrainRing(s);
       }
       g.live.erase(std::remove(g.live.begin(), g.live.end(), s), g.live.end());
+      // The drain thread no longer reads it; the label slot's memory goes with the isolate.
+      if (s->schedstatFd >= 0) close(s->schedstatFd);
+      s->schedstatFd = -1;
+      s->labelSlot = nullptr;
       s->ended = true;
       if (handOff) g.ended.push_back(s);
       if (g.live.empty() && g.run) {

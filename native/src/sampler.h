@@ -144,8 +144,9 @@ int64_t HandlerNsTotal();
 // Creates the thread's timers and arms them; registers s. Call on s's own thread.
 bool StartSampling(ThreadSampler* s, std::string* error);
 // On s's own thread: disarms and deletes the timers, drains the rings and unregisters s.
-// handOff: s goes to the ended list for the owner to take (every thread but the owner itself);
-// otherwise the caller deletes s.
+// handOff: s goes to the ended list for the owner to take (every thread but the owner itself),
+// and the caller must not touch it again (the owner may free it at once); otherwise the caller
+// deletes s.
 void EndSampling(ThreadSampler* s, bool handOff);
 // Re-arms the wall timer after it was parked (on s's own thread, from the idle-end hook).
 void UnparkWallTimer(ThreadSampler* s, int64_t nowNs);

@@ -150,20 +150,22 @@ void Dispose(LoopState* l, bool handOff) {
   ThreadSampler* s = l->sampler;
   bool handedOff = handOff && l->sampling;
   if (l->sampling) {
-    EndSampling(s, handOff);  // timers gone before the isolate is
+    // Timers gone before the isolate is. Once handed off, s belongs to the owner thread, which
+    // may free it at once: s is not touched here after this.
+    EndSampling(s, handOff);
     l->sampling = false;
   }
+  if (!handedOff) {
+    if (s->schedstatFd >= 0) close(s->schedstatFd);
+    delete s;
+  }
+  l->sampler = nullptr;
   CodeMapDetach(l->isolate);
   l->isolate->RemoveBeforeCallEnteredCallback(OnBeforeCall);
   l->isolate->RemoveGCPrologueCallback(OnGcPrologue, l);
   l->isolate->RemoveGCEpilogueCallback(OnGcEpilogue, l);
-  if (s->schedstatFd >= 0) close(s->schedstatFd);
-  s->schedstatFd = -1;
-  s->labelSlot = nullptr;
   if (l->labelSlotRef && !handOff) napi_delete_reference(l->env, l->labelSlotRef);
   l->labelSlotRef = nullptr;
-  if (!handedOff) delete s;
-  l->sampler = nullptr;
   if (tLoop == l) tLoop = nullptr;
   uv_close(reinterpret_cast<uv_handle_t*>(&l->prepare), OnHandleClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&l->check), OnHandleClosed);
