@@ -2,7 +2,7 @@
 # Thread lifetimes under AddressSanitizer: the native addon built with -fsanitize=address
 # (scripts/build-native.sh --asan), libasan preloaded into node, then the programs that churn
 # worker threads (started, sampled at 1 kHz, terminated) under the time profiler alone and under
-# every kind. A use-after-free there corrupts memory silently and crashes only now and then
+# every kind, plus the safety workload and a code churn that makes the code map evict. A use-after-free there corrupts memory silently and crashes only now and then
 # (one run in ~40 of the 300-worker churn on Node 26 before it was fixed); ASan reports it on
 # the spot (5 of 10 such runs). Any report fails the run.
 #   scripts/test-asan.sh <major> [<major> ...]
@@ -45,6 +45,8 @@ for major in "$@"; do
   }
   for i in 1 2 3; do run "time churn $i (150 workers at 1 kHz)" test/time-fixtures/churn.mjs 150; done
   run "terminate mid-sample (40 workers)" test/time-fixtures/lifetimes.mjs terminate 40
+  run "fs, net, child_process, GC, deopt, terminate at 1 kHz" test/time-fixtures/safety.mjs exercise 1000
+  run "a new Function every ms for 20 s (code map eviction)" test/time-fixtures/safety.mjs churn 20
   HOTPATH_PROFILES=time,heap,contention,exceptions,eventloop \
     run "every kind (60 workers)" --import ./dist/src/register.js test/reliability-fixtures/workers-churn.mjs 60
 done
