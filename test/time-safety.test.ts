@@ -1,9 +1,11 @@
 // The sampler's safety: code moves under --stress-compaction, V8's own profiler (--cpu-prof)
 // and @datadog/pprof beside it, a program doing fs, net, child_process, timers, Atomics.wait,
 // worker messaging, GC, C++ callbacks and deoptimization sampled at 1 kHz (same results as
-// plain node), and a code-churn program whose code map stays flat.
+// plain node), a code-churn program whose code map stays flat, and another library installing
+// its handler over hotpath's signal.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -86,4 +88,42 @@ t.test('a new Function every millisecond: the code map stays flat', async (t) =>
   // clean-clone CI run with the map as flat, V8's own memory (not understood).
   t.ok(Math.max(...rd.map((x) => x.retired)) <= 32768, `retired ranges at most ${Math.max(...rd.map((x) => x.retired))}`);
   t.comment(`RSS ${at(10).rssMb.toFixed(0)} MB at 10 s, ${at(40).rssMb.toFixed(0)} MB at 40 s`);
+});
+
+t.test('another handler installed over the sampling signal: hotpath takes it back at the period end and passes it the other signals', async (t) => {
+  // A library of our own making (usurp-signal.c, preloaded) installs its handler over
+  // hotpath's signal 1 s into the run. Until the next period end, hotpath's timer signals go
+  // to it; from then on hotpath's handler is in front again and hands it every signal that is
+  // not from hotpath's timers: here, three kill()s sent once the profile says so.
+  const dir = mkdtempSync(path.join(tmpdir(), 'hotpath-usurp-'));
+  const lib = path.join(dir, 'usurp-signal.so');
+  execFileSync('gcc', ['-shared', '-fPIC', '-O1', '-o', lib, fileURLToPath(new URL('./time-fixtures/usurp-signal.c', import.meta.url)), '-lpthread']);
+  const child = spawn(process.execPath, [FIXTURE, 'usurp'], { env: { ...env, LD_PRELOAD: lib } });
+  let stdout = '', stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+  const sent: Promise<void>[] = [];
+  child.stdout.setEncoding('utf8').on('data', (d) => {
+    const reclaimedBefore = stdout.includes('RECLAIMED');
+    stdout += d;
+    const signal = Number(/USURPED (\d+)/.exec(stderr)?.[1]);
+    if (!reclaimedBefore && stdout.includes('RECLAIMED') && signal > 0) {
+      for (let i = 1; i <= 3; i++) sent.push(new Promise((resolve) => setTimeout(() => { process.kill(child.pid!, signal); resolve(); }, 100 * i)));
+    }
+  });
+  const [code, killedBy] = await once(child, 'exit') as [number | null, string | null];
+  await Promise.all(sent);
+  t.equal(code, 0, `exit 0, no signal killed it (${killedBy ?? 'no signal'}; ${stderr.trim().slice(-300)})`);
+  const usurper = /USURPER (\d+) (\d+) (\d+)/.exec(stderr);
+  t.ok(usurper && Number(usurper[1]) > 0, `the other library took signal ${usurper?.[1]}`);
+  t.equal(Number(usurper?.[2]), 3, 'the three kill()s reached the other library\'s handler through hotpath\'s');
+  t.comment(`${usurper?.[3]} of hotpath's timer signals reached it before the period end`);
+  t.equal(stderr.split('another handler was installed').length - 1, 1, 'hotpath said so once');
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  const periods = (line ? JSON.parse(line.slice(7)).periods : []) as { hot: Values; reclaimed: boolean }[];
+  const at = periods.findIndex((p) => p.reclaimed);
+  t.ok(at >= 1, `the profile of period ${at} says so`);
+  // The full periods after the one it was taken back in (the last is cut short by stop()).
+  const after = periods.slice(at + 1, -1);
+  t.ok(after.length >= 3, `${after.length} full periods after it`);
+  for (const p of after) t.ok(p.hot[1] >= 0.8 * 500e6, `hot's wall time in a 500 ms period after it: ${(p.hot[1] / 1e6).toFixed(0)} ms`);
 });

@@ -7,6 +7,9 @@
 //        busy; prints a digest of every result, which must not depend on the profiler.
 //   churn <seconds>: a new Function every millisecond; prints the code map's live ranges and
 //        RSS once a second.
+//   usurp: 4 s of a hot function in 500 ms periods, while usurp-signal.c (preloaded) installs
+//        its handler over hotpath's signal at 1 s; prints RECLAIMED on the first period whose
+//        profile says hotpath took the signal back, and every period's hot samples.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
@@ -22,7 +25,16 @@ import { addon, summarize, report } from './summarize.mjs';
 const mode = process.argv[2];
 const arg = process.argv[3];
 const intervalMicros = mode === 'exercise' ? Number(arg === 'off' ? 0 : arg) : 1000;
-const profiler = intervalMicros > 0 ? startTimeProfiler({ intervalMicros, periodMs: 600000 }) : null;
+const periods = [];
+const onProfile = (bytes) => {
+  const p = summarize(bytes);
+  const reclaimed = p.comments.some((c) => c.includes('another handler was installed'));
+  if (reclaimed && !periods.some((x) => x.reclaimed)) process.stdout.write('RECLAIMED\n');
+  periods.push({ hot: p.total.hot ?? [0, 0, 0], reclaimed, sampleTypes: p.sampleTypes });
+};
+const profiler = intervalMicros > 0
+  ? startTimeProfiler(mode === 'usurp' ? { intervalMicros, periodMs: 500, onProfile } : { intervalMicros, periodMs: 600000 })
+  : null;
 
 function hot(ms) {
   const end = Date.now() + ms;
@@ -140,4 +152,12 @@ if (mode === 'hot' || mode === 'datadog') {
   });
   await profiler.stop();
   report({ readings, made });
+} else if (mode === 'usurp') {
+  const end = Date.now() + 4000;
+  while (Date.now() < end) {
+    hot(20);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await profiler.stop();
+  report({ periods });
 }
