@@ -94,6 +94,22 @@ t.test('builtins: TypedArray sort and JSON.parse attributed to their callers wit
   checkShares(tt, [run('builtin'), run('builtin'), run('builtin')], ['sortA', 'parseB', 'loopC'], 3, 6);
 });
 
+t.test('C++ callbacks: named from the binary\'s symbols, as the leaf above their JS caller', async (tt) => {
+  const rs = [run('callback'), run('callback'), run('callback')];
+  checkShares(tt, rs, ['hashC', 'loopD'], 3, 6);
+  // V8 12+ (Node 22 on) tells a sample which API callback it is in only for Fast API calls, or
+  // under its profiling mode (the CpuProfiler's thunk, which hotpath leaves off): there the
+  // callback's time is its JS caller's, which the shares above judge.
+  if (Number(process.versions.v8.split('.')[0]) >= 12) return;
+  // hashC's CPU is SHA-256 over 4 MB inside Hash's update callback, but for a few µs of JS
+  // around it: the callback's own CPU (self, by the name from Node's symbol table) against the
+  // CPU hashC's thread clock measured.
+  const leaf = 'node::crypto::Hash::HashUpdate';
+  const self = rs.reduce((s, r) => s + (r.self[leaf]?.[CPU] ?? 0), 0);
+  const truth = rs.reduce((s, r) => s + r.truth.hashC[1], 0);
+  tt.ok(self >= 0.85 * truth && self <= 1.05 * truth, `${leaf}: ${(self / 1e6).toFixed(0)} ms of CPU as the leaf, hashC measured ${(truth / 1e6).toFixed(0)} ms`);
+});
+
 t.test('blocking: Atomics.wait, execSync(sleep), readFileSync: wall on the caller', async (tt) => {
   for (let i = 0; i < 2; i++) {
     const r = run('blocking');

@@ -12,6 +12,8 @@
 
 #include <v8-unwinder.h>
 
+#include "native_symbols.h"
+
 namespace hotpath {
 
 namespace {
@@ -52,7 +54,9 @@ void Symbolize(StackStore& store, const RawSample& r, const uintptr_t* frames) {
     // Not in V8's code: a C++ callback, a frameless call into the runtime or libc.
     if (r.externalCallback != 0) {
       // A C++ API callback (V8 11.3 for calls from Ignition and Sparkplug, 12.4+ for Fast API
-      // calls): its time goes to its JS caller below; the callback has no name here.
+      // calls): the leaf, named from the binary's symbols, above its JS caller; without a
+      // symbol its time is the caller's.
+      if (auto callback = NativeCallbackInfo(r.externalCallback)) chain[n++] = store.Frame({callback, 0, kFrameNative});
       store.leaves.nativeLeaf++;
     } else if (r.tos != 0) {
       CodeHit hit;

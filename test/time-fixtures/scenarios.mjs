@@ -2,6 +2,7 @@
 // clock and wall clock around each function) and prints a RESULT line with the truth and the
 // profile's totals. Run: node scenarios.mjs <scenario> [intervalMicros]
 import { execSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, rmSync, readFileSync as readSelf } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -56,6 +57,13 @@ async function run() {
     } finally {
       rmSync(file, { force: true });
     }
+  } else if (scenario === 'callback') {
+    // Hashing: nearly all of hashC's time is inside one C++ callback (Hash's update).
+    const data = Buffer.alloc(4 << 20, 7);
+    const hashC = () => timed('hashC', () => createHash('sha256').update(data).digest()[0]);
+    const loopD = () => timed('loopD', () => { let x = 0; for (let i = 0; i < 2000000; i++) x += Math.sqrt(i); return x; });
+    const end = Date.now() + 3000;
+    while (Date.now() < end) sink += hashC() + loopD();
   } else if (scenario === 'idle') {
     await new Promise((resolve) => {
       let n = 0;
