@@ -76,5 +76,5 @@ writeSection('lines', [
   '|---|---|---|---|---|',
   ...rows,
   '',
-  'The CpuProfiler path that hotpath used before (removed) took lines from V8\'s own code entries for every tier; its figures on the same workloads were not measured before it was removed.',
+  'The CpuProfiler path that hotpath used before (removed) took lines from V8\'s own code entries for every tier; the next section sets it beside the own sampler, both read from their pprof files by one criterion.',
 ]);
