@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the tests of the native parts (time profiler, event-loop blocks, hostile stack shapes,
-# heap profiler) with another Node.js major, against the package's prebuild for it
+# heap profiler, thread names) with another Node.js major, against the package's prebuild for it
 # (scripts/build-native.sh builds it when it is missing or older than the sources).
 #   scripts/test-node.sh <major> [test files...]   (npm run test:node -- 24)
 # The TypeScript build (dist/) is version-independent; run `npm run build:ts` first if stale.
@@ -13,7 +13,7 @@ cd "$root"
 [ -f dist/src/index.js ] || npm run build:ts
 if [ $# -eq 0 ]; then
   set -- test/time-*.test.ts test/eventloop-blocks.test.ts test/hostile-deep.test.ts test/hostile-shapes.test.ts \
-    test/heap-*.test.ts test/hostile-heap.test.ts
+    test/heap-*.test.ts test/hostile-heap.test.ts test/thread-names.test.ts
 fi
 echo "test-node: $("$node" --version): $*" >&2
 PATH="$(dirname "$node"):$PATH" "$node" node_modules/tap/dist/esm/run.mjs "$@"

@@ -13,7 +13,7 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { WorkerOptions } from 'node:worker_threads';
-import { THREAD_NAME_ENV } from './collect/time-thread.js';
+import { THREAD_NAME_ENV } from './collect/thread-name.js';
 
 // The CommonJS object, so that replacing Worker on it reaches every importer
 // (syncBuiltinESMExports updates the ES module view).

@@ -8,7 +8,7 @@
 import { memorySourceMaps } from './memory-source-maps.js';
 import type { MemorySourceMap } from './memory-source-maps.js';
 import { threadId as currentThreadId, isMainThread } from 'node:worker_threads';
-import * as wt from 'node:worker_threads';
+import { threadName } from './thread-name.js';
 import type { NativeAddon, NativeTimeBatch } from '../native.js';
 import { labelSlot, takeNewLabelSets } from '../labels.js';
 import type { Labels } from '../labels.js';
@@ -28,22 +28,11 @@ export interface ThreadLabels {
   sourceMaps: MemorySourceMap[];
 }
 
-/** The variable through which a worker learns its name where Node cannot tell it. */
-export const THREAD_NAME_ENV = 'HOTPATH_THREAD_NAME';
-
-function defaultThreadName(): string {
-  if (isMainThread) return 'main';
-  // worker_threads.threadName exists from Node 22; on Node 20 hotpath's Worker wrapper
-  // (src/preload.ts) passes the name in the worker's environment.
-  const name = (wt as { threadName?: string }).threadName ?? process.env[THREAD_NAME_ENV];
-  return typeof name === 'string' && name !== '' ? name : 'worker';
-}
-
 export class ThreadCollector {
   private stopped = false;
 
   constructor(private readonly addon: NativeAddon, opts: ThreadCollectorOptions) {
-    addon.timeInit(labelSlot(), isMainThread ? 0 : currentThreadId, opts.threadName ?? defaultThreadName(), opts.intervalMicros);
+    addon.timeInit(labelSlot(), isMainThread ? 0 : currentThreadId, opts.threadName ?? threadName(), opts.intervalMicros);
     if (opts.blockThresholdMs !== undefined) addon.timeSetBlockThreshold(Math.round(opts.blockThresholdMs * 1e6));
     addon.timeStart();
   }

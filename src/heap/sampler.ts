@@ -1,6 +1,6 @@
 // One JS thread's heap sampler: V8's sampling heap profiler on this thread, through the addon.
 import { isMainThread, threadId as currentThreadId } from 'node:worker_threads';
-import * as wt from 'node:worker_threads';
+import { threadName as defaultThreadName } from '../collect/thread-name.js';
 import type { HeapAddon, HeapBatch } from './batch.js';
 
 export const DEFAULT_INTERVAL_BYTES = 512 * 1024;
@@ -27,12 +27,6 @@ export interface ResolvedSamplerOptions {
   readBudget: number;
   probeShare: number;
   threadName: string;
-}
-
-function defaultThreadName(): string {
-  if (isMainThread) return 'main';
-  const name = (wt as { threadName?: string }).threadName;
-  return typeof name === 'string' && name !== '' ? name : 'worker';
 }
 
 function checkNumber(name: string, v: unknown, def: number, ok: (n: number) => boolean, expected: string): number {

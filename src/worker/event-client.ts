@@ -13,7 +13,7 @@ import { attachService } from '../transport/aggregation-host.js';
 import type { ServiceHandle } from '../transport/aggregation-host.js';
 import { isServiceFailed } from '../transport/aggregation-protocol.js';
 import type { ServiceFailedMessage } from '../transport/aggregation-protocol.js';
-import * as wt from 'node:worker_threads';
+import { threadName } from '../collect/thread-name.js';
 import type { KindCollector, PeriodInfo } from '../collector.js';
 import { existsSync } from 'node:fs';
 import { loadNative, nativeCandidates } from '../native.js';
@@ -50,12 +50,6 @@ export interface EventSource {
 const THREAD_WAIT_MS = 1000;
 /** Room for the last profile written synchronously (bigger ones are lost, and said so once). */
 const SYNC_BYTES = 4 << 20;
-
-function threadName(): string {
-  if (isMainThread) return 'main';
-  const name = (wt as { threadName?: string }).threadName;
-  return typeof name === 'string' && name !== '' ? name : 'worker';
-}
 
 /** The addon when it is built, without a warning when it is not (the event profiles work without it). */
 export function addonIfBuilt(): NativeAddon | null {
