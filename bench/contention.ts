@@ -103,7 +103,7 @@ export function spin(us: number): void {
 }
 
 /**
- * Lets a collector's helper threads (encoder worker, watchdog) finish starting before the
+ * Lets a collector's helper threads (the aggregation worker) finish starting before the
  * measurement: their start-up (WASM compilation) is a one-time cost, not the steady state.
  * Called in the `none` runs too, so both sides wait the same.
  */

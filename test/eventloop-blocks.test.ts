@@ -17,8 +17,8 @@ interface Profile { samples: Sample[]; sampleTypes: string[]; comments: string[]
 interface Result { blockMs: number; profile: Profile | null; time: Profile | null }
 
 function run(mode: string): { r: Result; stderr: string } {
-  // Without tap's NODE_OPTIONS (its loader would also load into the watchdog worker and slow
-  // its start): the fixture is plain JavaScript.
+  // Without tap's NODE_OPTIONS (its loader would also load into hotpath's aggregation worker
+  // and slow its start): the fixture is plain JavaScript.
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
   const res = spawnSync(process.execPath, [path.join(here, 'eventloop-fixtures', 'blocks.mjs'), mode], { encoding: 'utf8', timeout: 60000, env });
@@ -28,9 +28,9 @@ function run(mode: string): { r: Result; stderr: string } {
 }
 
 t.test('a 200 ms block in holdTheLoop carries >= 90% of the block time', async (tt) => {
-  // Three runs; the share is checked on the median run: a run gets 4-14 stacks (fewer when the
-  // machine is busy: the watchdog thread waits for a CPU too), and a pause requested at the end
-  // of the block lands after holdTheLoop returned, in the rest of the turn.
+  // Three runs; the share is checked on the median run: the block's stacks are the time
+  // profiler's samples of its turn, and the turn's end (the next uv_prepare) comes after
+  // holdTheLoop returned, so the rest of the turn holds a little of the block time.
   const shares: number[] = [];
   for (let i = 0; i < 3; i++) {
     const { r, stderr } = run('block');

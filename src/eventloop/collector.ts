@@ -16,8 +16,6 @@ import type { KindCollector, PeriodInfo } from '../collector.js';
 import type { Settings } from '../settings.js';
 import { acquireTimeSource } from '../collect/time-source.js';
 
-export const DEFAULT_BLOCK_THRESHOLD_MS = 50;
-
 export function createEventLoopCollector(settings: Settings): KindCollector | null {
   const source = acquireTimeSource(settings);
   if (!source) return null;

@@ -1,11 +1,10 @@
-// The raw events of one period of one thread, for the contention, exception and event-loop
-// profiles: what the application's thread records (src/worker/event-recorder.ts) and what the
+// The raw events of one period of one thread, for the contention and exception profiles: what the application's thread records (src/worker/event-recorder.ts) and what the
 // events service (src/worker/event-encoder.ts) of the aggregation worker turns into pprof. Plain
 // data and typed arrays only, so that a batch crosses threads by structured clone with its
 // buffers transferred.
 
-/** The three kinds that record events on the application's threads. */
-export type EventKind = 'contention' | 'exceptions' | 'eventloop';
+/** The kinds that record events on the application's threads. */
+export type EventKind = 'contention' | 'exceptions';
 
 export interface EventBatch {
   kind: EventKind;
@@ -51,14 +50,6 @@ export const KIND_SPECS: Record<EventKind, KindSpec> = {
     sampleTypes: [{ type: 'exception-samples', unit: 'count' }],
     defaultSampleType: 'exception-samples',
     labelKey: 'exception type',
-  },
-  eventloop: {
-    sampleTypes: [
-      { type: 'event-loop-blocks', unit: 'count' },
-      { type: 'event-loop-block-time', unit: 'nanoseconds' },
-    ],
-    defaultSampleType: 'event-loop-block-time',
-    labelKey: '',
   },
 };
 

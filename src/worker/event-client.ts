@@ -37,11 +37,6 @@ export interface EventSource {
   periodNotes?(): string[];
   /** Notes of this thread's batch (every thread), e.g. its sampling share in the period. */
   batchNotes?(): string[];
-  /**
-   * The period's batch, when it is not this thread's recorder's (the event-loop profile's
-   * events are recorded by its watchdog thread). A source with take() has no stopSync.
-   */
-  take?(): Promise<EventBatch>;
   periodType?: { type: string; unit: string };
   period?: number;
 }
@@ -226,13 +221,7 @@ function ownerCollector(source: EventSource): KindCollector {
     const s = ++seq;
     const flush: FlushMessage = { code: EventCode.Flush, kind: source.kind, seq: s };
     control.postMessage(flush);
-    let batch: EventBatch;
-    try {
-      batch = source.take ? await source.take() : takeBatch(source);
-    } catch (e) {
-      logOnce(`event-take-${source.kind}`, `${source.kind} profile: ${(e as Error).message}`);
-      batch = takeBatch(source);
-    }
+    const batch = takeBatch(source);
     return enc.encode(source.kind, batch, period, comments, source, [...threads]);
   };
   const finish = (): void => {
@@ -257,13 +246,11 @@ function ownerCollector(source: EventSource): KindCollector {
       }
     },
   };
-  if (!source.take) {
-    collector.stopSync = (period, comments, timeoutMs) => {
-      const batch = takeBatch(source);
-      finish();
-      return enc.encodeSync(source.kind, batch, period, comments, source, timeoutMs);
-    };
-  }
+  collector.stopSync = (period, comments, timeoutMs) => {
+    const batch = takeBatch(source);
+    finish();
+    return enc.encodeSync(source.kind, batch, period, comments, source, timeoutMs);
+  };
   return collector;
 }
 

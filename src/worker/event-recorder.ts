@@ -7,7 +7,6 @@
 // Bounds: at most `maxEvents` events, `maxFrames` distinct frames and `maxStackInts` frame slots
 // of distinct stacks per period and thread; past them events are dropped and counted, and the
 // count is said in the profile's comments.
-import { EVENT_INTS, FRAME_INTS } from './event-batch.js';
 import type { EventBatch, EventKind } from './event-batch.js';
 
 /** The subset of V8's CallSite that is read. */
@@ -285,7 +284,3 @@ export class Recorder {
     return b;
   }
 }
-
-// Keep FRAME_INTS/EVENT_INTS in step with the layout written above.
-void FRAME_INTS;
-void EVENT_INTS;
