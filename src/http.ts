@@ -16,7 +16,7 @@ import { startTimeProfiler } from './collect/time-profiler.js';
 import { current } from './profiler.js';
 import { takeHeapProfile } from './heap/collector.js';
 
-export const PREFIX = '/debug/pprof';
+const PREFIX = '/debug/pprof';
 const MAX_SECONDS = 300;
 const DEFAULT_SECONDS = 30;
 
@@ -33,7 +33,7 @@ function send(res: ServerResponse, status: number, body: string | Uint8Array, ty
 }
 
 /** Parses `seconds`: a whole number from 1 to 300. Returns an error text for anything else. */
-export function parseSeconds(raw: string | null): number | string {
+function parseSeconds(raw: string | null): number | string {
   if (raw === null || raw === '') return DEFAULT_SECONDS;
   // Echoed printable only: a control character in a reply (or a terminal showing it) helps nobody.
   if (!/^\d+$/.test(raw)) return `seconds must be a whole number, got "${raw.slice(0, 32).replace(/[^\x20-\x7e]/g, '?')}"`;

@@ -57,7 +57,12 @@ const FACTORIES: Record<ProfileKind, CollectorFactory> = {
 const shared = ((globalThis as Record<symbol, unknown>)[Symbol.for('hotpath.profiler.v1')] ??= { running: null }) as { running: Profiler | null };
 
 /** Starts profiling this process (or, on a worker thread, joins the process's profiler). */
-export function start(options: StartOptions = {}, cliFlags: CliFlags = {}): Profiler {
+export function start(options: StartOptions = {}): Profiler {
+  return startWithFlags(options, {});
+}
+
+/** start() with `hotpath run`'s flags too (src/register.ts); not part of the package's API. */
+export function startWithFlags(options: StartOptions, cliFlags: CliFlags): Profiler {
   if (shared.running) {
     logOnce('second-start', 'start() called while hotpath is already running (by this or another copy of hotpath): the running profiler is kept, the new options are ignored');
     return shared.running;

@@ -4,7 +4,7 @@
 // A bad setting is said in one line and the program runs unprofiled: a preload must never
 // change what the program does.
 import { isMainThread, workerData } from 'node:worker_threads';
-import { start } from './profiler.js';
+import { startWithFlags } from './profiler.js';
 import type { Profiler } from './profiler.js';
 import { SettingsError } from './settings.js';
 import { installExitHandlers } from './exit.js';
@@ -25,7 +25,7 @@ const internal = !isMainThread && (workerData as { hotpathInternal?: boolean } |
 
 let profiler: Profiler | null = null;
 try {
-  if (!internal) profiler = start({}, cliFlags());
+  if (!internal) profiler = startWithFlags({}, cliFlags());
 } catch (error) {
   const message = (error as Error).message.replace(/^hotpath: /, '');
   // Workers repeat the main thread's settings: say a bad one once, from the main thread.

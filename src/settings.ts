@@ -155,6 +155,7 @@ const BY_FLAG = new Map(SETTINGS.map((s) => [s.flag, s]));
 
 /** A bad setting. `message` is one line, names the setting and its source, and holds no secret. */
 export class SettingsError extends Error {
+  readonly code = 'HOTPATH_SETTINGS';
   readonly setting: string;
   readonly source: SettingSource | 'api' | 'cli';
   constructor(message: string, setting: string, source: SettingSource) {

@@ -34,6 +34,7 @@ function expectError(t: Tap.Test, bytes: Uint8Array, pattern: RegExp, opts = {})
   }
   const ms = performance.now() - t0;
   t.type(err, ProfileFormatError);
+  t.equal((err as ProfileFormatError)?.code, 'HOTPATH_PROFILE_FORMAT');
   const msg = (err as Error)?.message ?? '';
   t.match(msg, pattern);
   t.notMatch(msg, /\n/, 'one line');

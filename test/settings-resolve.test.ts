@@ -8,6 +8,7 @@ import {
   resolveSettings, SettingsError, SETTINGS, parseDuration, parseSize, defaultServiceName, publicSettings,
 } from '../dist/src/settings.js';
 import { logOnce, setLogSink, resetLogOnce } from '../dist/src/log.js';
+import { SettingsError as PublicSettingsError } from '../dist/src/index.js';
 
 const noPkg = mkdtempSync(join(tmpdir(), 'hotpath-settings-'));
 const ctx = { cwd: noPkg };
@@ -179,7 +180,9 @@ t.test('bad values: one-line errors naming the setting and its source', async (t
     t.equal(e.source, source, `${name}: source`);
     t.notMatch(e.message, /\n/, `${name}: one line`);
     t.equal(e.name, 'SettingsError');
+    t.equal(e.code, 'HOTPATH_SETTINGS');
     t.ok(e instanceof Error);
+    t.ok(e instanceof PublicSettingsError, 'the class the package exports');
   }
 });
 

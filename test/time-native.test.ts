@@ -42,6 +42,17 @@ t.test('options are checked with messages that name them', async (tt) => {
   tt.throws(() => startTimeProfiler({ onProfile: 3 as unknown as () => void }), /onProfile must be a function/);
 });
 
+t.test('the addon\'s errors carry code HOTPATH_ADDON', async (tt) => {
+  // A thread of its own: the time profiler is not initialised there.
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e',
+    `import { loadNative } from ${JSON.stringify(path.join(here, '..', 'dist', 'src', 'native.js'))};
+     try { loadNative().timeStart(); console.log('no error'); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`,
+  ], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  const e = JSON.parse(r.stdout.trim()) as { code: string; message: string };
+  tt.equal(e.code, 'HOTPATH_ADDON');
+  tt.equal(e.message, 'hotpath: the time profiler is not initialised on this thread');
+});
+
 t.test('a period rotation is short (no pause at period boundaries)', async (tt) => {
   const p = startTimeProfiler({ intervalMicros: 10000, periodMs: 600000 });
   tt.ok(p);

@@ -58,6 +58,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "js_error.h"
+
 namespace hotpath {
 namespace {
 
@@ -416,11 +418,6 @@ void CleanupHook(void* data) {
   // The worker (or the main environment) is going away: stop V8's profiler while its isolate
   // is still alive, drop the callbacks, free the state.
   Dispose(static_cast<HeapThread*>(data));
-}
-
-Napi::Value Fail(Napi::Env env, const char* message) {
-  Napi::Error::New(env, message).ThrowAsJavaScriptException();
-  return env.Undefined();
 }
 
 // heapInit(threadId, threadName, intervalBytes, stackDepth, budget, fixedQ, seed): starts V8's

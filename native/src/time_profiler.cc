@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "code_map.h"
+#include "js_error.h"
 #include "sampler.h"
 
 namespace hotpath {
@@ -172,11 +173,6 @@ void Dispose(LoopState* l, bool handOff) {
 }
 
 void CleanupHook(void* arg) { Dispose(static_cast<LoopState*>(arg), true); }
-
-Napi::Value Fail(Napi::Env env, const char* message) {
-  Napi::Error::New(env, message).ThrowAsJavaScriptException();
-  return env.Undefined();
-}
 
 template <typename T>
 Napi::ArrayBuffer NewBuffer(Napi::Env env, const std::vector<T>& v) {

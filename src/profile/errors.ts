@@ -4,4 +4,5 @@
  */
 export class ProfileFormatError extends Error {
   override name = 'ProfileFormatError';
+  readonly code = 'HOTPATH_PROFILE_FORMAT';
 }

@@ -8,6 +8,7 @@ import { checkValid } from './validate.js';
 /** Profiles that cannot be merged (different sample types or period types). */
 export class ProfileMergeError extends Error {
   override name = 'ProfileMergeError';
+  readonly code = 'HOTPATH_PROFILE_MERGE';
 }
 
 const vt = (v: ValueType) => `${v.type}/${v.unit}`;
