@@ -4,7 +4,7 @@
 // application's event loop nor its exit is held up.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loadNative } from '../dist/src/native.js';
 import { fileURLToPath } from 'node:url';
 import { PyroscopeExporter } from '../dist/src/export/pyroscope.js';
 import { DatadogExporter } from '../dist/src/export/datadog.js';
@@ -20,6 +20,7 @@ t.teardown(() => clearInterval(keepAlive));
 const start = new Date(Date.now() - 60_000);
 const end = new Date();
 const fast = { baseDelayMs: 5, maxDelayMs: 50 };
+const addon = loadNative()!;
 const profile = (kind = 'time', pad = 0) => ({ kind, bytes: pprofFixture(kind, 'fn', pad), start, end });
 
 /** Captures the profiler's log lines for the duration of a test. */
@@ -220,59 +221,40 @@ t.test('the event loop is unaffected while exports fail, retry and succeed', asy
   const servers = await startServersProcess();
   t.teardown(() => servers.stop());
   const big = pprofFixture('time', 'fn', 2 << 20);
-
-  /** One measured round: 30 profiles of 2 MiB through failing, slow and resetting servers. */
-  async function round(): Promise<{ p99: number; max: number; exported: number; retries: number }> {
-    const exporters = [
-      new PyroscopeExporter({ url: servers.urls.failing, service: 's', ...fast }),
-      new DatadogExporter({ url: servers.urls.slow, service: 's', ...fast }),
-      new PyroscopeExporter({ url: servers.urls.resetting, service: 's', ...fast }),
-    ];
-    const h = monitorEventLoopDelay({ resolution: 5 });
-    h.enable();
-    const work: Promise<void>[] = [];
-    for (let i = 0; i < 5; i++) {
-      for (const e of exporters) work.push(e.exportPeriod([{ kind: 'time', bytes: big, start, end }, { kind: 'heap', bytes: big, start, end }]));
-    }
-    await Promise.all(work);
-    h.disable();
-    return {
-      p99: h.percentile(99) / 1e6,
-      max: h.max / 1e6,
-      exported: exporters.reduce((n, e) => n + e.stats().exported, 0),
-      retries: exporters.reduce((n, e) => n + e.stats().retries, 0),
-    };
+  const exporters = [
+    new PyroscopeExporter({ url: servers.urls.failing, service: 's', ...fast }),
+    new DatadogExporter({ url: servers.urls.slow, service: 's', ...fast }),
+    new PyroscopeExporter({ url: servers.urls.resetting, service: 's', ...fast }),
+  ];
+  // Judged by the main thread's own CPU clock, turn by turn of the event loop (a setImmediate
+  // chain): what the exporters do on the loop in one turn, which the machine's load cannot
+  // stretch (wall-clock loop delay on this shared machine could, and the test used to skip itself
+  // when the machine was busy). A synchronous gzip or copy of a 2 MiB profile would take 10-40 ms
+  // of CPU in one turn.
+  const turns: number[] = [];
+  let last = addon.threadCpuNs();
+  let running = true;
+  const tick = (): void => {
+    const now = addon.threadCpuNs();
+    turns.push(now - last);
+    last = now;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const work: Promise<void>[] = [];
+  for (let i = 0; i < 5; i++) {
+    for (const e of exporters) work.push(e.exportPeriod([{ kind: 'time', bytes: big, start, end }, { kind: 'heap', bytes: big, start, end }]));
   }
-
-  // The machine is shared (2 cores, other jobs): a pause of the whole process shows up as loop
-  // delay too. An exporter that blocks the loop fails every round; contention passes in one of three.
-  let best: Awaited<ReturnType<typeof round>> | undefined;
-  for (let i = 0; i < 3; i++) {
-    const r = await round();
-    t.comment(`round ${i + 1}: event-loop delay while exporting 30 x 2 MiB: p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms; ${r.retries} retries`);
-    t.equal(r.exported, 30, 'every profile delivered in the end');
-    t.ok(r.retries >= 15, `retries ${r.retries}`);
-    if (!best || r.max < best.max) best = r;
-    if (r.p99 < 50 && r.max < 150) break;
-  }
-  if (best!.p99 < 50 && best!.max < 150) {
-    t.pass(`p99 ${best!.p99.toFixed(1)} ms < 50 ms and max ${best!.max.toFixed(1)} ms < 150 ms`);
-    return;
-  }
-  // Three bad rounds: is it the exporters or the machine? The same measure with nothing to do.
-  const idle = monitorEventLoopDelay({ resolution: 5 });
-  idle.enable();
-  await new Promise((r) => setTimeout(r, 2000));
-  idle.disable();
-  const idleP99 = idle.percentile(99) / 1e6;
-  const idleMax = idle.max / 1e6;
-  t.comment(`idle baseline: p99 ${idleP99.toFixed(1)} ms, max ${idleMax.toFixed(1)} ms`);
-  if (idleP99 >= 25 || idleMax >= 100) {
-    t.skip(`machine too busy to judge event-loop delay (idle p99 ${idleP99.toFixed(1)} ms, max ${idleMax.toFixed(1)} ms)`);
-    return;
-  }
-  t.ok(best!.p99 < 50, `p99 ${best!.p99.toFixed(1)} ms < 50 ms`);
-  t.ok(best!.max < 150, `max ${best!.max.toFixed(1)} ms < 150 ms`);
+  await Promise.all(work);
+  running = false;
+  const exported = exporters.reduce((n, e) => n + e.stats().exported, 0);
+  const retries = exporters.reduce((n, e) => n + e.stats().retries, 0);
+  t.equal(exported, 30, 'every profile delivered in the end');
+  t.ok(retries >= 15, `retries ${retries}`);
+  const sorted = [...turns].sort((a, b) => a - b);
+  const ms = (ns: number): string => (ns / 1e6).toFixed(2);
+  t.ok(turns.length > 100, `${turns.length} loop turns while exporting 30 x 2 MiB`);
+  t.ok(sorted[sorted.length - 1] < 10e6, `the main thread's CPU in one turn: at most ${ms(sorted[sorted.length - 1])} ms (p99 ${ms(sorted[Math.floor(0.99 * (sorted.length - 1))])} ms), under 10 ms`);
 });
 
 const exitScript = fileURLToPath(new URL('../dist/src/export/pyroscope.js', import.meta.url));
