@@ -2,9 +2,10 @@
 # Thread lifetimes under AddressSanitizer: the native addon built with -fsanitize=address
 # (scripts/build-native.sh --asan), libasan preloaded into node, then the programs that churn
 # worker threads (started, sampled at 1 kHz, terminated) under the time profiler alone and under
-# every kind, plus the safety workload and a code churn that makes the code map evict. A use-after-free there corrupts memory silently and crashes only now and then
-# (one run in ~40 of the 300-worker churn on Node 26 before it was fixed); ASan reports it on
-# the spot (5 of 10 such runs). Any report fails the run.
+# every kind, plus the safety workload and a code churn that makes the code map evict. A
+# use-after-free there corrupts memory silently and crashes only now and then (one run in ~40
+# of the 300-worker churn on Node 26 before it was fixed); ASan reports it on the spot (5 of
+# 10 such runs). Any report fails the run.
 #   scripts/test-asan.sh <major> [<major> ...]
 set -euo pipefail
 [ $# -gt 0 ] || { echo "usage: scripts/test-asan.sh <node major> [...]" >&2; exit 2; }

@@ -245,11 +245,11 @@ function ownerCollector(source: EventSource): KindCollector {
         enc.release();
       }
     },
-  };
-  collector.stopSync = (period, comments, timeoutMs) => {
-    const batch = takeBatch(source);
-    finish();
-    return enc.encodeSync(source.kind, batch, period, comments, source, timeoutMs);
+    stopSync: (period, comments, timeoutMs) => {
+      const batch = takeBatch(source);
+      finish();
+      return enc.encodeSync(source.kind, batch, period, comments, source, timeoutMs);
+    },
   };
   return collector;
 }
