@@ -111,9 +111,9 @@ export function settle(): Promise<void> {
   return new Promise((r) => setTimeout(r, 700));
 }
 
-export async function settingsFor(kind: string): Promise<unknown> {
-  const { resolveSettings } = await import('../src/settings.js');
-  return resolveSettings({ profiles: kind }, {}, {});
+export async function settingsFor(kind: string, extra: Record<string, unknown> = {}): Promise<unknown> {
+  const { resolveSettings } = await import('../src/common/settings.js');
+  return resolveSettings({ profiles: kind, ...extra }, {}, {});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -141,9 +141,15 @@ export interface RunResult extends Record<string, number> {
   sampled: number;
 }
 
-function optionsFor(variant: string): Record<string, unknown> {
-  if (variant === 'all') return { lockShare: 1, lockSamplesPerSecond: Infinity };
+/** The share setting of a variant (all: every acquire; never: as good as none). */
+function settingsExtraFor(variant: string): Record<string, unknown> {
+  if (variant === 'all') return { lockShare: 1 };
   if (variant === 'never') return { lockShare: 1e-9 };
+  return {};
+}
+
+function optionsFor(variant: string): Record<string, unknown> {
+  if (variant === 'all') return { lockSamplesPerSecond: Infinity };
   if (/^budget\d+$/.test(variant)) return { lockSamplesPerSecond: Number(variant.slice(6)) }; // e.g. budget10
   return {};
 }
@@ -175,12 +181,12 @@ export function timedLoopSync(step: () => void, cycles: number): { firstCpuMs: n
 }
 
 async function sampledSoFar(): Promise<number> {
-  const { state } = await import('../src/contention/state.js');
+  const { state } = await import('../src/collect/contention-state.js');
   return state?.sampledAcquires ?? 0;
 }
 
 async function child(workload: string, variant: string): Promise<void> {
-  const { createContentionCollector, trackLock } = await import('../src/contention/collector.js');
+  const { createContentionCollector, trackLock } = await import('../src/collect/contention-collector.js');
   const settings = (await settingsFor('contention')) as Parameters<typeof createContentionCollector>[0];
   const { Mutex } = await import('async-mutex');
   if (workload === 'atomics') {
@@ -222,8 +228,8 @@ async function child(workload: string, variant: string): Promise<void> {
 
 async function atomicsWorker(): Promise<void> {
   const { variant, cycles } = workerData as { variant: string; cycles: number };
-  const { createContentionCollector } = await import('../src/contention/collector.js');
-  const settings = (await settingsFor('contention')) as Parameters<typeof createContentionCollector>[0];
+  const { createContentionCollector } = await import('../src/collect/contention-collector.js');
+  const settings = (await settingsFor('contention', settingsExtraFor(variant))) as Parameters<typeof createContentionCollector>[0];
   // process.cpuUsage() is the whole process's, from any thread.
   const c0 = process.cpuUsage();
   const collector = variant === 'none' ? null : createContentionCollector(settings, optionsFor(variant));
@@ -244,7 +250,7 @@ async function atomicsWorker(): Promise<void> {
 
 /** ns per acquire+release of a tracked lock with no work: none, hooks with default share, all sampled. */
 async function micro(): Promise<Record<string, number>> {
-  const { createContentionCollector, trackLock } = await import('../src/contention/collector.js');
+  const { createContentionCollector, trackLock } = await import('../src/collect/contention-collector.js');
   const settings = (await settingsFor('contention')) as Parameters<typeof createContentionCollector>[0];
   const N = 200_000;
   const measure = (): number => {
@@ -261,10 +267,10 @@ async function micro(): Promise<Record<string, number>> {
   const out: Record<string, number[]> = { none: [], never: [], all: [] };
   for (let rep = 0; rep < 5; rep++) {
     out.none.push(measure());
-    let c = createContentionCollector(settings, { asyncMutex: false, atomics: false, lockShare: 1e-9 })!;
+    let c = createContentionCollector((await settingsFor('contention', { lockShare: 1e-9 })) as typeof settings, { asyncMutex: false, atomics: false })!;
     out.never.push(measure());
     await c.stop({ timeNanos: 0n, durationNanos: 0 }, []);
-    c = createContentionCollector(settings, { asyncMutex: false, atomics: false, lockShare: 1, lockSamplesPerSecond: Infinity, limits: { maxEvents: 1e7 } })!;
+    c = createContentionCollector((await settingsFor('contention', { lockShare: 1 })) as typeof settings, { asyncMutex: false, atomics: false, lockSamplesPerSecond: Infinity, limits: { maxEvents: 1e7 } })!;
     out.all.push(measure());
     await c.stop({ timeNanos: 0n, durationNanos: 0 }, []);
   }
@@ -318,7 +324,8 @@ export function summaryRow(name: string, s: Summary): string {
 
 async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
-  const { DEFAULT_LOCK_SAMPLES_PER_SECOND, DEFAULT_LOCK_SHARE } = await import('../src/contention/collector.js');
+  const { DEFAULT_LOCK_SAMPLES_PER_SECOND } = await import('../src/collect/contention-collector.js');
+  const DEFAULT_LOCK_SHARE = ((await settingsFor('contention')) as { lockShare: number }).lockShare;
   const only = process.env.CONTENTION_ONLY; // e.g. `track` or `track:never`: one workload's row, RESULTS.md untouched
   if (only) {
     const [workload, variant = 'hotpath'] = only.split(':');
@@ -361,14 +368,14 @@ async function main(): Promise<void> {
     `CPU time of one acquire+release of a tracked lock with no work, in one process (median of 5 x 200,000, hot code): no collector ${m.none.toFixed(0)} ns; ` +
     `collector that never samples ${m.never.toFixed(0)} ns; every acquire sampled (two structured stack captures, events recorded): ${(m.all / 1000).toFixed(1)} µs. ` +
     'In the workloads above a sampled acquire runs as cold code (tens of ms of other work between two samples) and costs about ten times that: ~100 µs for the acquire and ~20 µs for the release (timed inside a trackLock run), ' +
-    'half of it in the capture itself (Error.captureStackTrace and reading the call sites: 5-7 µs back to back, 40-60 µs 45 ms apart), which is why the share is capped by a budget of sampled acquires per second per thread (src/contention/state.ts): ' +
+    'half of it in the capture itself (Error.captureStackTrace and reading the call sites: 5-7 µs back to back, 40-60 µs 45 ms apart), which is why the share is capped by a budget of sampled acquires per second per thread (src/collect/contention-state.ts): ' +
     `at ${DEFAULT_LOCK_SAMPLES_PER_SECOND} a second that is ~2.4 ms of CPU a second (0.24%), at any acquire rate. The budget holds from the first sample: a window ends as soon as it holds ${DEFAULT_LOCK_SAMPLES_PER_SECOND} samples, so the start at 1 in ${Math.round(1 / DEFAULT_LOCK_SHARE)} is cut down within ~0.2 s at this rate. ` +
     'Waits of 10 ms or more (trackLock, Atomics) are always recorded: at most 100 a second per thread.',
     '',
     'Findings (2026-11-25, load average 6-12 on the 2 cores throughout; `CONTENTION_ONLY=workload:variant COLLECTOR_PAIRS=n node dist/bench/contention.js` reruns one row): ' +
     '(1) the encoder worker\'s start is a fixed ~50 ms of CPU (the start column; ~10 ms on a worker thread, which starts no encoder), paid before the loop: it was outside the loops of the earlier runs too (they measured after the same 700 ms settle), so it did not cause their +1.6-2.0%. ' +
     '(2) A collector that never samples (share 1e-9, 8 pairs, async-mutex) measured 0.9989 over the loop and 0.9971 in the second half: the unsampled path costs nothing measurable; its hot cost is the two clock reads of trackLock (~100 ns per acquire, for the always-recorded long waits). ' +
-    '(3) The earlier excess came from the sampled path, multiplied by two faults of the budget, both fixed in src/contention/state.ts: its first window began when the collector was made, so the first second of acquires ran at 1 in 100 (~100 samples), and it counted wall time, so a process descheduled half the time (load 5-11) took twice its budget per second of CPU. A run of the old code sampled 159 acquires in 2.8 s of CPU; the budget now holds from the first sample and counts min(wall, process CPU). ' +
+    '(3) The earlier excess came from the sampled path, multiplied by two faults of the budget, both fixed in src/collect/contention-state.ts: its first window began when the collector was made, so the first second of acquires ran at 1 in 100 (~100 samples), and it counted wall time, so a process descheduled half the time (load 5-11) took twice its budget per second of CPU. A run of the old code sampled 159 acquires in 2.8 s of CPU; the budget now holds from the first sample and counts min(wall, process CPU). ' +
     '(4) What remains above the steady state is a one-time cost of the first sampled acquires (new code: lazily compiled, then optimized on V8\'s background threads): the one-time column, 10-30 ms; halving the budget (10 a second, 8 pairs, async-mutex) gave the same loop median (1.0100 vs 1.0107 at 20) with fewer samples, so the loop median of these few-second runs is dominated by fixed costs, which a 60 s period dilutes to well under 0.1%.',
     '<!-- contention:end -->',
   ]);

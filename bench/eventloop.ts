@@ -34,9 +34,9 @@ interface Collector { stop(p: unknown, c: string[]): Promise<unknown> }
 async function child(workload: string, config: string): Promise<Record<string, number>> {
   const collectors: Collector[] = [];
   if (config !== 'none') {
-    const { resolveSettings } = await import('../src/settings.js');
+    const { resolveSettings } = await import('../src/common/settings.js');
     const { createTimeCollector } = await import('../src/collect/time-collector.js');
-    const { createEventLoopCollector } = await import('../src/eventloop/collector.js');
+    const { createEventLoopCollector } = await import('../src/collect/eventloop-collector.js');
     const settings = resolveSettings({ profiles: config.replace('+', ',') }, {}, {});
     if (settings.profiles.includes('time')) collectors.push(createTimeCollector(settings) as Collector);
     if (settings.profiles.includes('eventloop')) collectors.push(createEventLoopCollector(settings) as Collector);

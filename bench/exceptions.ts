@@ -33,13 +33,13 @@ function thrower(): void {
 
 async function collectorFor(variant: string): Promise<{ stop(p: unknown, c: string[]): Promise<unknown> } | null> {
   if (variant === 'none') return null;
-  const { createExceptionCollector } = await import('../src/exceptions/collector.js');
-  const settings = (await settingsFor('exceptions')) as Parameters<typeof createExceptionCollector>[0];
-  return createExceptionCollector(settings, variant === 'all' ? { exceptionMean: 1, limits: { maxEvents: 1e7 } } : {}) as never;
+  const { createExceptionCollector } = await import('../src/collect/exceptions-collector.js');
+  const settings = (await settingsFor('exceptions', variant === 'all' ? { exceptionSampling: 1 } : {})) as Parameters<typeof createExceptionCollector>[0];
+  return createExceptionCollector(settings, variant === 'all' ? { limits: { maxEvents: 1e7 } } : {}) as never;
 }
 
 async function childRate(variant: string): Promise<RunResult> {
-  const { sampledExceptions } = await import('../src/exceptions/collector.js');
+  const { sampledExceptions } = await import('../src/collect/exceptions-collector.js');
   const c0 = process.cpuUsage();
   const c = await collectorFor(variant);
   await settle();
@@ -191,7 +191,7 @@ async function main(): Promise<void> {
     `An enabled Debugger domain also puts V8's promise machinery on its slow path: one \`await\` of an async function went from ${I.noneAwait.toFixed(0)} ns to ${I.enabledAwait.toFixed(0)} ns. ` +
     `Opening the inspector only for sampled windows instead costs one Debugger.enable/disable per window: ${I.window0.toFixed(2)} ms in a bare process and ${I.window1000.toFixed(1)} ms with 1,000 more scripts loaded (enable reports every script), and a paused throw costs the row above. ` +
     'Hence the default: a Proxy trap per error made (the countdown), a stack capture for 1 in 100, and uncaught exceptions / unhandled rejections counted from `uncaughtExceptionMonitor` and `process.emit`. ' +
-    'What it does not see (V8-thrown errors such as `undefined.x` or JSON.parse, Node-internal errors, thrown non-errors, classes defined before start) is listed in src/exceptions/collector.ts.',
+    'What it does not see (V8-thrown errors such as `undefined.x` or JSON.parse, Node-internal errors, thrown non-errors, classes defined before start) is listed in src/collect/exceptions-collector.ts.',
     '<!-- exceptions:end -->',
   ]);
 }

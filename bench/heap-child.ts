@@ -10,8 +10,8 @@
 //   node --expose-gc heap-child.js periods <none|heap> <periods> <periodMs>
 //     The same workload in short periods, each ended like the profiler ends one; after every
 //     25 periods, gc() and a memory reading. Prints the readings.
-import { startHeapCollector } from '../src/heap/collector.js';
-import type { KindCollector } from '../src/collector.js';
+import { startHeapCollector } from '../src/collect/heap-collector.js';
+import type { KindCollector } from '../src/collect/kind-collector.js';
 import { gunzipSync } from 'node:zlib';
 import { decodeProfile } from '../src/profile/decode.js';
 
@@ -75,11 +75,9 @@ async function work(iterations: number): Promise<void> {
 // and on by default, in rotating order: adjacent blocks share the machine's state, so the
 // ratios separate V8's own cost from hotpath's reads. Main-thread CPU (the addon's clock).
 async function blocks(rounds: number, iterations: number): Promise<void> {
-  const { loadNative } = await import('../src/native.js');
-  const { heapAddon } = await import('../src/heap/batch.js');
-  const { DEFAULT_READ_BUDGET } = await import('../src/heap/sampler.js');
-  const native = loadNative()!;
-  const addon = heapAddon(native)!;
+  const { loadNative } = await import('../src/collect/native.js');
+  const { DEFAULT_READ_BUDGET } = await import('../src/collect/heap-sampler.js');
+  const addon = loadNative()!;
   const variants: Record<string, number | null> = { none: null, v8only: 1e-9, default: 0 };
   const cpu: Record<string, number[]> = { none: [], v8only: [], default: [] };
   const samples: number[] = [];
@@ -92,9 +90,9 @@ async function blocks(rounds: number, iterations: number): Promise<void> {
     for (const v of order) {
       const share = variants[v];
       if (share !== null) addon.heapInit(0, 'main', 512 * 1024, 64, DEFAULT_READ_BUDGET, share, r);
-      const c0 = native.threadCpuNs();
+      const c0 = addon.threadCpuNs();
       for (let i = 0; i < iterations; i++) step(base + i);
-      cpu[v].push((native.threadCpuNs() - c0) / 1e6);
+      cpu[v].push((addon.threadCpuNs() - c0) / 1e6);
       base += iterations;
       if (share !== null) {
         const b = addon.heapRotate(true)!;
@@ -139,9 +137,8 @@ async function http(): Promise<void> {
     : variant === 'v8only' ? startHeapCollector({ probeShare: 1e-9 }) : null;
   if (variant === 'sampler') {
     // The addon's sampler on this thread (adaptive reads), without the collector's worker.
-    const { loadNative } = await import('../src/native.js');
-    const { heapAddon } = await import('../src/heap/batch.js');
-    heapAddon(loadNative())!.heapInit(0, 'main', 512 * 1024, 64, 0.002, 0, 1);
+    const { loadNative } = await import('../src/collect/native.js');
+      loadNative()!.heapInit(0, 'main', 512 * 1024, 64, 0.002, 0, 1);
   }
   if (variant === 'inspector') {
     // V8's sampling heap profiler started by the inspector, without hotpath: V8's own cost.

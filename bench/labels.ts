@@ -16,7 +16,7 @@ const self = fileURLToPath(import.meta.url);
 
 async function child(labelled: boolean): Promise<void> {
   // withLabels turns on the async_hooks before/after pair that keeps the label slot current.
-  const { withLabels } = await import('../src/labels.js');
+  const { withLabels } = await import('../src/collect/labels.js');
   const request = async (i: number): Promise<number> => {
     let h = 0;
     for (let k = 0; k < AWAITS; k++) {
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     `| extra CPU per await | ${ns.median.toFixed(0)} ns | ${ns.q1.toFixed(0)}-${ns.q3.toFixed(0)}; ${ns.min.toFixed(0)}-${ns.max.toFixed(0)} ns |`,
     '',
     `Median none run: ${median(res.none.map((r) => r.cpuMs)).toFixed(0)} ms of CPU for ${(BATCHES * 100 * AWAITS).toLocaleString('en-US')} awaits. ` +
-      'Where it goes: src/labels.ts keeps the label set in an AsyncLocalStorage and, once any label is set, an async_hooks before/after pair writes the current set\'s id into the slot the SIGPROF hook reads, at every continuation. ' +
+      'Where it goes: src/collect/labels.ts keeps the label set in an AsyncLocalStorage and, once any label is set, an async_hooks before/after pair writes the current set\'s id into the slot the SIGPROF hook reads, at every continuation. ' +
       'A program that never calls withLabels/setLabels does not install the hook and pays nothing; a handler that awaits a few times per request pays a few of these per request.',
   ]);
   figs.save();

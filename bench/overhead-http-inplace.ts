@@ -19,7 +19,7 @@ import { againstNeighbouringOffs, Figures, meanOf, median, quick, ratioCells, re
 import { PEERS, startProfiler } from './lib/profilers.js';
 import type { ProfilerName, RunningProfiler } from './lib/profilers.js';
 import { jsonServer } from './lib/workloads.js';
-import { loadNative } from '../src/native.js';
+import { loadNative } from '../src/collect/native.js';
 
 type Autocannon = (opts: Record<string, unknown>) => { stop(): void };
 const autocannon = autocannonUntyped as Autocannon;

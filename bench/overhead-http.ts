@@ -12,7 +12,7 @@ import type { ProfilerName } from './lib/profilers.js';
 import { loadFor } from './lib/load.js';
 import type { LoadResult } from './lib/load.js';
 import { jsonServer } from './lib/workloads.js';
-import { loadNative } from '../src/native.js';
+import { loadNative } from '../src/collect/native.js';
 
 const ROUNDS = setting('ROUNDS', 10, 2);
 const WARMUP_MS = setting('WARMUP_MS', 300, 300);

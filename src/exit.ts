@@ -14,7 +14,7 @@
 //   Limit: a JS signal listener runs when the main thread returns to the event loop, so a program
 //   stuck in synchronous code ends when it yields (without hotpath it would end at once).
 import type { Profiler } from './profiler.js';
-import { logOnce } from './log.js';
+import { logOnce } from './common/log.js';
 
 /** Internal: a profiler that can end its last period synchronously, inside an `exit` listener. */
 export interface SyncStoppable {

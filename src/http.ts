@@ -14,7 +14,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startTimeProfiler } from './collect/time-profiler.js';
 import { current } from './profiler.js';
-import { takeHeapProfile } from './heap/collector.js';
+import { takeHeapProfile } from './collect/heap-collector.js';
 
 const PREFIX = '/debug/pprof';
 const MAX_SECONDS = 300;

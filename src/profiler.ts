@@ -7,23 +7,24 @@
 // On a worker thread start() only joins the process's profiler (startThreadCollector): its
 // samples go to the main thread's aggregation worker and into the main thread's profiles.
 import { isMainThread } from 'node:worker_threads';
-import { resolveSettings, publicSettings } from './settings.js';
-import type { CliFlags, HotpathOptions, ProfileKind, Settings } from './settings.js';
+import { resolveSettings, publicSettings } from './common/settings.js';
+import type { CliFlags, HotpathOptions, ProfileKind, Settings } from './common/settings.js';
 import { createExporter, diffStats, exportComment } from './export/index.js';
+import { FileExporter } from './export/file.js';
 import type { ExporterStats, MultiExporter, ProfileExport } from './export/index.js';
 import { startThreadCollector } from './collect/time-profiler.js';
 import type { ThreadProfiler } from './collect/time-profiler.js';
 import { createTimeCollector } from './collect/time-collector.js';
-import { createHeapCollector } from './heap/collector.js';
-import { startHeapThread } from './heap/thread.js';
-import { createContentionCollector } from './contention/collector.js';
-import { createExceptionCollector } from './exceptions/collector.js';
-import { createEventLoopCollector } from './eventloop/collector.js';
-import type { CollectorFactory, KindCollector, PeriodInfo } from './collector.js';
-import { getLabels, setLabels, withLabels } from './labels.js';
-import { logOnce } from './log.js';
-import { OwnCpuMeter } from './own-cpu.js';
-import { OverheadCap, percentOfCore } from './overhead-cap.js';
+import { createHeapCollector } from './collect/heap-collector.js';
+import { startHeapThread } from './collect/heap-thread.js';
+import { createContentionCollector } from './collect/contention-collector.js';
+import { createExceptionCollector } from './collect/exceptions-collector.js';
+import { createEventLoopCollector } from './collect/eventloop-collector.js';
+import type { CollectorFactory, KindCollector, PeriodInfo, WriteNow } from './collect/kind-collector.js';
+import { getLabels, setLabels, withLabels } from './collect/labels.js';
+import { logOnce } from './common/log.js';
+import { OwnCpuMeter } from './collect/own-cpu.js';
+import { OverheadCap, percentOfCore } from './collect/overhead-cap.js';
 
 export interface Profiler {
   /** The resolved settings, credentials redacted. */
@@ -48,8 +49,8 @@ export interface StartOptions extends HotpathOptions {
 const FACTORIES: Record<ProfileKind, CollectorFactory> = {
   time: createTimeCollector,
   heap: createHeapCollector,
-  contention: createContentionCollector,
-  exceptions: createExceptionCollector,
+  contention: (settings) => createContentionCollector(settings),
+  exceptions: (settings) => createExceptionCollector(settings),
   eventloop: createEventLoopCollector,
 };
 
@@ -130,13 +131,25 @@ function unixNanos(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
 }
 
+/** A profile written now, where and as the file exporter writes (the heap limit's last profile). */
+function writeNowTo(settings: Settings): WriteNow {
+  let files: FileExporter | null = null;  // made on first use: its start looks into outDir
+  return (kind, bytes, start, end) => {
+    files ??= new FileExporter({ dir: settings.outDir, service: settings.service });
+    const before = files.written.length;
+    files.exportSync([{ kind, bytes, start, end }]);
+    return files.written.length > before ? files.written[files.written.length - 1]! : null;
+  };
+}
+
 function startOwner(settings: Settings, onProfile: StartOptions['onProfile']): Profiler {
   const exporter: MultiExporter = createExporter(settings);
   const collectors: KindCollector[] = [];
+  const writeNow = writeNowTo(settings);
   for (const kind of settings.profiles) {
     const factory = FACTORIES[kind];
     try {
-      const collector = factory(settings);
+      const collector = factory(settings, writeNow);
       if (collector) collectors.push(collector);
     } catch (e) {
       logOnce(`kind-failed:${kind}`, `the ${kind} profile could not start: ${(e as Error).message}`);

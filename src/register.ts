@@ -6,7 +6,7 @@
 import { isMainThread, workerData } from 'node:worker_threads';
 import { startWithFlags } from './profiler.js';
 import type { Profiler } from './profiler.js';
-import { SettingsError } from './settings.js';
+import { SettingsError } from './common/settings.js';
 import { installExitHandlers } from './exit.js';
 import { preloadIntoWorkersAndChildren } from './preload.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileExporter, profileFileName, compactUtc } from '../dist/src/export/file.js';
-import { setLogSink, resetLogOnce } from '../dist/src/log.js';
+import { setLogSink, resetLogOnce } from '../dist/src/common/log.js';
 import { decodePprof, pprofFixture } from './helpers/export-server.js';
 
 const keepAlive = setInterval(() => {}, 1 << 30);

@@ -6,7 +6,7 @@ import os from 'node:os';
 import { PyroscopeExporter, pyroscopeName, SAMPLE_TYPE_CONFIG } from '../dist/src/export/pyroscope.js';
 import { DatadogExporter, HOTPATH_VERSION } from '../dist/src/export/datadog.js';
 import { createExporter } from '../dist/src/export/index.js';
-import { resolveSettings } from '../dist/src/settings.js';
+import { resolveSettings } from '../dist/src/common/settings.js';
 import { decodePprof, parseMultipart, pprofFixture, startServer } from './helpers/export-server.js';
 
 const start = new Date('2026-01-25T08:00:00.250Z');

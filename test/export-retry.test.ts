@@ -4,12 +4,12 @@
 // application's event loop nor its exit is held up.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { loadNative } from '../dist/src/native.js';
+import { loadNative } from '../dist/src/collect/native.js';
 import { fileURLToPath } from 'node:url';
 import { PyroscopeExporter } from '../dist/src/export/pyroscope.js';
 import { DatadogExporter } from '../dist/src/export/datadog.js';
 import { fullJitter, parseRetryAfter } from '../dist/src/export/http.js';
-import { setLogSink, resetLogOnce } from '../dist/src/log.js';
+import { setLogSink, resetLogOnce } from '../dist/src/common/log.js';
 import { pprofFixture, respondAfterBody, startServer } from './helpers/export-server.js';
 
 // The exporters' timers and sockets are unref'd by design (they never keep an application

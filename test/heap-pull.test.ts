@@ -2,7 +2,7 @@
 // without ending the period; the first call starts the sampler when no heap collector runs.
 import t from 'tap';
 import { gunzipSync } from 'node:zlib';
-import { takeHeapProfile } from '../dist/src/heap/collector.js';
+import { takeHeapProfile } from '../dist/src/collect/heap-collector.js';
 import { decodeProfile } from '../dist/src/profile/decode.js';
 
 function holdSite(keep: unknown[], n: number): void {

@@ -1,4 +1,4 @@
-// The heap profile applies the time profile's caps (src/heap/encode.ts): a 100 KB function name
+// The heap profile applies the time profile's caps (src/aggregate/heap-encode.ts): a 100 KB function name
 // is cut and marked, and code of a script without a name (eval, new Function) says so in its
 // file (test/hostile-fixtures/heap-shapes.mjs).
 import t from 'tap';

@@ -1,4 +1,4 @@
-// Labels are length- and count-limited (src/labels.ts): a long key or value is cut, keys past
+// Labels are length- and count-limited (src/collect/labels.ts): a long key or value is cut, keys past
 // MAX_LABELS in one context are dropped, and label sets past a character budget share one
 // overflow set; each is said once on stderr, and nothing throws into the application.
 import t from 'tap';
@@ -8,8 +8,8 @@ import { decodeProfile } from '../dist/src/index.js';
 import {
   MAX_LABELS, MAX_LABEL_CHARS, MAX_LABEL_KEY_CHARS, MAX_LABEL_SETS, MAX_LABEL_VALUE_CHARS,
   getLabels, setLabels, takeNewLabelSets, withLabels,
-} from '../dist/src/labels.js';
-import { setLogSink } from '../dist/src/log.js';
+} from '../dist/src/collect/labels.js';
+import { setLogSink } from '../dist/src/common/log.js';
 import { startTimeProfiler } from '../dist/src/collect/time-profiler.js';
 
 const logged: string[] = [];

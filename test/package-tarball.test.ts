@@ -24,7 +24,7 @@ t.test('every export, type and bin target is in the tarball', async (t) => {
   const wanted = [...targets(pkg.exports), ...Object.values(pkg.bin as Record<string, string>)].map((p) => p.replace(/^\.\//, ''));
   for (const p of wanted) t.ok(files.has(p), p);
   // The modules those load at run time without an import tsc could follow.
-  for (const p of ['dist/src/transport/aggregation-worker.js', 'dist/src/register.cjs']) t.ok(files.has(p), p);
+  for (const p of ['dist/src/aggregate/worker-entry.js', 'dist/src/register.cjs']) t.ok(files.has(p), p);
 });
 
 t.test('a prebuilt addon for each supported Node major', async (t) => {

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   resolveSettings, SettingsError, SETTINGS, parseDuration, parseSize, defaultServiceName, publicSettings,
-} from '../dist/src/settings.js';
-import { logOnce, setLogSink, resetLogOnce } from '../dist/src/log.js';
+} from '../dist/src/common/settings.js';
+import { logOnce, setLogSink, resetLogOnce } from '../dist/src/common/log.js';
 import { SettingsError as PublicSettingsError } from '../dist/src/index.js';
 
 const noPkg = mkdtempSync(join(tmpdir(), 'hotpath-settings-'));

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { SourceMapper, findSourceMappingURL } from '../dist/src/sourcemap/index.js';
+import { SourceMapper, findSourceMappingURL } from '../dist/src/aggregate/source-maps.js';
 
 const require = createRequire(import.meta.url);
 const tsc = require.resolve('typescript/bin/tsc');

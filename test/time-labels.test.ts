@@ -21,7 +21,7 @@ t.test('labels follow await (withLabels and setLabels)', async (tt) => {
 });
 
 t.test('label API validates its arguments', async (tt) => {
-  const { withLabels, setLabels, getLabels } = await import('../dist/src/labels.js');
+  const { withLabels, setLabels, getLabels } = await import('../dist/src/collect/labels.js');
   tt.throws(() => withLabels({ a: {} as unknown as string }, () => 0), /label "a" must be a string or a number/);
   tt.throws(() => setLabels(null as unknown as Record<string, string>), /labels must be an object/);
   tt.equal(withLabels({ a: 'x' }, () => withLabels({ b: 2 }, () => JSON.stringify(getLabels()))), '{"a":"x","b":2}');

@@ -217,7 +217,7 @@ void OnSignal(int sig, siginfo_t* info, void* context) {
 }
 
 void DrainMain() {
-  // Named so that the profiler's own CPU can be measured from /proc (src/own-cpu.ts).
+  // Named so that the profiler's own CPU can be measured from /proc (src/collect/own-cpu.ts).
   pthread_setname_np(pthread_self(), "hotpath-sampler");
   Registry& g = R();
   std::unique_lock<std::mutex> lk(g.drainerLock);

@@ -3,7 +3,7 @@
 // of the event-loop kind, and the period-end hand-off of the thread's symbolized samples as a
 // stack batch (src/transport/stack-batch.ts reads it).
 //
-// Functions called from JS are named Js*. JS validates every argument (src/native.ts,
+// Functions called from JS are named Js*. JS validates every argument (src/collect/native.ts,
 // src/collect/time-collector.ts); native trusts their types.
 #include "time_profiler.h"
 

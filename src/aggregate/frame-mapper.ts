@@ -4,7 +4,7 @@
 // grows past a bound, so memory does not grow with uptime. It is keyed by file, then name, then
 // line: no key string is built per lookup, and a map that arrives for a file drops that file's
 // entries without a scan of the others.
-import { SourceMapper } from '../sourcemap/index.js';
+import { SourceMapper } from './source-maps.js';
 import type { ExpandedFrame } from './stack-batch.js';
 
 const MAX_CACHED_FRAMES = 100_000;

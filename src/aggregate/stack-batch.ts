@@ -18,8 +18,8 @@
 // longer than MAX_STRING_CHARS (a 100 KB function name, a data: URL as a script name) are cut
 // and marked. A JS function of a script without a name (eval, new Function, vm code with
 // filename '') gets the file UNNAMED_SCRIPT.
-import type { NativeTimeBatch } from '../native.js';
-import type { Labels } from '../labels.js';
+import type { NativeTimeBatch } from '../transport/time-batch.js';
+import type { Labels } from '../transport/protocol.js';
 
 export const FRAME_FIELDS = 5;
 export const enum FrameKind { Js = 0, Program = 2, Idle = 3, Gc = 4, Native = 5 }

@@ -1,4 +1,4 @@
-// The time profiler's service in the aggregation worker (src/transport/aggregation-worker.ts): it
+// The time profiler's service in the aggregation worker (src/aggregate/worker-entry.ts): it
 // owns the time profile's WASM ProfileBuilder. It receives every profiled thread's stack batch
 // from the owner (which takes them natively), and each thread's new label sets and source maps
 // from that thread (postMessageToThread or the BroadcastChannel). At each period end (EndPeriod
@@ -6,7 +6,7 @@
 // samples, writes comments about lost samples, encodes the `time` profile and sends it back,
 // transferring the bytes.
 // With the event-loop kind on, it also turns each thread's long loop turns into the
-// event-loop blocks profile (src/eventloop/blocks.ts) from the same samples.
+// event-loop blocks profile (src/aggregate/eventloop-blocks.ts) from the same samples.
 import { BroadcastChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { Service } from '../transport/aggregation-protocol.js';
@@ -17,7 +17,7 @@ import { ThreadTable, expandBatch } from './stack-batch.js';
 import { createFrameMapper } from './frame-mapper.js';
 import { StackCap } from './stack-cap.js';
 import { packParts, writeSyncReply } from '../transport/sync-reply.js';
-import { ThreadBlocks } from '../eventloop/blocks.js';
+import { ThreadBlocks } from './eventloop-blocks.js';
 export function serve(port: MessagePort, data: unknown): Service {
   const intervalMicros: number = (data as { intervalMicros: number }).intervalMicros;
   const outputs: AggregatorOutputs = (data as { outputs?: AggregatorOutputs }).outputs ?? { time: true };

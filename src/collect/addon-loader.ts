@@ -22,7 +22,7 @@ import { constants } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { logOnce } from '../log.js';
+import { logOnce } from '../common/log.js';
 
 /** The package roots that have a native/ folder: dist/src/collect/ is three levels down, src/collect/ two. */
 function packageRoots(): string[] {

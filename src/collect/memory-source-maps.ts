@@ -6,12 +6,8 @@
 // Cost on the application's thread: one findSourceMap() per new script, and only when source
 // maps are enabled (tsx enables them; otherwise nothing is looked up).
 import { findSourceMap } from 'node:module';
+import type { MemorySourceMap } from '../transport/protocol.js';
 
-export interface MemorySourceMap {
-  file: string;
-  /** The map, without sourcesContent (the aggregator needs positions, not sources). */
-  payload: unknown;
-}
 
 const NOT_A_SCRIPT = /^(node:|internal\/|wasm:|\[|$)/;
 

@@ -1,8 +1,8 @@
 // The time profiler as one KindCollector: the profiler's period clock drives it, so every
 // kind's periods start and end together. The time profiler itself is shared with the
 // event-loop kind (src/collect/time-source.ts).
-import type { KindCollector, PeriodInfo } from '../collector.js';
-import type { Settings } from '../settings.js';
+import type { KindCollector, PeriodInfo } from './kind-collector.js';
+import type { Settings } from '../common/settings.js';
 import { acquireTimeSource } from './time-source.js';
 
 export function createTimeCollector(settings: Settings): KindCollector | null {

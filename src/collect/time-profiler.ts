@@ -24,22 +24,24 @@
 // Options: intervalMicros (default 10000 = 100 Hz, >= 100), periodMs (default 60000, >= 100),
 // flushTimeoutMs (how long a period end waits for the other threads, default 1000),
 // blockThresholdMs (when set, every thread reports event-loop turns busy this long and the
-// aggregator also writes the event-loop blocks profile: src/eventloop/blocks.ts), writeTime
+// aggregator also writes the event-loop blocks profile: src/aggregate/eventloop-blocks.ts), writeTime
 // (default true; false when only the blocks profile is wanted).
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import { attachService, toService } from '../transport/aggregation-host.js';
 import { isServiceFailed } from '../transport/aggregation-protocol.js';
 import type { ServiceFailedMessage } from '../transport/aggregation-protocol.js';
 import * as wt from 'node:worker_threads';
-import { loadNative } from '../native.js';
-import type { NativeAddon } from '../native.js';
-import { logOnce } from '../log.js';
+import { loadNative } from './native.js';
+import type { NativeAddon } from './native.js';
+import { logOnce } from '../common/log.js';
+import { DEFAULTS } from '../common/settings.js';
 import { createSyncReply, unpackParts, waitSyncReply } from '../transport/sync-reply.js';
 import { ThreadCollector } from './time-thread.js';
 import type { ThreadLabels } from './time-thread.js';
-import { Code, TIME_CHANNEL, batchTransferList } from '../transport/protocol.js';
+import { Code, TIME_CHANNEL } from '../transport/protocol.js';
+import { batchTransferList } from '../transport/time-batch.js';
 import type { EndPeriodMessage, FlushMessage, FromAggregator, LabelsMessage, TimeProfileMeta } from '../transport/protocol.js';
-import type { NativeTimeBatch } from '../native.js';
+import type { NativeTimeBatch } from './native.js';
 
 export type { TimeProfileMeta } from '../transport/protocol.js';
 
@@ -88,7 +90,7 @@ export interface ThreadProfilerOptions {
   intervalMicros?: number;
   periodMs?: number;
   threadName?: string;
-  /** Event-loop turns busy this long or longer are blocks (ms). Default 50. */
+  /** Event-loop turns busy this long or longer are blocks (ms); unset: no blocks profile. */
   blockThresholdMs?: number;
 }
 
@@ -96,8 +98,6 @@ export interface ThreadProfiler {
   stop(): void;
 }
 
-const DEFAULT_INTERVAL_MICROS = 10000;
-const DEFAULT_PERIOD_MS = 60000;
 const DEFAULT_FLUSH_TIMEOUT_MS = 1000;
 
 /**
@@ -109,24 +109,12 @@ const shared = ((globalThis as Record<symbol, unknown>)[Symbol.for('hotpath.time
   thread: ThreadProfiler | null;
 };
 
-function checkInt(name: string, v: unknown, def: number, min: number, max: number): number {
-  if (v === undefined) return def;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new RangeError(`hotpath: ${name} must be an integer from ${min} to ${max}, got ${String(v)}`);
-  }
-  return v;
-}
-
-function validateCommon(opts: ThreadProfilerOptions): { intervalMicros: number; periodMs: number; blockThresholdMs?: number } {
-  if (opts === null || typeof opts !== 'object') throw new TypeError('hotpath: options must be an object');
-  const b = opts.blockThresholdMs;
-  if (b !== undefined && (typeof b !== 'number' || !Number.isFinite(b) || b < 1)) {
-    throw new RangeError(`hotpath: blockThresholdMs must be a number of ms >= 1, got ${String(b)}`);
-  }
+/** Options from the settings (validated there), with the settings' defaults for those unset. */
+function withDefaults(opts: ThreadProfilerOptions): { intervalMicros: number; periodMs: number; blockThresholdMs?: number } {
   return {
-    intervalMicros: checkInt('intervalMicros', opts.intervalMicros, DEFAULT_INTERVAL_MICROS, 100, 10_000_000),
-    periodMs: checkInt('periodMs', opts.periodMs, DEFAULT_PERIOD_MS, 100, 24 * 3600 * 1000),
-    blockThresholdMs: b,
+    intervalMicros: opts.intervalMicros ?? Math.round(DEFAULTS.samplingIntervalMs * 1000),
+    periodMs: opts.periodMs ?? DEFAULTS.periodMs,
+    blockThresholdMs: opts.blockThresholdMs,
   };
 }
 
@@ -139,9 +127,9 @@ function unixNanosNow(): bigint {
 }
 
 export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler | null {
-  const { intervalMicros, periodMs, blockThresholdMs } = validateCommon(opts);
+  const { intervalMicros, periodMs, blockThresholdMs } = withDefaults(opts);
   const writeTime = opts.writeTime ?? true;
-  const flushTimeoutMs = checkInt('flushTimeoutMs', opts.flushTimeoutMs, DEFAULT_FLUSH_TIMEOUT_MS, 0, 600_000);
+  const flushTimeoutMs = opts.flushTimeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS;
   if (opts.onProfile !== undefined && typeof opts.onProfile !== 'function') {
     throw new TypeError('hotpath: onProfile must be a function');
   }
@@ -306,7 +294,7 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
 }
 
 export function startThreadCollector(opts: ThreadProfilerOptions = {}): ThreadProfiler | null {
-  const { intervalMicros, periodMs, blockThresholdMs } = validateCommon(opts);
+  const { intervalMicros, periodMs, blockThresholdMs } = withDefaults(opts);
   if (isMainThread && shared.owner) throw new Error('hotpath: this thread is already profiled by startTimeProfiler');
   if (shared.thread) return shared.thread;
   const addon: NativeAddon | null = loadNative();

@@ -1,11 +1,11 @@
 // One time profiler per process, shared by the two kinds made from its samples: `time` and
-// `eventloop` (event-loop blocks, src/eventloop/blocks.ts). The profiler's period clock calls
+// `eventloop` (event-loop blocks, src/aggregate/eventloop-blocks.ts). The profiler's period clock calls
 // every collector's endPeriod with the same PeriodInfo object: the first call ends the time
 // profiler's period, the other gets the same result. What the aggregation worker writes is
 // fixed at the first acquire: the time profile when `time` is among the kinds, the blocks
 // profile when `eventloop` is.
-import type { PeriodInfo } from '../collector.js';
-import type { Settings } from '../settings.js';
+import type { PeriodInfo } from './kind-collector.js';
+import type { Settings } from '../common/settings.js';
 import { startTimeProfiler } from './time-profiler.js';
 import type { TimePeriodResult, TimeProfiler } from './time-profiler.js';
 

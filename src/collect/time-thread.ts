@@ -6,12 +6,12 @@
 // (rotate, takeOthers) and transfers them to the aggregation worker; each thread adds only what
 // its own JS knows (labels()).
 import { memorySourceMaps } from './memory-source-maps.js';
-import type { MemorySourceMap } from './memory-source-maps.js';
+import type { MemorySourceMap } from '../transport/protocol.js';
 import { threadId as currentThreadId, isMainThread } from 'node:worker_threads';
 import { threadName } from './thread-name.js';
-import type { NativeAddon, NativeTimeBatch } from '../native.js';
-import { labelSlot, takeNewLabelSets } from '../labels.js';
-import type { Labels } from '../labels.js';
+import type { NativeAddon, NativeTimeBatch } from './native.js';
+import { labelSlot, takeNewLabelSets } from './labels.js';
+import type { Labels } from './labels.js';
 
 export interface ThreadCollectorOptions {
   intervalMicros: number;

@@ -19,7 +19,7 @@ import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { HttpExporter, type HttpExporterOptions, type HttpRequestSpec } from './http.js';
 import { buildMultipart, type Part } from './multipart.js';
-import { addSecret } from '../log.js';
+import { addSecret } from '../common/log.js';
 import type { ProfileExport } from './types.js';
 
 export interface DatadogExporterOptions extends HttpExporterOptions {

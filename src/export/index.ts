@@ -1,6 +1,6 @@
 // Exporters from settings, and a fan-out that sends each period to all of them.
 
-import type { Settings } from '../settings.js';
+import type { Settings } from '../common/settings.js';
 import { DatadogExporter } from './datadog.js';
 import { FileExporter } from './file.js';
 import type { HttpExporterOptions } from './http.js';

@@ -18,7 +18,7 @@
 
 import { HttpExporter, type HttpExporterOptions, type HttpRequestSpec } from './http.js';
 import { buildMultipart } from './multipart.js';
-import { addSecret } from '../log.js';
+import { addSecret } from '../common/log.js';
 import type { ProfileExport } from './types.js';
 
 export interface PyroscopeExporterOptions extends HttpExporterOptions {

@@ -3,7 +3,7 @@
 // unless someone is flushing (the last export at exit).
 
 import type { Socket } from 'node:net';
-import { logOnce, redact } from '../log.js';
+import { logOnce, redact } from '../common/log.js';
 import type { Exporter, ExporterStats, ProfileExport } from './types.js';
 
 export interface Job {

@@ -1,4 +1,4 @@
-// The owners' side of the one aggregation worker (src/transport/aggregation-worker.ts): started by
+// The owners' side of the one aggregation worker (src/aggregate/worker-entry.ts): started by
 // the first kind that needs it, ended when the last one releases it.
 //
 //   attachService(name, data): ServiceHandle
@@ -28,7 +28,7 @@ interface Host {
 let current: Host | null = null;
 
 function startHost(): Host {
-  const worker = new Worker(new URL('./aggregation-worker.js', import.meta.url), {
+  const worker = new Worker(new URL('../aggregate/worker-entry.js', import.meta.url), {
     workerData: { hotpathInternal: true },
     // None of the program's flags: inherited, `--input-type=module -e` made Node read this
     // worker's file as that input type and fail; passed on explicitly, per-process V8 flags

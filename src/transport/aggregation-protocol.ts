@@ -1,5 +1,5 @@
-// What the owners of the profile kinds and the one aggregation worker (src/worker/
-// aggregation-worker.ts) say to each other on the worker's own port, and how profiled threads
+// What the owners of the profile kinds and the one aggregation worker (src/aggregate/
+// worker-entry.ts) say to each other on the worker's own port, and how profiled threads
 // address a service there with postMessageToThread.
 import type { MessagePort } from 'node:worker_threads';
 

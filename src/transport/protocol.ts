@@ -1,11 +1,19 @@
 // Messages between the profiled threads, the owner (the thread that called startTimeProfiler)
 // and the aggregation worker. Every message carries an explicit code; an unknown code is a bug
 // and fails loudly.
-import type { NativeTimeBatch } from '../native.js';
-import type { Labels } from '../labels.js';
-import type { MemorySourceMap } from '../collect/memory-source-maps.js';
+import type { NativeTimeBatch } from './time-batch.js';
 
 /** BroadcastChannel name: the owner announces period ends here; threads may send batches here. */
+/** A label set as the application gives it (src/collect/labels.ts). */
+export type LabelValue = string | number;
+export type Labels = Readonly<Record<string, LabelValue>>;
+
+export interface MemorySourceMap {
+  file: string;
+  /** The map, without sourcesContent (the aggregator needs positions, not sources). */
+  payload: unknown;
+}
+
 export const TIME_CHANNEL = 'hotpath:time';
 
 export const enum Code {
@@ -139,8 +147,3 @@ export type ToAggregator = BatchMessage | LabelsMessage | EndPeriodMessage | Sto
 export type FromAggregator = ProfileMessage | ErrorMessage;
 
 /** Buffers to transfer along with a batch. */
-export function batchTransferList(b: NativeTimeBatch): ArrayBuffer[] {
-  return [b.frames.buffer, b.stacks.buffer, b.sampleStack.buffer, b.sampleWeight.buffer, b.sampleMicros.buffer,
-    b.sampleClock.buffer, b.sampleLabel.buffer, b.sampleTrace.buffer, b.sampleTurn.buffer, b.sampleFlags.buffer,
-    b.blocks.buffer] as ArrayBuffer[];
-}

@@ -3,12 +3,12 @@
 // The truth is each handler's measured hold time.
 //   node async-mutex.mjs <lockShare> <iterations>
 import { Mutex, Semaphore, withTimeout } from 'async-mutex';
-import { createContentionCollector } from '../../dist/src/contention/collector.js';
-import { resolveSettings } from '../../dist/src/settings.js';
+import { createContentionCollector } from '../../dist/src/collect/contention-collector.js';
+import { resolveSettings } from '../../dist/src/common/settings.js';
 import { samplesOf, periodNow } from './events-summary.mjs';
 
 const [share = '0.1', iterations = '1500'] = process.argv.slice(2);
-const collector = createContentionCollector(resolveSettings({ profiles: 'contention' }, {}, {}), { lockShare: Number(share), lockSamplesPerSecond: Infinity, atomics: false });
+const collector = createContentionCollector(resolveSettings({ profiles: 'contention', lockShare: Number(share) }, {}, {}), { lockSamplesPerSecond: Infinity, atomics: false });
 const start = Date.now();
 await new Promise((r) => setTimeout(r, 50)); // the ES module build is instrumented asynchronously
 

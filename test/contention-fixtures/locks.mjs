@@ -5,8 +5,8 @@
 // Mode atomics: the lock is a plain Atomics mutex, seen through the Atomics.wait/notify hooks.
 // Mode track: the same mutex reports through trackLock() (Atomics hooks off).
 import { Worker, isMainThread, parentPort, workerData, threadId } from 'node:worker_threads';
-import { createContentionCollector, trackLock } from '../../dist/src/contention/collector.js';
-import { resolveSettings } from '../../dist/src/settings.js';
+import { createContentionCollector, trackLock } from '../../dist/src/collect/contention-collector.js';
+import { resolveSettings } from '../../dist/src/common/settings.js';
 import { samplesOf, periodNow } from './events-summary.mjs';
 
 const HOLD_MS = 1;
@@ -19,12 +19,12 @@ function spin(ms) {
 
 if (isMainThread) {
   const [mode = 'atomics', share = '0.1', seconds = '3', budget = 'Infinity'] = process.argv.slice(2);
-  const settings = resolveSettings({ profiles: 'contention' }, {}, {});
-  const opts = { lockShare: Number(share), lockSamplesPerSecond: Number(budget), atomics: mode === 'atomics', asyncMutex: false };
+  const settings = resolveSettings({ profiles: 'contention', lockShare: Number(share) }, {}, {});
+  const opts = { lockSamplesPerSecond: Number(budget), atomics: mode === 'atomics', asyncMutex: false };
   const collector = createContentionCollector(settings, opts);
   const start = Date.now();
   const sab = new SharedArrayBuffer(64);
-  const workers = [1, 2].map((i) => new Worker(new URL(import.meta.url), { workerData: { sab, mine: i, mode, opts, seconds: Number(seconds) }, name: `locker-${i}` }));
+  const workers = [1, 2].map((i) => new Worker(new URL(import.meta.url), { workerData: { sab, mine: i, mode, opts, share: Number(share), seconds: Number(seconds) }, name: `locker-${i}` }));
   const truths = await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
   const bytes = await collector.stop(periodNow(start), []);
   for (const w of workers) w.postMessage('exit');
@@ -32,8 +32,8 @@ if (isMainThread) {
   const s = samplesOf(bytes);
   console.log('RESULT ' + JSON.stringify({ truths, profile: s }));
 } else {
-  const { sab, mine, mode, opts, seconds } = workerData;
-  const collector = createContentionCollector(resolveSettings({ profiles: 'contention' }, {}, {}), opts);
+  const { sab, mine, mode, opts, share, seconds } = workerData;
+  const collector = createContentionCollector(resolveSettings({ profiles: 'contention', lockShare: share }, {}, {}), opts);
   const ta = new Int32Array(sab);
   const tracked = mode === 'track' ? [trackLock('lock A'), trackLock('lock B1'), trackLock('lock B2')] : null;
   const truth = { inWait: 0, calls: 0, threadId, waitNs: [0, 0, 0], acquires: [0, 0, 0], holdNs: [0, 0, 0] };

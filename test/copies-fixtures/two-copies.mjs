@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const first = await import(process.argv[2]);
 const second = await import(process.argv[3]);
-const addon = (await import(new URL('native.js', `file://${process.argv[2]}`).href)).loadNative();
+const addon = (await import(new URL('collect/native.js', `file://${process.argv[2]}`).href)).loadNative();
 const profiles = [];
 const p1 = first.start({ profiles: ['time'], exporter: 'none', samplingInterval: '2ms', onProfile: (p) => profiles.push(p) });
 const p2 = second.start({ profiles: ['time'], exporter: 'none' });

@@ -14,9 +14,9 @@ import http from 'node:http';
 import { execSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { createEventLoopCollector } from '../../dist/src/eventloop/collector.js';
+import { createEventLoopCollector } from '../../dist/src/collect/eventloop-collector.js';
 import { createTimeCollector } from '../../dist/src/collect/time-collector.js';
-import { resolveSettings } from '../../dist/src/settings.js';
+import { resolveSettings } from '../../dist/src/common/settings.js';
 import { samplesOf, periodNow } from '../contention-fixtures/events-summary.mjs';
 
 const mode = process.argv[2] ?? 'block';

@@ -2,11 +2,11 @@
 // handler writes the last profile synchronously, as hotpath's own exit handler does.
 //   node fatal.mjs <uncaught|rejection> <out.pb.gz>
 import { writeFileSync } from 'node:fs';
-import { createExceptionCollector } from '../../dist/src/exceptions/collector.js';
-import { resolveSettings } from '../../dist/src/settings.js';
+import { createExceptionCollector } from '../../dist/src/collect/exceptions-collector.js';
+import { resolveSettings } from '../../dist/src/common/settings.js';
 
 const [mode, out] = process.argv.slice(2);
-const collector = createExceptionCollector(resolveSettings({ profiles: 'exceptions' }, {}, {}), { exceptionMean: 1 });
+const collector = createExceptionCollector(resolveSettings({ profiles: 'exceptions', exceptionSampling: 1 }, {}, {}));
 const start = Date.now();
 process.on('exit', () => {
   const bytes = collector.stopSync({ timeNanos: BigInt(start) * 1000000n, durationNanos: (Date.now() - start) * 1e6 }, [], 2000);

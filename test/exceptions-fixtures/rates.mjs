@@ -1,11 +1,11 @@
 // Errors thrown and caught from two sites at a known 3:1 ratio, spread over ~1 s of timers.
 //   node rates.mjs <exceptionMean> <throwsPerSiteB>
-import { createExceptionCollector } from '../../dist/src/exceptions/collector.js';
-import { resolveSettings } from '../../dist/src/settings.js';
+import { createExceptionCollector } from '../../dist/src/collect/exceptions-collector.js';
+import { resolveSettings } from '../../dist/src/common/settings.js';
 import { samplesOf, periodNow } from '../contention-fixtures/events-summary.mjs';
 
 const [mean = '100', perB = '10000'] = process.argv.slice(2);
-const collector = createExceptionCollector(resolveSettings({ profiles: 'exceptions' }, {}, {}), { exceptionMean: Number(mean) });
+const collector = createExceptionCollector(resolveSettings({ profiles: 'exceptions', exceptionSampling: Number(mean) }, {}, {}));
 const start = Date.now();
 
 class ValidationError extends Error {}

@@ -3,7 +3,7 @@
 // usage: node --no-turbo-inlining heap-shapes.mjs OUT.pb.gz
 import { writeFileSync } from 'node:fs';
 
-const { startHeapCollector } = await import(new URL('../../dist/src/heap/collector.js', import.meta.url).href);
+const { startHeapCollector } = await import(new URL('../../dist/src/collect/heap-collector.js', import.meta.url).href);
 
 const ALLOC = 'const a = []; for (let i = 0; i < 200; i++) a.push(new Array(62).fill(i)); return a.length;';
 const longName = eval(`(function ${'H'.repeat(100_000)}() { ${ALLOC} })`);

@@ -1,6 +1,6 @@
 // Stack batches as native/src/time_profiler.cc hands them over (wall samples of 10 ms), made up in JS: for feeding the
 // aggregation path shapes a real program takes minutes to produce (100,000 distinct stacks).
-import type { NativeTimeBatch } from '../../dist/src/native.js';
+import type { NativeTimeBatch } from '../../dist/src/collect/native.js';
 
 const JS = 0;
 

@@ -2,7 +2,7 @@
 // at once; prints, per kind, how many of its burst samples carry its label.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTimeProfiler } from '../../dist/src/collect/time-profiler.js';
-import { withLabels, setLabels } from '../../dist/src/labels.js';
+import { withLabels, setLabels } from '../../dist/src/collect/labels.js';
 import { decodeProfile } from '../../dist/src/profile/index.js';
 import { report } from './summarize.mjs';
 

@@ -1,6 +1,6 @@
 // Helpers for the time-profiler fixtures: decode a profile and total its values by function.
 import { decodeProfile } from '../../dist/src/profile/index.js';
-import { loadNative } from '../../dist/src/native.js';
+import { loadNative } from '../../dist/src/collect/native.js';
 
 export const addon = loadNative();
 

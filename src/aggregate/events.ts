@@ -1,7 +1,7 @@
-// The event profiles' service in the aggregation worker (src/transport/aggregation-worker.ts): turns the raw events of the contention, exception
+// The event profiles' service in the aggregation worker (src/aggregate/worker-entry.ts): turns the raw events of the contention, exception
 // and event-loop profiles into gzipped pprof, so that no aggregation or encoding runs on the
 // application's threads. One per process, started by the first event collector
-// (src/worker/event-client.ts), shared by the three kinds; it owns one WASM ProfileBuilder per
+// (src/collect/event-client.ts), shared by the three kinds; it owns one WASM ProfileBuilder per
 // kind, reset after each period.
 //
 // Inputs: Encode from the owner (its own batch and the period), and on the data channel the
@@ -15,10 +15,10 @@ import type { Service } from '../transport/aggregation-protocol.js';
 import { ProfileBuilder } from '../profile/builder.js';
 import type { Frame } from '../profile/builder.js';
 import type { Label } from '../profile/model.js';
-import { FRAME_INTS, EVENT_INTS, KIND_SPECS } from './event-batch.js';
-import type { EventBatch, EventKind } from './event-batch.js';
-import { EVENTS_DATA_CHANNEL, EventCode, SYNC_HEADER, SYNC_LENGTH, SYNC_STATE, SyncState } from './event-protocol.js';
-import type { EncodeMessage, OnDataChannel, ToEncoder } from './event-protocol.js';
+import { FRAME_INTS, EVENT_INTS, KIND_SPECS } from '../transport/event-batch.js';
+import type { EventBatch, EventKind } from '../transport/event-batch.js';
+import { EVENTS_DATA_CHANNEL, EventCode, SYNC_HEADER, SYNC_LENGTH, SYNC_STATE, SyncState } from '../transport/event-protocol.js';
+import type { EncodeMessage, OnDataChannel, ToEncoder } from '../transport/event-protocol.js';
 
 export function serve(port: MessagePort, _data: unknown): Service {
 

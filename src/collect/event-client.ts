@@ -1,5 +1,5 @@
-// The owner side of the event profiles: a KindCollector (src/collector.ts) around a kind's
-// Recorder, and the events service (src/worker/event-encoder.ts) they share in the process's
+// The owner side of the event profiles: a KindCollector (src/collect/kind-collector.ts) around a kind's
+// Recorder, and the events service (src/aggregate/events.ts) they share in the process's
 // one aggregation worker.
 //
 // On the main thread, endPeriod() takes the period's batch (typed arrays), transfers it to the
@@ -13,19 +13,19 @@ import { attachService } from '../transport/aggregation-host.js';
 import type { ServiceHandle } from '../transport/aggregation-host.js';
 import { isServiceFailed } from '../transport/aggregation-protocol.js';
 import type { ServiceFailedMessage } from '../transport/aggregation-protocol.js';
-import { threadName } from '../collect/thread-name.js';
-import type { KindCollector, PeriodInfo } from '../collector.js';
+import { threadName } from './thread-name.js';
+import type { KindCollector, PeriodInfo } from './kind-collector.js';
 import { existsSync } from 'node:fs';
-import { loadNative, nativeCandidates } from '../native.js';
-import type { NativeAddon } from '../native.js';
-import { logOnce } from '../log.js';
-import { batchBuffers } from './event-batch.js';
-import type { EventBatch, EventKind } from './event-batch.js';
+import { loadNative, nativeCandidates } from './native.js';
+import type { NativeAddon } from './native.js';
+import { logOnce } from '../common/log.js';
+import { batchBuffers } from '../transport/event-batch.js';
+import type { EventBatch, EventKind } from '../transport/event-batch.js';
 import type { Recorder } from './event-recorder.js';
 import {
   EVENTS_CONTROL_CHANNEL, EVENTS_DATA_CHANNEL, EventCode, SYNC_HEADER, SYNC_LENGTH, SYNC_STATE, SyncState,
-} from './event-protocol.js';
-import type { EncodeMessage, FlushMessage, FromEncoder, OnControlChannel, OnDataChannel } from './event-protocol.js';
+} from '../transport/event-protocol.js';
+import type { EncodeMessage, FlushMessage, FromEncoder, OnControlChannel, OnDataChannel } from '../transport/event-protocol.js';
 
 /** What a kind plugs into the generic collector. */
 export interface EventSource {
@@ -83,7 +83,7 @@ function takeBatch(source: EventSource): EventBatch {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The events service of the process's one aggregation worker (src/worker/event-encoder.ts),
+// The events service of the process's one aggregation worker (src/aggregate/events.ts),
 // shared by the event kinds.
 
 interface Pending {

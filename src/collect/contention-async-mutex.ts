@@ -21,10 +21,10 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { captureSites, nowNs, state } from './state.js';
-import { captureHolder, sitesOfHolder, siteWhere } from '../worker/event-recorder.js';
-import type { CallSiteLike } from '../worker/event-recorder.js';
-import { logOnce } from '../log.js';
+import { captureSites, nowNs, state } from './contention-state.js';
+import { captureHolder, sitesOfHolder, siteWhere } from './event-recorder.js';
+import type { CallSiteLike } from './event-recorder.js';
+import { logOnce } from '../common/log.js';
 
 interface SemaphoreProto {
   acquire(this: object, ...args: unknown[]): Promise<unknown>;

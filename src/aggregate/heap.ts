@@ -1,7 +1,7 @@
-// The heap profile's service in the aggregation worker (src/transport/aggregation-worker.ts): turns
+// The heap profile's service in the aggregation worker (src/aggregate/worker-entry.ts): turns
 // the heap batches of every profiled thread into the gzipped `heap` pprof, so that no encoding
 // runs on the application's threads. Started by the heap
-// collector's owner (src/heap/collector.ts).
+// collector's owner (src/collect/heap-collector.ts).
 //
 // Inputs: Encode from the owner (its own batch, the period, the other threads to wait for);
 // Batch and Bye from the other threads, by postMessageToThread or the data channel. Batches of a
@@ -9,10 +9,11 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { Service } from '../transport/aggregation-protocol.js';
-import { encodeHeapProfile, newHeapBuilder } from '../heap/encode.js';
-import type { HeapBatch } from '../heap/batch.js';
-import { HEAP_DATA_CHANNEL, HeapCode } from '../heap/protocol.js';
-import type { BatchMessage, EncodeMessage, ToEncoder } from '../heap/protocol.js';
+import { encodeHeapProfile, newHeapBuilder } from './heap-encode.js';
+import type { HeapBatch } from '../transport/heap-batch.js';
+import { HEAP_DATA_CHANNEL, HeapCode } from '../transport/heap-protocol.js';
+import { writeSyncReply } from '../transport/sync-reply.js';
+import type { BatchMessage, EncodeMessage, ToEncoder } from '../transport/heap-protocol.js';
 
 export function serve(port: MessagePort, data: unknown): Service {
   const intervalBytes: number = (data as { intervalBytes: number }).intervalBytes;
@@ -78,7 +79,8 @@ export function serve(port: MessagePort, data: unknown): Service {
       for (const id of gone) answered.delete(id);
       gone.clear();
     }
-    port.postMessage({ code: HeapCode.Encoded, seq: m.seq, bytes }, [bytes.buffer as ArrayBuffer]);
+    if (m.sync) writeSyncReply(m.sync, bytes);
+    else port.postMessage({ code: HeapCode.Encoded, seq: m.seq, bytes }, [bytes.buffer as ArrayBuffer]);
   }
 
   let running = false;
@@ -91,6 +93,7 @@ export function serve(port: MessagePort, data: unknown): Service {
         try {
           await encode(m);
         } catch (e) {
+          if (m.sync) writeSyncReply(m.sync, null);
           port.postMessage({ code: HeapCode.Failed, seq: m.seq, message: (e as Error).stack ?? String(e) });
         }
       }

@@ -3,9 +3,9 @@
 // (process.exit, the near-heap-limit profile).
 import { ProfileBuilder } from '../profile/builder.js';
 import type { Label } from '../profile/model.js';
-import { FRAME_INTS, HEAP_SAMPLE_TYPES, HEAP_VALUES, STACK_INTS } from './batch.js';
-import type { HeapBatch } from './batch.js';
-import { UNNAMED_SCRIPT, capString } from '../aggregate/stack-batch.js';
+import { FRAME_INTS, HEAP_SAMPLE_TYPES, HEAP_VALUES, STACK_INTS } from '../transport/heap-batch.js';
+import type { HeapBatch } from '../transport/heap-batch.js';
+import { UNNAMED_SCRIPT, capString } from './stack-batch.js';
 
 /** The pseudo-frame memory outside the JS heap (Buffers, ArrayBuffers) is reported under. */
 export const EXTERNAL_FRAME = '(external)';

@@ -1,6 +1,6 @@
 // The raw events of one period of one thread, for the contention and exception profiles: what
-// the application's thread records (src/worker/event-recorder.ts) and what the
-// events service (src/worker/event-encoder.ts) of the aggregation worker turns into pprof. Plain
+// the application's thread records (src/collect/event-recorder.ts) and what the
+// events service (src/aggregate/events.ts) of the aggregation worker turns into pprof. Plain
 // data and typed arrays only, so that a batch crosses threads by structured clone with its
 // buffers transferred.
 

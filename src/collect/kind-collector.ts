@@ -4,7 +4,7 @@
 // for its profile of the period, then hands all of them to the exporters together (Datadog wants
 // one request per period). A collector keeps its raw data on the thread that made it only until
 // the period ends; the profile itself is built and encoded in the aggregation worker.
-import type { ProfileKind, Settings } from './settings.js';
+import type { ProfileKind, Settings } from '../common/settings.js';
 
 export interface KindCollector {
   readonly kind: ProfileKind;
@@ -35,5 +35,11 @@ export interface PeriodInfo {
   durationNanos: number;
 }
 
-/** What a collector factory gets: the resolved settings. Returns null when it cannot run here. */
-export type CollectorFactory = (settings: Settings) => KindCollector | null;
+/**
+ * Writes one profile synchronously where the file exporter writes (outDir, its naming), for a
+ * profile that cannot wait for the period end (the heap limit); returns the path, or null.
+ */
+export type WriteNow = (kind: ProfileKind, bytes: Uint8Array, start: Date, end: Date) => string | null;
+
+/** What a collector factory gets: the resolved settings, a way to write now. Null when it cannot run here. */
+export type CollectorFactory = (settings: Settings, writeNow: WriteNow) => KindCollector | null;

@@ -11,7 +11,7 @@
 // A turn still under way when a batch was cut keeps its samples until the thread's next batch
 // says whether it was a block (a synchronous block cannot span a rotation: rotations run on
 // the loop).
-import type { ExpandedFrame, ExpandedLabel } from '../aggregate/stack-batch.js';
+import type { ExpandedFrame, ExpandedLabel } from './stack-batch.js';
 
 export type BlockSink = (frames: ExpandedFrame[], values: [number, number], labels: ExpandedLabel[]) => void;
 

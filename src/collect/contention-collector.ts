@@ -3,30 +3,29 @@
 //   createContentionCollector(settings, options?): KindCollector | null
 //
 // Sources, all on the thread that runs the collector (start one per worker thread that takes
-// locks): Atomics.wait / waitAsync / notify (src/contention/atomics.ts), async-mutex
-// (src/contention/async-mutex.ts) and trackLock() for home-made locks (src/contention/track.ts).
+// locks): Atomics.wait / waitAsync / notify (src/collect/contention-atomics.ts), async-mutex
+// (src/collect/contention-async-mutex.ts) and trackLock() for home-made locks (src/collect/contention-track.ts).
 // Sample types lock-acquire/count, lock-acquire-wait/nanoseconds, lock-release/count,
 // lock-release-hold/nanoseconds; label `lock name`. One share of acquires is sampled
-// (src/contention/state.ts) and values are scaled by 1/share; the profile's period says it.
-import type { KindCollector } from '../collector.js';
-import type { Settings } from '../settings.js';
-import { KIND_SPECS } from '../worker/event-batch.js';
-import { Recorder } from '../worker/event-recorder.js';
-import type { RecorderLimits } from '../worker/event-recorder.js';
-import { createEventCollector } from '../worker/event-client.js';
-import { ContentionState, DEFAULT_LOCK_SAMPLES_PER_SECOND, DEFAULT_LOCK_SHARE, setState, state } from './state.js';
-import { installAtomics, uninstallAtomics } from './atomics.js';
-import { installAsyncMutex, uninstallAsyncMutex } from './async-mutex.js';
-import { logOnce } from '../log.js';
+// (src/collect/contention-state.ts) and values are scaled by 1/share; the profile's period says it.
+import type { KindCollector } from './kind-collector.js';
+import type { Settings } from '../common/settings.js';
+import { KIND_SPECS } from '../transport/event-batch.js';
+import { Recorder } from './event-recorder.js';
+import type { RecorderLimits } from './event-recorder.js';
+import { createEventCollector } from './event-client.js';
+import { ContentionState, DEFAULT_LOCK_SAMPLES_PER_SECOND, setState, state } from './contention-state.js';
+import { installAtomics, uninstallAtomics } from './contention-atomics.js';
+import { installAsyncMutex, uninstallAsyncMutex } from './contention-async-mutex.js';
+import { logOnce } from '../common/log.js';
 
-export { trackLock } from './track.js';
-export type { TrackedLock } from './track.js';
-export { nameAtomicsLock } from './atomics.js';
-export { DEFAULT_LOCK_SAMPLES_PER_SECOND, DEFAULT_LOCK_SHARE } from './state.js';
+export { trackLock } from './contention-track.js';
+export type { TrackedLock } from './contention-track.js';
+export { nameAtomicsLock } from './contention-atomics.js';
+export { DEFAULT_LOCK_SAMPLES_PER_SECOND } from './contention-state.js';
 
+/** What tests and benchmarks vary beyond the settings (the share is settings.lockShare). */
 export interface ContentionOptions {
-  /** Highest share of acquires sampled, in (0, 1]. Default DEFAULT_LOCK_SHARE (1 in 100). */
-  lockShare?: number;
   /**
    * Budget of sampled acquires per second on a thread (the share adapts to it; Infinity: fixed
    * share). Default DEFAULT_LOCK_SAMPLES_PER_SECOND.
@@ -40,10 +39,7 @@ export interface ContentionOptions {
 }
 
 export function createContentionCollector(settings: Settings, options: ContentionOptions = {}): KindCollector | null {
-  const share = options.lockShare ?? settings.lockShare ?? DEFAULT_LOCK_SHARE;
-  if (typeof share !== 'number' || !(share > 0 && share <= 1)) {
-    throw new RangeError(`hotpath: lockShare must be a number in (0, 1], got ${String(share)}`);
-  }
+  const share = settings.lockShare;
   const budget = options.lockSamplesPerSecond ?? DEFAULT_LOCK_SAMPLES_PER_SECOND;
   if (typeof budget !== 'number' || !(budget > 0)) {
     throw new RangeError(`hotpath: lockSamplesPerSecond must be a number > 0, got ${String(budget)}`);

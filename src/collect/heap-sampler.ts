@@ -1,9 +1,10 @@
 // One JS thread's heap sampler: V8's sampling heap profiler on this thread, through the addon.
 import { isMainThread, threadId as currentThreadId } from 'node:worker_threads';
-import { threadName as defaultThreadName } from '../collect/thread-name.js';
-import type { HeapAddon, HeapBatch } from './batch.js';
+import { threadName as defaultThreadName } from './thread-name.js';
+import type { HeapBatch } from '../transport/heap-batch.js';
+import { DEFAULTS } from '../common/settings.js';
+import type { NativeAddon } from './native.js';
 
-export const DEFAULT_INTERVAL_BYTES = 512 * 1024;
 export const DEFAULT_STACK_DEPTH = 64;
 /** Share of the thread's CPU time the GC-interval reads may take (native/src/heap_profiler.cc). */
 export const DEFAULT_READ_BUDGET = 0.002;
@@ -40,8 +41,7 @@ export function resolveSamplerOptions(o: HeapSamplerOptions = {}): ResolvedSampl
   const threadName = o.threadName ?? defaultThreadName();
   if (typeof threadName !== 'string') throw new TypeError('hotpath: heap option threadName must be a string');
   return {
-    intervalBytes: checkNumber('intervalBytes', o.intervalBytes, DEFAULT_INTERVAL_BYTES,
-      (n) => Number.isInteger(n) && n >= 1 && n <= 2 ** 40, 'an integer from 1 to 2^40'),
+    intervalBytes: o.intervalBytes ?? DEFAULTS.heapSamplingIntervalBytes,  // checked by the settings
     stackDepth: checkNumber('stackDepth', o.stackDepth, DEFAULT_STACK_DEPTH,
       (n) => Number.isInteger(n) && n >= 1 && n <= 1024, 'an integer from 1 to 1024'),
     readBudget: checkNumber('readBudget', o.readBudget, DEFAULT_READ_BUDGET, (n) => n > 0 && n <= 1, 'a number in (0, 1]'),
@@ -53,7 +53,7 @@ export function resolveSamplerOptions(o: HeapSamplerOptions = {}): ResolvedSampl
 export class HeapSampler {
   private disposed = false;
 
-  constructor(private readonly addon: HeapAddon, readonly options: ResolvedSamplerOptions) {
+  constructor(private readonly addon: NativeAddon, readonly options: ResolvedSamplerOptions) {
     addon.heapInit(isMainThread ? 0 : currentThreadId, options.threadName, options.intervalBytes, options.stackDepth,
       options.readBudget, options.probeShare, Math.floor(Math.random() * 2 ** 52));
   }

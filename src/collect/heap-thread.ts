@@ -10,14 +10,15 @@
 //     the addon's cleanup hook stops V8's profiler safely.
 import { BroadcastChannel, isMainThread, threadId as currentThreadId } from 'node:worker_threads';
 import * as wt from 'node:worker_threads';
-import { loadNative } from '../native.js';
-import { logOnce } from '../log.js';
-import { batchTransferList, heapAddon } from './batch.js';
-import type { HeapBatch } from './batch.js';
-import { HeapSampler, resolveSamplerOptions } from './sampler.js';
-import type { HeapSamplerOptions } from './sampler.js';
-import { HEAP_CONTROL_CHANNEL, HEAP_DATA_CHANNEL, HeapCode } from './protocol.js';
-import type { BatchMessage, ByeMessage, FlushMessage } from './protocol.js';
+import { loadNative } from './native.js';
+import { logOnce } from '../common/log.js';
+import { batchTransferList } from '../transport/heap-batch.js';
+import type { HeapBatch } from '../transport/heap-batch.js';
+import { DEFAULTS } from '../common/settings.js';
+import { HeapSampler, resolveSamplerOptions } from './heap-sampler.js';
+import type { HeapSamplerOptions } from './heap-sampler.js';
+import { HEAP_CONTROL_CHANNEL, HEAP_DATA_CHANNEL, HeapCode } from '../transport/heap-protocol.js';
+import type { BatchMessage, ByeMessage, FlushMessage } from '../transport/heap-protocol.js';
 import { toService } from '../transport/aggregation-host.js';
 
 export interface HeapThreadOptions extends HeapSamplerOptions {
@@ -51,13 +52,10 @@ function post(encoder: number, msg: BatchMessage | ByeMessage, batch: HeapBatch 
 
 export function startHeapThread(options: HeapThreadOptions = {}): HeapThread | null {
   const opts = resolveSamplerOptions(options);
-  const periodMs = options.periodMs ?? 60_000;
-  if (!(Number.isInteger(periodMs) && periodMs >= 100)) {
-    throw new RangeError(`hotpath: heap option periodMs must be an integer >= 100, got ${String(periodMs)}`);
-  }
+  const periodMs = options.periodMs ?? DEFAULTS.periodMs;  // checked by the settings
   if (current) return current;
   if (isMainThread) throw new Error('hotpath: startHeapThread is for worker threads; the main thread runs the heap collector');
-  const addon = heapAddon(loadNative());
+  const addon = loadNative();
   if (!addon) return null;
   const sampler = new HeapSampler(addon, opts);
   const control = new BroadcastChannel(HEAP_CONTROL_CHANNEL);

@@ -12,8 +12,8 @@
 // short unsampled wait / released() with no recorded hold return at once.
 // A lock held by several owners at once (a semaphore) pairs each release with the oldest
 // sampled hold still open.
-import { LONG_WAIT_NS, captureSites, nowNs, state } from './state.js';
-import { siteWhere } from '../worker/event-recorder.js';
+import { LONG_WAIT_NS, captureSites, nowNs, state } from './contention-state.js';
+import { siteWhere } from './event-recorder.js';
 
 export interface TrackedLock {
   /** The `lock name` label of this lock's samples. */

@@ -10,11 +10,11 @@
 // turn was busy past the threshold; busy = the turn's length less the time libuv waited for I/O
 // in it, so slow I/O is not a block, while synchronous work (JavaScript, execSync, readFileSync)
 // is. Every sample carries its turn's number; the aggregation worker gives each block's time to
-// the samples of its turn (src/eventloop/blocks.ts). Worker threads that load hotpath report
+// the samples of its turn (src/aggregate/eventloop-blocks.ts). Worker threads that load hotpath report
 // their own loops' blocks, labelled with their thread. No inspector, no pause of any thread.
-import type { KindCollector, PeriodInfo } from '../collector.js';
-import type { Settings } from '../settings.js';
-import { acquireTimeSource } from '../collect/time-source.js';
+import type { KindCollector, PeriodInfo } from './kind-collector.js';
+import type { Settings } from '../common/settings.js';
+import { acquireTimeSource } from './time-source.js';
 
 export function createEventLoopCollector(settings: Settings): KindCollector | null {
   const source = acquireTimeSource(settings);

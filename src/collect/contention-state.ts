@@ -26,11 +26,9 @@
 // which is what the cost is measured against (process CPU is read only when a window ends).
 // Each acquire's probability is fixed before its outcome is known and its weight is 1/that
 // probability, so totals stay unbiased.
-import { Recorder, captureSites } from '../worker/event-recorder.js';
-import type { CallSiteLike } from '../worker/event-recorder.js';
+import { Recorder, captureSites } from './event-recorder.js';
+import type { CallSiteLike } from './event-recorder.js';
 
-/** Default (and highest) share of acquires sampled (bench/contention.ts: see bench/RESULTS.md). */
-export const DEFAULT_LOCK_SHARE = 0.01;
 /** Waits this long or longer are always recorded (trackLock, Atomics), with weight 1. */
 export const LONG_WAIT_NS = 10e6;
 /** Default budget of sampled acquires per second and thread. */

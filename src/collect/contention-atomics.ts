@@ -11,8 +11,8 @@
 // made once it crossed threads, so the `lock name` is the place that waits (the lock
 // implementation's acquire, file:line), the buffer's size and the slot:
 // `lock.js:12 [SharedArrayBuffer 64 B, slot 3]`. nameAtomicsLock() gives a slot a better name.
-import { LONG_WAIT_NS, captureSites, nowNs, state } from './state.js';
-import { siteWhere } from '../worker/event-recorder.js';
+import { LONG_WAIT_NS, captureSites, nowNs, state } from './contention-state.js';
+import { siteWhere } from './event-recorder.js';
 
 type View = Int32Array | BigInt64Array;
 type WaitFn = (ta: View, index: number, value: number | bigint, timeout?: number) => 'ok' | 'not-equal' | 'timed-out';

@@ -28,21 +28,17 @@
 // rejections (seen as process.emit('unhandledRejection') passes, whether or not the program
 // listens) are always counted, with value 1 and a root pseudo-frame `(uncaught exception)` or
 // `(unhandled rejection)`; their frames are read from error.stack's text.
-import type { KindCollector } from '../collector.js';
-import type { Settings } from '../settings.js';
-import { KIND_SPECS } from '../worker/event-batch.js';
-import { Recorder, captureSites } from '../worker/event-recorder.js';
-import type { RecorderLimits } from '../worker/event-recorder.js';
-import { createEventCollector } from '../worker/event-client.js';
-import { framesOfStackText } from './stack-text.js';
-import { logOnce } from '../log.js';
+import type { KindCollector } from './kind-collector.js';
+import type { Settings } from '../common/settings.js';
+import { KIND_SPECS } from '../transport/event-batch.js';
+import { Recorder, captureSites } from './event-recorder.js';
+import type { RecorderLimits } from './event-recorder.js';
+import { createEventCollector } from './event-client.js';
+import { framesOfStackText } from './exceptions-stack-text.js';
+import { logOnce } from '../common/log.js';
 
-/** Default mean number of errors between two samples (as the Python profiler). */
-export const DEFAULT_EXCEPTION_MEAN = 100;
-
+/** What tests vary beyond the settings (the mean is settings.exceptionSampling). */
 export interface ExceptionOptions {
-  /** Mean errors between two sampled ones, >= 1. Default DEFAULT_EXCEPTION_MEAN. */
-  exceptionMean?: number;
   limits?: RecorderLimits;
 }
 
@@ -168,10 +164,7 @@ export function sampledExceptions(): number {
 }
 
 export function createExceptionCollector(settings: Settings, options: ExceptionOptions = {}): KindCollector | null {
-  const mean = options.exceptionMean ?? settings.exceptionSampling ?? DEFAULT_EXCEPTION_MEAN;
-  if (typeof mean !== 'number' || !(mean >= 1) || !Number.isFinite(mean)) {
-    throw new RangeError(`hotpath: exceptionMean must be a number >= 1, got ${String(mean)}`);
-  }
+  const mean = settings.exceptionSampling;
   if (state !== null) {
     logOnce('exceptions-twice', 'the exceptions profile is already running on this thread; the second one is ignored');
     return null;

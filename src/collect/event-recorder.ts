@@ -2,12 +2,12 @@
 // capture a stack as V8 call sites, and record events into one period's bounded buffers. Nothing
 // here aggregates or encodes: frames and stacks are interned to small integers (so a period's
 // memory is bounded by distinct stacks, not by events), and `take()` hands the period over as
-// typed arrays (src/worker/event-batch.ts) for the events service of the aggregation worker.
+// typed arrays (src/transport/event-batch.ts) for the events service of the aggregation worker.
 //
 // Bounds: at most `maxEvents` events, `maxFrames` distinct frames and `maxStackInts` frame slots
 // of distinct stacks per period and thread; past them events are dropped and counted, and the
 // count is said in the profile's comments.
-import type { EventBatch, EventKind } from './event-batch.js';
+import type { EventBatch, EventKind } from '../transport/event-batch.js';
 
 /** The subset of V8's CallSite that is read. */
 export interface CallSiteLike {

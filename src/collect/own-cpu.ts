@@ -4,23 +4,13 @@
 // (stack walk included), which the addon sums as it runs.
 //
 // Not counted: the event-loop and label hooks on the profiled threads (a few ns per call).
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadNative } from './native.js';
-
-const OURS = /^hotpath-/;
-
-/** Names the calling thread (Linux: 15 characters at most), so the meter can find it. */
-export function nameThisThread(name: string): void {
-  try {
-    writeFileSync('/proc/thread-self/comm', name.slice(0, 15));
-  } catch {
-    // Not Linux, or /proc is not mounted: the meter then misses this thread.
-  }
-}
+import { OWN_THREAD_PREFIX } from '../common/own-thread.js';
 
 function cpuNsOf(tid: string): number | undefined {
   try {
-    if (!OURS.test(readFileSync(`/proc/self/task/${tid}/comm`, 'utf8'))) return undefined;
+    if (!readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').startsWith(OWN_THREAD_PREFIX)) return undefined;
     return Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
   } catch {
     return undefined;  // the thread ended between the listing and the read

@@ -26,10 +26,10 @@
 // overflow set. Each is said once on stderr (log.ts), never thrown: labelling must not make a
 // request fail. Wrong types (a label that is an object) are a programming error and throw.
 import { AsyncLocalStorage, createHook } from 'node:async_hooks';
-import { logOnce } from './log.js';
+import { logOnce } from '../common/log.js';
 
-export type LabelValue = string | number;
-export type Labels = Readonly<Record<string, LabelValue>>;
+import type { LabelValue, Labels } from '../transport/protocol.js';
+export type { LabelValue, Labels } from '../transport/protocol.js';
 
 interface LabelSet {
   readonly id: number;

@@ -108,6 +108,21 @@ export interface SettingSpec {
   secret?: boolean;
 }
 
+/**
+ * The defaults of the numeric settings: resolveSettings applies them, and a collector started
+ * outside start() (a pull of /debug/pprof/heap, tests) takes them from here, never its own.
+ */
+export const DEFAULTS = {
+  periodMs: 60_000,
+  samplingIntervalMs: 10,
+  heapSamplingIntervalBytes: 512 * 1024,
+  overheadCap: 0.01,
+  lockShare: 0.01,
+  exceptionSampling: 100,
+  blockThresholdMs: 50,
+  exportTimeoutMs: 10_000,
+} as const;
+
 /** The table the CLI builds its flags and help from, and the README its list. */
 export const SETTINGS: readonly SettingSpec[] = [
   { option: 'service', flag: 'service', env: 'HOTPATH_SERVICE', expected: 'a service name',
@@ -225,9 +240,9 @@ export function resolveSettings(
 
   const service = parseService(pick('service'), context);
   const profiles = parseProfiles(pick('profiles'));
-  const periodMs = parseDurationSetting(pick('period'), 'period', 60_000, 100, 24 * 3600_000);
-  const samplingIntervalMs = parseDurationSetting(pick('samplingInterval'), 'samplingInterval', 10, 0.1, 10_000);
-  const heapSamplingIntervalBytes = parseSizeSetting(pick('heapSamplingInterval'), 512 * 1024);
+  const periodMs = parseDurationSetting(pick('period'), 'period', DEFAULTS.periodMs, 100, 24 * 3600_000);
+  const samplingIntervalMs = parseDurationSetting(pick('samplingInterval'), 'samplingInterval', DEFAULTS.samplingIntervalMs, 0.1, 10_000);
+  const heapSamplingIntervalBytes = parseSizeSetting(pick('heapSamplingInterval'), DEFAULTS.heapSamplingIntervalBytes);
   const outDir = parseOutDir(pick('outDir'), context);
   const exporters = parseExporters(pick('exporter'));
   const pyroscopeUrl = parseUrlSetting(pick('pyroscopeUrl'), 'pyroscopeUrl');
@@ -237,11 +252,11 @@ export function resolveSettings(
   const basic = parseBasicAuth(pick('basicAuth'));
   const tenantId = parsePlainString(pick('tenantId'));
   const datadogApiKey = parseSecretString(pick('datadogApiKey'), 'datadogApiKey');
-  const overheadCap = parseShare(pick('overheadCap'), 'overheadCap', 0.01, '100% of a core');
-  const lockShare = parseShare(pick('lockShare'), 'lockShare', 0.01, 'every acquire');
-  const exceptionSampling = parseWhole(pick('exceptionSampling'), 'exceptionSampling', 100, 1, 1_000_000);
-  const blockThresholdMs = parseDurationSetting(pick('blockThreshold'), 'blockThreshold', 50, 1, 600_000);
-  const exportTimeoutMs = parseDurationSetting(pick('exportTimeout'), 'exportTimeout', 10_000, 1, 600_000);
+  const overheadCap = parseShare(pick('overheadCap'), 'overheadCap', DEFAULTS.overheadCap, '100% of a core');
+  const lockShare = parseShare(pick('lockShare'), 'lockShare', DEFAULTS.lockShare, 'every acquire');
+  const exceptionSampling = parseWhole(pick('exceptionSampling'), 'exceptionSampling', DEFAULTS.exceptionSampling, 1, 1_000_000);
+  const blockThresholdMs = parseDurationSetting(pick('blockThreshold'), 'blockThreshold', DEFAULTS.blockThresholdMs, 1, 600_000);
+  const exportTimeoutMs = parseDurationSetting(pick('exportTimeout'), 'exportTimeout', DEFAULTS.exportTimeoutMs, 1, 600_000);
 
   if (samplingIntervalMs >= periodMs) {
     const src = sources.samplingInterval !== 'default' ? sources.samplingInterval : sources.period;

@@ -1,12 +1,12 @@
 // Messages of the heap profile between the profiled threads, the owner (the main thread's
-// collector) and the heap service (src/worker/heap-encoder.ts) of the aggregation worker. Every
+// collector) and the heap service (src/aggregate/heap.ts) of the aggregation worker. Every
 // message carries an explicit code; an unknown code is a bug and fails loudly.
 //
 //   owner -> encoder (worker.postMessage):  Encode (own batch + period), Stop
 //   encoder -> owner:                        Encoded, Failed
 //   owner -> threads (HEAP_CONTROL_CHANNEL): Flush (send your batch for `seq`)
 //   threads -> encoder (postMessageToThread, else HEAP_DATA_CHANNEL): Batch, Bye
-import type { HeapBatch } from './batch.js';
+import type { HeapBatch } from './heap-batch.js';
 
 /** Owner -> worker threads: period ends (and pulls). */
 export const HEAP_CONTROL_CHANNEL = 'hotpath:heap';
@@ -37,6 +37,8 @@ export interface EncodeMessage {
   /** Other threads whose batch for `seq` to wait for. */
   threads: number[];
   waitMs: number;
+  /** Set when the owner is blocked waiting (exit, the heap limit): the reply goes here (src/transport/sync-reply.ts). */
+  sync?: SharedArrayBuffer;
 }
 
 export interface EncodedMessage {

@@ -3,9 +3,9 @@
 //
 //   createHeapCollector(settings): KindCollector | null      the profiler's factory for 'heap'
 //     Starts V8's sampling heap profiler on this (the main) thread, the heap service
-//     (src/worker/heap-encoder.ts) and, near the heap limit, a last synchronous profile written
+//     (src/aggregate/heap.ts) and, near the heap limit, a last synchronous profile written
 //     to settings.outDir with the file exporter's naming. Worker threads join with
-//     startHeapThread() (src/heap/thread.ts). Null (after one warning) without the addon.
+//     startHeapThread() (src/collect/heap-thread.ts). Null (after one warning) without the addon.
 //   takeHeapProfile(): Promise<Uint8Array>                  for /debug/pprof/heap
 //     The live heap now and the allocations of the current period so far, of every profiled
 //     thread, gzipped pprof; the period goes on. When no heap collector runs, the first call
@@ -20,32 +20,33 @@ import { attachService } from '../transport/aggregation-host.js';
 import type { ServiceHandle } from '../transport/aggregation-host.js';
 import { isServiceFailed } from '../transport/aggregation-protocol.js';
 import type { ServiceFailedMessage } from '../transport/aggregation-protocol.js';
-import type { KindCollector, PeriodInfo } from '../collector.js';
-import type { Settings } from '../settings.js';
-import { loadNative } from '../native.js';
-import { logOnce } from '../log.js';
-import { FileExporter } from '../export/file.js';
-import type { ProfileBuilder } from '../profile/builder.js';
-import { batchTransferList, heapAddon } from './batch.js';
-import type { HeapAddon, HeapBatch } from './batch.js';
-import { encodeHeapProfile, newHeapBuilder } from './encode.js';
-import { HeapSampler, resolveSamplerOptions } from './sampler.js';
-import type { HeapSamplerOptions } from './sampler.js';
-import { HEAP_CONTROL_CHANNEL, HeapCode } from './protocol.js';
-import type { EncodeMessage, FlushMessage, FromEncoder } from './protocol.js';
+import type { KindCollector, PeriodInfo, WriteNow } from './kind-collector.js';
+import type { Settings } from '../common/settings.js';
+import { loadNative } from './native.js';
+import { logOnce } from '../common/log.js';
+import { createSyncReply, waitSyncReply } from '../transport/sync-reply.js';
+import { batchTransferList } from '../transport/heap-batch.js';
+import type { HeapBatch } from '../transport/heap-batch.js';
+import type { NativeAddon } from './native.js';
+import { HeapSampler, resolveSamplerOptions } from './heap-sampler.js';
+import type { HeapSamplerOptions } from './heap-sampler.js';
+import { HEAP_CONTROL_CHANNEL, HeapCode } from '../transport/heap-protocol.js';
+import type { EncodeMessage, FlushMessage, FromEncoder } from '../transport/heap-protocol.js';
 
-export { startHeapThread } from './thread.js';
-export type { HeapThread, HeapThreadOptions } from './thread.js';
+export { startHeapThread } from './heap-thread.js';
+export type { HeapThread, HeapThreadOptions } from './heap-thread.js';
 
 export interface HeapCollectorOptions extends HeapSamplerOptions {
   /** How long a period end waits for the other threads' batches (default 1000 ms). */
   flushTimeoutMs?: number;
-  /** Near the heap limit, write a last profile here (file exporter naming). Unset: no such profile. */
-  nearLimit?: { outDir: string; service: string };
+  /** Near the heap limit, write a last profile with this. Unset: no such profile. */
+  nearLimit?: WriteNow;
 }
 
 /** Extra heap granted near the limit while the last profile is written: max(16 MiB, limit/8). */
 const NEAR_LIMIT_MIN_EXTRA = 16 << 20;
+/** How long the thread at its heap limit waits for the worker to encode its last profile. */
+const NEAR_LIMIT_WAIT_MS = 5000;
 
 function unixNanosNow(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
@@ -66,11 +67,10 @@ class HeapOwner {
   private stopped = false;
   private periodStart = unixNanosNow();
   private periodStartMs = performance.now();
-  private syncBuilder: ProfileBuilder | null = null;
   private nearLimitSet = false;
 
-  constructor(private readonly addon: HeapAddon, private readonly sampler: HeapSampler, private readonly flushTimeoutMs: number) {
-    // The heap service of the process's one aggregation worker (src/worker/heap-encoder.ts).
+  constructor(private readonly addon: NativeAddon, private readonly sampler: HeapSampler, private readonly flushTimeoutMs: number) {
+    // The heap service of the process's one aggregation worker (src/aggregate/heap.ts).
     this.service = attachService('heap', { intervalBytes: sampler.options.intervalBytes });
     this.service.port.on('message', (m: FromEncoder | ServiceFailedMessage) => {
       if (isServiceFailed(m)) {
@@ -119,10 +119,23 @@ class HeapOwner {
   request(peek: boolean, period: PeriodInfo | null, comments: readonly string[], last = false): Promise<Uint8Array> {
     if (this.failed) return Promise.reject(this.failed);
     if (this.stopped) return Promise.reject(new Error('hotpath: the heap profiler is stopped'));
+    const seq = this.flushThreads(peek);
+    const batch = (last ? this.sampler.stop() : this.sampler.rotate(!peek)) ?? null;
+    this.service.port.ref();
+    this.sendEncode(seq, peek, batch, period, comments, this.otherThreads(), this.flushTimeoutMs);
+    return new Promise((resolve, reject) => this.pending.set(seq, { resolve, reject }));
+  }
+
+  /** Asks the other threads for their batches of period `seq` (the next one). */
+  private flushThreads(peek: boolean): number {
     const seq = ++this.seq;
     const flush: FlushMessage = { code: HeapCode.Flush, seq, peek, encoder: this.service.threadId };
     this.channel.postMessage(flush);
-    const batch = (last ? this.sampler.stop() : this.sampler.rotate(!peek)) ?? null;
+    return seq;
+  }
+
+  private sendEncode(seq: number, peek: boolean, batch: HeapBatch | null, period: PeriodInfo | null,
+    comments: readonly string[], threads: number[], waitMs: number, sync?: SharedArrayBuffer): void {
     const nowMs = performance.now();
     const p = period ?? { timeNanos: this.periodStart, durationNanos: Math.round((nowMs - this.periodStartMs) * 1e6) };
     if (!peek) {
@@ -131,11 +144,18 @@ class HeapOwner {
     }
     const msg: EncodeMessage = {
       code: HeapCode.Encode, seq, peek, timeNanos: p.timeNanos.toString(), durationNanos: p.durationNanos,
-      comments: [...comments], batch, threads: this.otherThreads(), waitMs: this.flushTimeoutMs,
+      comments: [...comments], batch, threads, waitMs, sync,
     };
-    this.service.port.ref();
     this.service.port.postMessage(msg, batch ? batchTransferList(batch) : []);
-    return new Promise((resolve, reject) => this.pending.set(seq, { resolve, reject }));
+  }
+
+  /** A period encoded in the worker while this thread waits (exit, the heap limit); null on failure or timeout. */
+  private encodeWaiting(seq: number, batch: HeapBatch | null, period: PeriodInfo | null, comments: readonly string[],
+    threads: number[], timeoutMs: number): Uint8Array | null {
+    const sync = createSyncReply();
+    // The worker waits for the other threads for half the time, so that encoding has the rest.
+    this.sendEncode(seq, false, batch, period, comments, threads, Math.min(this.flushTimeoutMs, Math.floor(timeoutMs / 2)), sync);
+    return waitSyncReply(sync, timeoutMs);
   }
 
   private otherThreads(): number[] {
@@ -159,47 +179,46 @@ class HeapOwner {
     if (owner === this) owner = null;
   }
 
-  /** The last period, encoded on this thread: for process.exit (only this thread's data). */
-  stopSync(period: PeriodInfo, comments: readonly string[]): Uint8Array | null {
+  /** The last period of every thread, encoded in the worker while this thread waits: for process.exit. */
+  stopSync(period: PeriodInfo, comments: readonly string[], timeoutMs: number): Uint8Array | null {
     if (this.stopped) return null;
-    const batch = this.sampler.stop();
+    if (this.failed) {
+      this.sampler.stop();
+      this.close();
+      return null;
+    }
+    const seq = this.flushThreads(false);
+    const batch = this.sampler.stop() ?? null;
+    const bytes = this.encodeWaiting(seq, batch, period, comments, this.otherThreads(), timeoutMs);
     // close() only releases the shared aggregation worker: the time profile may still be
     // encoding its last period there (a terminate would lose it).
     this.close();
-    if (!batch) return null;
-    return this.encodeHere(batch, period, comments);
+    return bytes;
   }
 
-  private encodeHere(batch: HeapBatch, period: PeriodInfo, comments: readonly string[]): Uint8Array {
-    this.syncBuilder ??= newHeapBuilder(this.sampler.options.intervalBytes);
-    return encodeHeapProfile(this.syncBuilder, [batch], { ...period, comments });
-  }
-
-  /** Near the heap limit: write a last profile of this thread synchronously to outDir. */
-  enableNearLimit(outDir: string, service: string): void {
+  /** Near the heap limit: a last profile of this thread, encoded in the worker and written by `write`. */
+  enableNearLimit(write: WriteNow): void {
     if (this.nearLimitSet) return;
     this.nearLimitSet = true;
-    const exporter = new FileExporter({ dir: outDir, service });
-    // Made now: compiling the WASM core with the heap at its limit is a risk not worth taking.
-    this.syncBuilder ??= newHeapBuilder(this.sampler.options.intervalBytes);
     const handler = (): void => {
       try {
-        const batch = this.sampler.rotate(true);
-        if (!batch) return;
-        const nowMs = performance.now();
+        if (this.stopped || this.failed) return;
         const start = this.periodStart;
-        const durationNanos = Math.round((nowMs - this.periodStartMs) * 1e6);
-        this.periodStart = unixNanosNow();
-        this.periodStartMs = nowMs;
-        const bytes = this.encodeHere(batch, { timeNanos: start, durationNanos }, [
+        const startMs = this.periodStartMs;
+        const batch = this.sampler.rotate(true) ?? null;
+        // Only this thread's batch: the others' come with the next period, if there is one.
+        const bytes = this.encodeWaiting(++this.seq, batch, null, [
           'hotpath: heap: written near the heap limit (the process is about to run out of memory)',
-        ]);
+        ], [], NEAR_LIMIT_WAIT_MS);
+        if (!bytes) {
+          logOnce('heap-near-limit', `near the heap limit: the last heap profile was not encoded in ${NEAR_LIMIT_WAIT_MS} ms`);
+          return;
+        }
         const startDate = new Date(Number(start / 1_000_000n));
-        exporter.exportSync([{ kind: 'heap', bytes, start: startDate, end: new Date(startDate.getTime() + durationNanos / 1e6) }]);
-        const where = exporter.written[exporter.written.length - 1];
+        const where = write('heap', bytes, startDate, new Date(startDate.getTime() + (performance.now() - startMs)));
         logOnce('heap-near-limit', where
           ? `near the heap limit: wrote the last heap profile to ${where}`
-          : `near the heap limit: could not write the last heap profile to ${outDir}`);
+          : 'near the heap limit: could not write the last heap profile');
       } catch (e) {
         logOnce('heap-near-limit', `near the heap limit: the last heap profile was lost: ${(e as Error).message}`);
       }
@@ -219,12 +238,8 @@ function startOwner(options: HeapCollectorOptions): HeapOwner | null {
   if (!(Number.isInteger(flushTimeoutMs) && flushTimeoutMs >= 0 && flushTimeoutMs <= 600_000)) {
     throw new RangeError(`hotpath: heap option flushTimeoutMs must be an integer from 0 to 600000, got ${String(flushTimeoutMs)}`);
   }
-  const native = loadNative();
-  const addon = heapAddon(native);
-  if (!addon) {
-    if (native) logOnce('heap-addon-old', 'the native addon has no heap profiler (rebuild it); the heap profile is skipped');
-    return null;
-  }
+  const addon = loadNative();
+  if (!addon) return null;
   const sampler = new HeapSampler(addon, opts);
   owner = new HeapOwner(addon, sampler, flushTimeoutMs);
   return owner;
@@ -234,21 +249,18 @@ function startOwner(options: HeapCollectorOptions): HeapOwner | null {
 export function startHeapCollector(options: HeapCollectorOptions = {}): KindCollector | null {
   const o = startOwner(options);
   if (!o) return null;
-  if (options.nearLimit) o.enableNearLimit(options.nearLimit.outDir, options.nearLimit.service);
+  if (options.nearLimit) o.enableNearLimit(options.nearLimit);
   return {
     kind: 'heap',
     endPeriod: (period, comments) => o.request(false, period, comments),
     stop: (period, comments) => o.stop(period, comments),
-    stopSync: (period, comments) => o.stopSync(period, comments),
+    stopSync: (period, comments, timeoutMs) => o.stopSync(period, comments, timeoutMs),
   };
 }
 
 /** CollectorFactory of the `heap` kind, for src/profiler.ts. */
-export function createHeapCollector(settings: Settings): KindCollector | null {
-  return startHeapCollector({
-    intervalBytes: settings.heapSamplingIntervalBytes,
-    nearLimit: { outDir: settings.outDir, service: settings.service },
-  });
+export function createHeapCollector(settings: Settings, writeNow: WriteNow): KindCollector | null {
+  return startHeapCollector({ intervalBytes: settings.heapSamplingIntervalBytes, nearLimit: writeNow });
 }
 
 /** For /debug/pprof/heap: every profiled thread's live heap now and this period's allocations. */

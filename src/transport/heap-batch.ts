@@ -1,7 +1,6 @@
 // One thread's heap data for one period, as native/src/heap_profiler.cc hands it out: tables
 // that stand alone (strings, frames and stacks start again at every period), so a batch can be
 // encoded without any state from earlier periods.
-import type { NativeAddon } from '../native.js';
 
 /** Values per stack in HeapBatch.values, in the profile's sample-type order. */
 export const HEAP_VALUES = 4;
@@ -54,22 +53,6 @@ export interface HeapBatch {
   /** Memory outside the JS heap (Buffers, ArrayBuffers) held by this thread's isolate. */
   externalBytes: number;
   stats: HeapBatchStats;
-}
-
-/** The addon's heap functions (native/src/heap_profiler.cc). */
-export interface HeapAddon {
-  heapInit(threadId: number, threadName: string, intervalBytes: number, stackDepth: number,
-    budget: number, fixedShare: number, seed: number): void;
-  heapRotate(reset: boolean): HeapBatch | undefined;
-  heapDispose(): void;
-  heapThreads(): number[];
-  heapNearLimit(handler: () => void, extraBytes: number): void;
-}
-
-/** The addon with its heap half, or null when the build predates it. */
-export function heapAddon(addon: NativeAddon | null): (NativeAddon & HeapAddon) | null {
-  const a = addon as (NativeAddon & Partial<HeapAddon>) | null;
-  return a && typeof a.heapInit === 'function' && typeof a.heapRotate === 'function' ? (a as NativeAddon & HeapAddon) : null;
 }
 
 export function batchTransferList(b: HeapBatch): ArrayBuffer[] {

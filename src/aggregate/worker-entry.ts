@@ -2,23 +2,23 @@
 // (DESIGN.md), so that nothing heavy runs on the application's threads and one V8 isolate, not
 // one per kind, holds the WASM builders. Each kind's owner attaches a service over a
 // MessagePort of its own (src/transport/aggregation-host.ts):
-//   time    src/aggregate/time.ts        (the time and event-loop blocks profiles)
-//   events  src/worker/event-encoder.ts  (contention, exceptions)
-//   heap    src/worker/heap-encoder.ts
+//   time    src/aggregate/time.ts    (the time and event-loop blocks profiles)
+//   events  src/aggregate/events.ts  (contention, exceptions)
+//   heap    src/aggregate/heap.ts
 // Profiled threads that send data with postMessageToThread wrap it as { service, message }; the
 // one 'workerMessage' listener here hands it on (held until the service has loaded).
 import { parentPort } from 'node:worker_threads';
-import { nameThisThread } from '../own-cpu.js';
-import type { ServeFunction, Service, ServiceName, ThreadEnvelope, ToHost } from './aggregation-protocol.js';
+import { nameThisThread } from '../common/own-thread.js';
+import type { ServeFunction, Service, ServiceName, ThreadEnvelope, ToHost } from '../transport/aggregation-protocol.js';
 
 nameThisThread('hotpath-aggr');
 if (!parentPort) throw new Error('hotpath: the aggregation worker must run as a worker thread');
 const host = parentPort;
 
 const MODULES: Record<ServiceName, string> = {
-  time: '../aggregate/time.js',
-  events: '../worker/event-encoder.js',
-  heap: '../worker/heap-encoder.js',
+  time: './time.js',
+  events: './events.js',
+  heap: './heap.js',
 };
 
 const services = new Map<ServiceName, Service>();
