@@ -9,6 +9,7 @@
 // until the period's Encode arrives (waiting up to `waitMs` for threads that have not answered).
 // A synchronous Encode (the last period at process.exit) is answered through a
 // SharedArrayBuffer the owner blocks on, without waiting for other threads.
+import { Code } from '../transport/protocol.js';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { Service } from '../transport/aggregation-protocol.js';
@@ -17,7 +18,10 @@ import type { Frame } from '../profile/builder.js';
 import type { Label } from '../profile/model.js';
 import { FRAME_INTS, EVENT_INTS, KIND_SPECS } from '../transport/event-batch.js';
 import type { EventBatch, EventKind } from '../transport/event-batch.js';
-import { EVENTS_DATA_CHANNEL, EventCode, SYNC_HEADER, SYNC_LENGTH, SYNC_STATE, SyncState } from '../transport/event-protocol.js';
+import { EVENTS_DATA_CHANNEL } from '../transport/event-protocol.js';
+import { writeSyncReply } from '../transport/sync-reply.js';
+import { periodQueue } from '../transport/period-queue.js';
+import { listen } from '../transport/service-port.js';
 import type { EncodeMessage, OnDataChannel, ToEncoder } from '../transport/event-protocol.js';
 
 export function serve(port: MessagePort, _data: unknown): Service {
@@ -52,11 +56,11 @@ export function serve(port: MessagePort, _data: unknown): Service {
 
   function onData(m: OnDataChannel): void {
     switch (m.code) {
-      case EventCode.ThreadBatch:
+      case Code.Batch:
         pendingList(m.kind).push({ seq: m.seq, threadId: m.batch.threadId, batch: m.batch });
         silent.delete(m.batch.threadId);
         break;
-      case EventCode.Bye:
+      case Code.Bye:
         gone.add(m.threadId);
         if (gone.size > 10000) gone.clear();
         if (m.batch) pendingList(m.kind).push({ seq: Infinity, threadId: m.threadId, batch: m.batch });
@@ -168,57 +172,21 @@ export function serve(port: MessagePort, _data: unknown): Service {
     return bytes;
   }
 
-  function answerSync(sab: SharedArrayBuffer, state: SyncState, bytes?: Uint8Array): void {
-    const ctl = new Int32Array(sab, 0, 2);
-    if (bytes) {
-      if (bytes.length > sab.byteLength - SYNC_HEADER) {
-        state = SyncState.TooBig;
-      } else {
-        new Uint8Array(sab, SYNC_HEADER, bytes.length).set(bytes);
-        Atomics.store(ctl, SYNC_LENGTH, bytes.length);
-      }
-    }
-    Atomics.store(ctl, SYNC_STATE, state);
-    Atomics.notify(ctl, SYNC_STATE);
-  }
-
-  // One period at a time, in order.
-  let chain: Promise<void> = Promise.resolve();
+  const endPeriod = periodQueue(port, async (m: EncodeMessage) => {
+    const bytes = await encode(m);
+    if (m.sync) writeSyncReply(m.sync, bytes);
+    else if (bytes) port.postMessage({ code: Code.Profile, seq: m.seq, kind: m.kind, bytes }, [bytes.buffer as ArrayBuffer]);
+    else port.postMessage({ code: Code.Profile, seq: m.seq, kind: m.kind, bytes: null });
+  });
 
   function onMessage(m: ToEncoder): void {
-    switch (m.code) {
-      case EventCode.Encode:
-        chain = chain.then(async () => {
-          try {
-            const bytes = await encode(m);
-            if (m.sync) {
-              answerSync(m.sync, bytes ? SyncState.Done : SyncState.Empty, bytes ?? undefined);
-            } else if (bytes) {
-              port.postMessage({ code: EventCode.Encoded, seq: m.seq, kind: m.kind, bytes }, [bytes.buffer as ArrayBuffer]);
-            } else {
-              port.postMessage({ code: EventCode.Encoded, seq: m.seq, kind: m.kind, bytes: null });
-            }
-          } catch (e) {
-            if (m.sync) answerSync(m.sync, SyncState.Failed);
-            port.postMessage({ code: EventCode.Failed, seq: m.seq, kind: m.kind, message: (e as Error).stack ?? String(e) });
-          }
-        });
-        break;
-      case EventCode.Stop:
-        channel.close();
-        port.close();
-        break;
-      default:
-        throw new Error(`hotpath: this should not happen: unknown event encoder message ${(m as { code: unknown }).code}`);
+    if (m.code !== Code.EndPeriod) {
+      throw new Error(`hotpath: this should not happen: unknown event encoder message ${(m as { code: unknown }).code}`);
     }
+    endPeriod(m);
   }
 
-  const channel = new BroadcastChannel(EVENTS_DATA_CHANNEL);
-  channel.onmessage = (ev: unknown) => onData((ev as { data: OnDataChannel }).data);
-  port.on('message', onMessage);
   // Warm the builders up front: a synchronous last period at exit cannot wait for compilation.
   for (const kind of Object.keys(KIND_SPECS) as EventKind[]) void builderFor(kind);
-  // The owner's release closes the port without a Stop: end the same way.
-  port.on('close', () => channel.close());
-  return { onThreadMessage: (v: unknown) => onData(v as OnDataChannel) };
+  return listen(port, new BroadcastChannel(EVENTS_DATA_CHANNEL), onMessage, onData);
 }

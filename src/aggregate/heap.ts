@@ -6,13 +6,17 @@
 // Inputs: Encode from the owner (its own batch, the period, the other threads to wait for);
 // Batch and Bye from the other threads, by postMessageToThread or the data channel. Batches of a
 // thread that answers late go into the next period; a pull (peek) uses only the answers to it.
+import { Code } from '../transport/protocol.js';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { Service } from '../transport/aggregation-protocol.js';
 import { encodeHeapProfile, newHeapBuilder } from './heap-encode.js';
 import type { HeapBatch } from '../transport/heap-batch.js';
-import { HEAP_DATA_CHANNEL, HeapCode } from '../transport/heap-protocol.js';
+import { HEAP_DATA_CHANNEL } from '../transport/heap-protocol.js';
 import { writeSyncReply } from '../transport/sync-reply.js';
+import { periodQueue } from '../transport/period-queue.js';
+import { ThreadAnswers } from '../transport/thread-answers.js';
+import { listen } from '../transport/service-port.js';
 import type { BatchMessage, EncodeMessage, ToEncoder } from '../transport/heap-protocol.js';
 
 export function serve(port: MessagePort, data: unknown): Service {
@@ -23,11 +27,7 @@ export function serve(port: MessagePort, data: unknown): Service {
   let pending: { seq: number; batch: HeapBatch }[] = [];
   /** Answers to pulls, by seq. */
   const peeks = new Map<number, HeapBatch[]>();
-  /** Highest seq each thread answered. */
-  const answered = new Map<number, number>();
-  const gone = new Set<number>();
-  let waiting: { seq: number; threads: Set<number>; done: () => void } | null = null;
-  const queue: EncodeMessage[] = [];
+  const answers = new ThreadAnswers();
 
   function onBatch(m: BatchMessage): void {
     const id = m.batch.threadId;
@@ -38,25 +38,12 @@ export function serve(port: MessagePort, data: unknown): Service {
     } else {
       pending.push({ seq: m.seq, batch: m.batch });
     }
-    answered.set(id, Math.max(answered.get(id) ?? 0, m.seq));
-    if (waiting && m.seq >= waiting.seq) {
-      waiting.threads.delete(id);
-      if (waiting.threads.size === 0) waiting.done();
-    }
+    answers.answer(id, m.seq);
   }
 
   async function encode(m: EncodeMessage): Promise<void> {
     if (m.peek) peeks.set(m.seq, []);
-    const threads = new Set<number>();
-    for (const id of m.threads) if (!gone.has(id) && (answered.get(id) ?? 0) < m.seq) threads.add(id);
-    if (threads.size > 0 && m.waitMs > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, m.waitMs);
-        waiting = { seq: m.seq, threads, done: () => { clearTimeout(timer); resolve(); } };
-      });
-      waiting = null;
-    }
-    const late = [...threads].filter((id) => (answered.get(id) ?? 0) < m.seq);
+    const late = await answers.waitFor(m.seq, m.threads, m.waitMs);
     let batches: HeapBatch[];
     if (m.peek) {
       batches = peeks.get(m.seq) ?? [];
@@ -76,63 +63,32 @@ export function serve(port: MessagePort, data: unknown): Service {
     });
     // Forget threads that are gone (bounded memory under thread churn).
     if (!m.peek) {
-      for (const id of gone) answered.delete(id);
-      gone.clear();
+      answers.forgetGone();
     }
     if (m.sync) writeSyncReply(m.sync, bytes);
-    else port.postMessage({ code: HeapCode.Encoded, seq: m.seq, bytes }, [bytes.buffer as ArrayBuffer]);
+    else port.postMessage({ code: Code.Profile, kind: 'heap', seq: m.seq, bytes }, [bytes.buffer as ArrayBuffer]);
   }
 
-  let running = false;
-  async function drain(): Promise<void> {
-    if (running) return;
-    running = true;
-    try {
-      while (queue.length > 0) {
-        const m = queue.shift()!;
-        try {
-          await encode(m);
-        } catch (e) {
-          if (m.sync) writeSyncReply(m.sync, null);
-          port.postMessage({ code: HeapCode.Failed, seq: m.seq, message: (e as Error).stack ?? String(e) });
-        }
-      }
-    } finally {
-      running = false;
-    }
-  }
+  const endPeriod = periodQueue(port, encode);
 
   const channel = new BroadcastChannel(HEAP_DATA_CHANNEL);
 
   function onMessage(m: ToEncoder): void {
     switch (m.code) {
-      case HeapCode.Encode:
-        queue.push(m);
-        void drain();
+      case Code.EndPeriod:
+        endPeriod(m);
         break;
-      case HeapCode.Batch:
+      case Code.Batch:
         onBatch(m);
         break;
-      case HeapCode.Bye:
+      case Code.Bye:
         if (m.batch) pending.push({ seq: 0, batch: m.batch }); // into the next profile
-        gone.add(m.threadId);
-        if (waiting) {
-          waiting.threads.delete(m.threadId);
-          if (waiting.threads.size === 0) waiting.done();
-        }
-        break;
-      case HeapCode.Stop:
-        channel.close();
-        port.close();
+        answers.bye(m.threadId);
         break;
       default:
         throw new Error(`hotpath: this should not happen: unknown heap message code ${(m as { code: unknown }).code}`);
     }
   }
 
-  port.on('message', onMessage);
-  channel.onmessage = (ev: unknown) => onMessage((ev as { data: ToEncoder }).data);
-  // The owner's release closes the port without a Stop: end the same way.
-  port.on('close', () => channel.close());
-  return { onThreadMessage: (v: unknown) => onMessage(v as ToEncoder) };
+  return listen(port, channel, onMessage, onMessage);
 }

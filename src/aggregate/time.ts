@@ -17,6 +17,9 @@ import { ThreadTable, expandBatch } from './stack-batch.js';
 import { createFrameMapper } from './frame-mapper.js';
 import { StackCap } from './stack-cap.js';
 import { packParts, writeSyncReply } from '../transport/sync-reply.js';
+import { periodQueue } from '../transport/period-queue.js';
+import { ThreadAnswers } from '../transport/thread-answers.js';
+import { listen } from '../transport/service-port.js';
 import { ThreadBlocks } from './eventloop-blocks.js';
 export function serve(port: MessagePort, data: unknown): Service {
   const intervalMicros: number = (data as { intervalMicros: number }).intervalMicros;
@@ -28,12 +31,8 @@ export function serve(port: MessagePort, data: unknown): Service {
   const tables = new Map<number, ThreadTable>();
   const frameMapper = createFrameMapper();
   let stats = new Map<number, ThreadPeriodStats>();
-  /** Highest period seq each thread has answered. */
-  const answered = new Map<number, number>();
-  const gone = new Set<number>();
+  const answers = new ThreadAnswers();
   let samples = 0;
-  let waiting: { seq: number; threads: Set<number>; done: () => void } | null = null;
-  const queue: EndPeriodMessage[] = [];
 
   const builderPromise = ProfileBuilder.create({
     sampleTypes: [
@@ -74,11 +73,7 @@ export function serve(port: MessagePort, data: unknown): Service {
   function onLabels(m: LabelsMessage): void {
     tableOf(m.threadId).learnLabels(m.labelSets);
     for (const map of m.sourceMaps) frameMapper.provide(map.file, map.payload);
-    answered.set(m.threadId, Math.max(answered.get(m.threadId) ?? 0, m.seq));
-    if (waiting && m.seq >= waiting.seq) {
-      waiting.threads.delete(m.threadId);
-      if (waiting.threads.size === 0) waiting.done();
-    }
+    answers.answer(m.threadId, m.seq);
   }
 
   function addBatch(m: BatchMessage): void {
@@ -151,20 +146,9 @@ export function serve(port: MessagePort, data: unknown): Service {
   }
 
   async function endPeriod(m: EndPeriodMessage): Promise<void> {
-    const threads = new Set<number>();
-    for (const id of m.threads) {
-      if (!gone.has(id) && (answered.get(id) ?? 0) < m.seq) threads.add(id);
-    }
-    if (threads.size > 0 && m.timeoutMs > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => resolve(), m.timeoutMs);
-        waiting = { seq: m.seq, threads, done: () => { clearTimeout(timer); resolve(); } };
-      });
-      waiting = null;
-    }
+    const late = await answers.waitFor(m.seq, m.threads, m.timeoutMs);
     for (const p of pending.splice(0)) addBatch(p);
     const b = builder!;
-    const late = [...threads].filter((id) => (answered.get(id) ?? 0) < m.seq);
     const notes = comments();
     if (late.length > 0) notes.push(`hotpath: threads ${late.join(', ')} did not answer in ${m.timeoutMs} ms: label sets they made in the period are not on its samples`);
     for (const c of m.comments ?? []) b.addComment(c);
@@ -186,11 +170,10 @@ export function serve(port: MessagePort, data: unknown): Service {
     // Forget threads that are gone and said nothing this period (bounded memory under churn).
     const live = new Set(m.threads);
     for (const id of tables.keys()) {
-      if (!live.has(id) && (answered.get(id) ?? 0) < m.seq) {
+      if (!live.has(id) && !answers.hasAnswered(id, m.seq)) {
         tables.delete(id);
         threadBlocks.delete(id);
-        answered.delete(id);
-        gone.delete(id);
+        answers.forget(id);
       }
     }
     if (m.sync) {
@@ -198,7 +181,7 @@ export function serve(port: MessagePort, data: unknown): Service {
     } else {
       const transfer = [bytes.buffer as ArrayBuffer];
       if (blockBytes) transfer.push(blockBytes.buffer as ArrayBuffer);
-      port.postMessage({ code: Code.Profile, seq: m.seq, bytes, blocks: blockBytes, meta }, transfer);
+      port.postMessage({ code: Code.Profile, kind: 'time', seq: m.seq, bytes, blocks: blockBytes, meta }, transfer);
     }
   }
 
@@ -232,28 +215,17 @@ export function serve(port: MessagePort, data: unknown): Service {
     return bytes;
   }
 
-  let running = false;
-  async function drain(): Promise<void> {
-    if (running || !builder) return;
-    running = true;
-    try {
-      while (queue.length > 0) {
-        const m = queue.shift()!;
-        try {
-          await endPeriod(m);
-        } catch (e) {
-          if (m.sync) writeSyncReply(m.sync, null);
-          port.postMessage({ code: Code.Error, seq: m.seq, message: (e as Error).stack ?? String(e) });
-        }
-      }
-    } finally {
-      running = false;
-    }
-  }
+  const ready = Promise.all([builderPromise, blockBuilderPromise]).then(([b, bb]) => {
+    builder = b;
+    blockBuilder = bb;
+  }, (e: Error) => {
+    throw new Error(`could not create the profile builder: ${e.message}`);
+  });
+  const queueEndPeriod = periodQueue(port, endPeriod, ready);
 
   const channel = new BroadcastChannel(TIME_CHANNEL);
 
-  function onMessage(m: ToAggregator | { code: Code.Flush }): void {
+  function onMessage(m: ToAggregator | { code: Code.Flush, kind: 'time' }): void {
     switch (m.code) {
       case Code.Batch:
         try {
@@ -264,26 +236,17 @@ export function serve(port: MessagePort, data: unknown): Service {
           }
           pending.push(m);
         } catch (e) {
-          port.postMessage({ code: Code.Error, seq: m.seq, message: (e as Error).stack ?? String(e) });
+          port.postMessage({ code: Code.Error, kind: 'time', seq: m.seq, message: (e as Error).stack ?? String(e) });
         }
         break;
       case Code.Labels:
         onLabels(m);
         break;
       case Code.EndPeriod:
-        queue.push(m);
-        void drain();
+        queueEndPeriod(m);
         break;
       case Code.Bye:
-        gone.add(m.threadId);
-        if (waiting) {
-          waiting.threads.delete(m.threadId);
-          if (waiting.threads.size === 0) waiting.done();
-        }
-        break;
-      case Code.Stop:
-        channel.close();
-        port.close();
+        answers.bye(m.threadId);
         break;
       case Code.Flush:
         break; // the owner's own announcement, echoed to every channel member
@@ -292,17 +255,5 @@ export function serve(port: MessagePort, data: unknown): Service {
     }
   }
 
-  port.on('message', onMessage);
-  channel.onmessage = (ev: unknown) => onMessage((ev as { data: ToAggregator }).data);
-
-  Promise.all([builderPromise, blockBuilderPromise]).then(([b, bb]) => {
-    builder = b;
-    blockBuilder = bb;
-    void drain();
-  }, (e: Error) => {
-    port.postMessage({ code: Code.Error, seq: 0, message: `could not create the profile builder: ${e.message}` });
-  });
-  // The owner's release closes the port without a Stop: end the same way.
-  port.on('close', () => channel.close());
-  return { onThreadMessage: (v: unknown) => onMessage(v as ToAggregator) };
+  return listen(port, channel, onMessage, onMessage);
 }

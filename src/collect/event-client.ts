@@ -8,24 +8,21 @@
 // BroadcastChannel the encoder listens to, and their endPeriod() resolves to null.
 // stopSync() (process.exit, fatal errors) posts the last batch with a SharedArrayBuffer and
 // blocks on it (Atomics.wait, bounded by the timeout) until the worker has written the bytes.
+import { Code } from '../transport/protocol.js';
 import { BroadcastChannel, isMainThread, threadId as currentThreadId } from 'node:worker_threads';
-import { attachService } from '../transport/aggregation-host.js';
-import type { ServiceHandle } from '../transport/aggregation-host.js';
-import { isServiceFailed } from '../transport/aggregation-protocol.js';
-import type { ServiceFailedMessage } from '../transport/aggregation-protocol.js';
+import { ServiceClient } from '../transport/service-client.js';
 import { threadName } from './thread-name.js';
 import type { KindCollector, PeriodInfo } from './kind-collector.js';
 import { existsSync } from 'node:fs';
 import { loadNative, nativeCandidates } from './native.js';
 import type { NativeAddon } from './native.js';
 import { logOnce } from '../common/log.js';
+import { createSyncReply, waitSyncReply } from '../transport/sync-reply.js';
 import { batchBuffers } from '../transport/event-batch.js';
 import type { EventBatch, EventKind } from '../transport/event-batch.js';
 import type { Recorder } from './event-recorder.js';
-import {
-  EVENTS_CONTROL_CHANNEL, EVENTS_DATA_CHANNEL, EventCode, SYNC_HEADER, SYNC_LENGTH, SYNC_STATE, SyncState,
-} from '../transport/event-protocol.js';
-import type { EncodeMessage, FlushMessage, FromEncoder, OnControlChannel, OnDataChannel } from '../transport/event-protocol.js';
+import { EVENTS_CONTROL_CHANNEL, EVENTS_DATA_CHANNEL } from '../transport/event-protocol.js';
+import type { EncodeMessage, EncodedMessage, FlushMessage, OnControlChannel, OnDataChannel } from '../transport/event-protocol.js';
 
 /** What a kind plugs into the generic collector. */
 export interface EventSource {
@@ -86,92 +83,34 @@ function takeBatch(source: EventSource): EventBatch {
 // The events service of the process's one aggregation worker (src/aggregate/events.ts),
 // shared by the event kinds.
 
-interface Pending {
-  resolve(b: Uint8Array | null): void;
-  reject(e: Error): void;
-}
-
 class Encoder {
-  private readonly service: ServiceHandle;
-  private readonly pending = new Map<number, Pending>();
+  private readonly service = new ServiceClient<EncodedMessage>('events', {});
   private seq = 0;
-  private failed: Error | null = null;
   refs = 0;
-
-  constructor() {
-    this.service = attachService('events', {});
-    this.service.port.on('message', (m: FromEncoder | ServiceFailedMessage) => {
-      if (isServiceFailed(m)) {
-        logOnce('event-encoder', m.message);
-        this.fail(new Error(m.message));
-        return;
-      }
-      const p = this.pending.get(m.seq);
-      if (m.code === EventCode.Encoded) {
-        if (!p) return;
-        this.pending.delete(m.seq);
-        p.resolve(m.bytes);
-      } else if (m.code === EventCode.Failed) {
-        logOnce(`event-encoder-${m.kind}`, `${m.kind} profile encoding failed: ${m.message}`);
-        if (p) {
-          this.pending.delete(m.seq);
-          p.reject(new Error(m.message));
-        }
-      } else {
-        this.fail(new Error(`hotpath: this should not happen: unknown event encoder message ${(m as { code: unknown }).code}`));
-      }
-      if (this.pending.size === 0) this.service.port.unref();
-    });
-    this.service.onFailure((e) => {
-      logOnce('event-encoder', `event profile encoder failed: ${e.message}`);
-      this.fail(e);
-    });
-    // Listening for 'message' refs the port again: unref after the listener is on.
-    this.service.port.unref();
-  }
-
-  private fail(e: Error): void {
-    this.failed = e;
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
-  }
 
   encode(kind: EventKind, batch: EventBatch, period: PeriodInfo, comments: readonly string[], source: EventSource,
     threads: number[]): Promise<Uint8Array | null> {
-    if (this.failed) return Promise.reject(this.failed);
     const seq = ++this.seq;
     const m = this.message(kind, seq, batch, period, comments, source);
     m.threads = threads;
-    this.service.port.ref();
-    this.service.port.postMessage(m, batchBuffers(batch));
-    return new Promise((resolve, reject) => this.pending.set(seq, { resolve, reject }));
+    return this.service.request(seq, m, batchBuffers(batch)).then((r) => r.bytes);
   }
 
   /** Synchronous encode: blocks this thread up to timeoutMs. Null on timeout or nothing to say. */
   encodeSync(kind: EventKind, batch: EventBatch, period: PeriodInfo, comments: readonly string[], source: EventSource, timeoutMs: number): Uint8Array | null {
-    if (this.failed) return null;
-    const sab = new SharedArrayBuffer(SYNC_HEADER + SYNC_BYTES);
-    const ctl = new Int32Array(sab, 0, 2);
+    if (this.service.failed) return null;
     const m = this.message(kind, ++this.seq, batch, period, comments, source);
-    m.sync = sab;
-    this.service.port.postMessage(m, batchBuffers(batch));
-    const deadline = Date.now() + timeoutMs;
-    while (Atomics.load(ctl, SYNC_STATE) === SyncState.Waiting) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      Atomics.wait(ctl, SYNC_STATE, SyncState.Waiting, left);
-    }
-    const state = Atomics.load(ctl, SYNC_STATE) as SyncState;
-    if (state === SyncState.Done) return new Uint8Array(sab, SYNC_HEADER, Atomics.load(ctl, SYNC_LENGTH)).slice();
-    if (state === SyncState.Waiting) logOnce(`event-sync-${kind}`, `the last ${kind} profile was not ready in ${timeoutMs} ms`);
-    if (state === SyncState.TooBig) logOnce(`event-sync-${kind}`, `the last ${kind} profile is larger than ${SYNC_BYTES} bytes: lost`);
-    return null;
+    m.sync = createSyncReply(SYNC_BYTES);
+    this.service.post(m, batchBuffers(batch));
+    const { bytes, missing } = waitSyncReply(m.sync, timeoutMs);
+    if (missing) logOnce(`event-sync-${kind}`, `the last ${kind} profile was lost: ${missing}`);
+    return bytes;
   }
 
   private message(kind: EventKind, seq: number, batch: EventBatch, period: PeriodInfo, comments: readonly string[], source: EventSource): EncodeMessage {
     const notes = [...comments, ...(source.periodNotes?.() ?? [])];
     const m: EncodeMessage = {
-      code: EventCode.Encode, seq, kind, timeNanos: period.timeNanos.toString(), durationNanos: period.durationNanos,
+      code: Code.EndPeriod, seq, kind, timeNanos: period.timeNanos.toString(), durationNanos: period.durationNanos,
       comments: notes, batch, threads: [], waitMs: THREAD_WAIT_MS,
     };
     if (source.periodType) m.periodType = source.periodType;
@@ -181,8 +120,7 @@ class Encoder {
 
   release(): void {
     if (--this.refs > 0) return;
-    this.service.port.postMessage({ code: EventCode.Stop });
-    this.service.release();
+    this.service.release({ code: Code.Stop, kind: 'events' });
     if (encoder === this) encoder = null;
   }
 }
@@ -210,8 +148,8 @@ function ownerCollector(source: EventSource): KindCollector {
   const threads = new Set<number>();
   control.onmessage = (ev: unknown) => {
     const m = (ev as { data: OnControlChannel }).data;
-    if (m.code === EventCode.Hello && m.kind === source.kind) threads.add(m.threadId);
-    else if (m.code === EventCode.Bye && m.kind === source.kind) threads.delete(m.threadId);
+    if (m.code === Code.Hello && m.kind === source.kind) threads.add(m.threadId);
+    else if (m.code === Code.Bye && m.kind === source.kind) threads.delete(m.threadId);
   };
   // Setting onmessage refs the channel: unref after it, or the channel keeps the process alive.
   (control as unknown as { unref(): void }).unref();
@@ -219,7 +157,7 @@ function ownerCollector(source: EventSource): KindCollector {
   let stopped = false;
   const end = async (period: PeriodInfo, comments: readonly string[]): Promise<Uint8Array | null> => {
     const s = ++seq;
-    const flush: FlushMessage = { code: EventCode.Flush, kind: source.kind, seq: s };
+    const flush: FlushMessage = { code: Code.Flush, kind: source.kind, seq: s };
     control.postMessage(flush);
     const batch = takeBatch(source);
     return enc.encode(source.kind, batch, period, comments, source, [...threads]);
@@ -266,11 +204,11 @@ function threadCollector(source: EventSource): KindCollector {
       logOnce(`event-thread-${source.kind}`, `${source.kind} profile on thread ${currentThreadId} could not send its events: ${(e as Error).message}`);
     }
   };
-  control.postMessage({ code: EventCode.Hello, kind: source.kind, threadId: currentThreadId });
+  control.postMessage({ code: Code.Hello, kind: source.kind, threadId: currentThreadId });
   control.onmessage = (ev: unknown) => {
     const m = (ev as { data: OnControlChannel }).data;
-    if (m.code !== EventCode.Flush || m.kind !== source.kind) return;
-    post({ code: EventCode.ThreadBatch, kind: source.kind, seq: m.seq, batch: takeBatch(source) });
+    if (m.code !== Code.Flush || m.kind !== source.kind) return;
+    post({ code: Code.Batch, kind: source.kind, seq: m.seq, batch: takeBatch(source) });
   };
   let stopped = false;
   const finish = (): null => {
@@ -282,8 +220,8 @@ function threadCollector(source: EventSource): KindCollector {
       logOnce(`event-uninstall-${source.kind}`, `${source.kind} profile: removing its hooks failed: ${(e as Error).message}`);
     }
     const batch = takeBatch(source);
-    post({ code: EventCode.Bye, kind: source.kind, threadId: currentThreadId, batch });
-    control.postMessage({ code: EventCode.Bye, kind: source.kind, threadId: currentThreadId });
+    post({ code: Code.Bye, kind: source.kind, threadId: currentThreadId, batch });
+    control.postMessage({ code: Code.Bye, kind: source.kind, threadId: currentThreadId });
     control.onmessage = () => {};
     control.close();
     data.close();

@@ -36,15 +36,30 @@ export const MAX_DEPTH = 64;
  * Cost (Node 20, bench/contention.ts): 5-15 µs at depth 10-30; callers sample before calling.
  */
 export function captureSites(skip: Function): CallSiteLike[] {
+  const holder: { stack?: unknown } = {};
+  return readRaw(holder, () => OriginalError.captureStackTrace(holder, skip));
+}
+
+/**
+ * Structured call sites of a capture done earlier with `OriginalError.captureStackTrace(holder)`
+ * whose `stack` was never read (it is formatted, through prepareStackTrace, at the first read).
+ */
+export function sitesOfHolder(holder: { stack?: unknown }): CallSiteLike[] {
+  return readRaw(holder);
+}
+
+/** Reads `holder.stack` (after `capture`, at MAX_DEPTH) with our prepareStackTrace, then puts the application's back. */
+function readRaw(holder: { stack?: unknown }, capture?: () => void): CallSiteLike[] {
   const E = OriginalError as unknown as { prepareStackTrace?: unknown; stackTraceLimit: number };
   const hadPrepare = Object.prototype.hasOwnProperty.call(E, 'prepareStackTrace');
   const savedPrepare = E.prepareStackTrace;
   const savedLimit = E.stackTraceLimit;
-  const holder: { stack?: unknown } = {};
   try {
     E.prepareStackTrace = rawPrepare;
-    E.stackTraceLimit = MAX_DEPTH;
-    OriginalError.captureStackTrace(holder, skip);
+    if (capture) {
+      E.stackTraceLimit = MAX_DEPTH;
+      capture();
+    }
     // Read now: the call sites are handed to prepareStackTrace at the first read.
     const s = holder.stack;
     return Array.isArray(s) ? (s as CallSiteLike[]) : noSites;
@@ -54,26 +69,6 @@ export function captureSites(skip: Function): CallSiteLike[] {
     if (hadPrepare) E.prepareStackTrace = savedPrepare;
     else delete E.prepareStackTrace;
     E.stackTraceLimit = savedLimit;
-  }
-}
-
-/**
- * Structured call sites of a capture done earlier with `OriginalError.captureStackTrace(holder)`
- * whose `stack` was never read (it is formatted, through prepareStackTrace, at the first read).
- */
-export function sitesOfHolder(holder: { stack?: unknown }): CallSiteLike[] {
-  const E = OriginalError as unknown as { prepareStackTrace?: unknown };
-  const hadPrepare = Object.prototype.hasOwnProperty.call(E, 'prepareStackTrace');
-  const savedPrepare = E.prepareStackTrace;
-  try {
-    E.prepareStackTrace = rawPrepare;
-    const s = holder.stack;
-    return Array.isArray(s) ? (s as CallSiteLike[]) : noSites;
-  } catch {
-    return noSites;
-  } finally {
-    if (hadPrepare) E.prepareStackTrace = savedPrepare;
-    else delete E.prepareStackTrace;
   }
 }
 

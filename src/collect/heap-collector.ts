@@ -14,12 +14,10 @@
 // Each period end: the owner announces Flush on the control channel (worker threads send their
 // batch to the encoder), takes its own batch and hands it to the encoder, which waits for the
 // threads that run the heap profiler (or a timeout) and sends back the encoded profile.
+import { Code } from '../transport/protocol.js';
 import { getHeapStatistics } from 'node:v8';
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
-import { attachService } from '../transport/aggregation-host.js';
-import type { ServiceHandle } from '../transport/aggregation-host.js';
-import { isServiceFailed } from '../transport/aggregation-protocol.js';
-import type { ServiceFailedMessage } from '../transport/aggregation-protocol.js';
+import { ServiceClient } from '../transport/service-client.js';
 import type { KindCollector, PeriodInfo, WriteNow } from './kind-collector.js';
 import type { Settings } from '../common/settings.js';
 import { loadNative } from './native.js';
@@ -30,8 +28,8 @@ import type { HeapBatch } from '../transport/heap-batch.js';
 import type { NativeAddon } from './native.js';
 import { HeapSampler, resolveSamplerOptions } from './heap-sampler.js';
 import type { HeapSamplerOptions } from './heap-sampler.js';
-import { HEAP_CONTROL_CHANNEL, HeapCode } from '../transport/heap-protocol.js';
-import type { EncodeMessage, FlushMessage, FromEncoder } from '../transport/heap-protocol.js';
+import { HEAP_CONTROL_CHANNEL } from '../transport/heap-protocol.js';
+import type { EncodeMessage, EncodedMessage, FlushMessage } from '../transport/heap-protocol.js';
 
 export { startHeapThread } from './heap-thread.js';
 export type { HeapThread, HeapThreadOptions } from './heap-thread.js';
@@ -52,18 +50,11 @@ function unixNanosNow(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
 }
 
-interface Pending {
-  resolve(b: Uint8Array): void;
-  reject(e: Error): void;
-}
-
 /** The main thread's side: its sampler, the heap service, the control channel. */
 class HeapOwner {
-  private readonly service: ServiceHandle;
+  private readonly service: ServiceClient<EncodedMessage>;
   private readonly channel: BroadcastChannel;
-  private readonly pending = new Map<number, Pending>();
   private seq = 0;
-  private failed: Error | null = null;
   private stopped = false;
   private periodStart = unixNanosNow();
   private periodStartMs = performance.now();
@@ -71,48 +62,13 @@ class HeapOwner {
 
   constructor(private readonly addon: NativeAddon, private readonly sampler: HeapSampler, private readonly flushTimeoutMs: number) {
     // The heap service of the process's one aggregation worker (src/aggregate/heap.ts).
-    this.service = attachService('heap', { intervalBytes: sampler.options.intervalBytes });
-    this.service.port.on('message', (m: FromEncoder | ServiceFailedMessage) => {
-      if (isServiceFailed(m)) {
-        logOnce('heap-encoder', m.message);
-        this.failAll(new Error(m.message));
-      } else {
-        this.onMessage(m);
-      }
-    });
-    this.service.onFailure((e) => {
-      logOnce('heap-encoder', `heap profile encoder failed: ${e.message}`);
-      this.failAll(e);
-    });
-    // Listening for 'message' refs the port again: unref after the listener is on.
-    this.service.port.unref();
+    this.service = new ServiceClient('heap', { intervalBytes: sampler.options.intervalBytes });
     this.channel = new BroadcastChannel(HEAP_CONTROL_CHANNEL);
     (this.channel as unknown as { unref(): void }).unref();
   }
 
-  private onMessage(m: FromEncoder): void {
-    const p = this.pending.get(m.seq);
-    if (m.code === HeapCode.Encoded) {
-      if (!p) return;
-      this.pending.delete(m.seq);
-      if (this.pending.size === 0) this.service.port.unref();
-      p.resolve(m.bytes);
-    } else if (m.code === HeapCode.Failed) {
-      logOnce('heap-encoder', `heap profile encoding failed: ${m.message}`);
-      if (p) {
-        this.pending.delete(m.seq);
-        p.reject(new Error(m.message));
-      }
-    } else {
-      this.failAll(new Error(`hotpath: this should not happen: unknown heap encoder message ${(m as { code: unknown }).code}`));
-    }
-  }
-
-  private failAll(e: Error): void {
-    this.failed ??= e;
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
-    this.service.port.unref();
+  private get failed(): Error | null {
+    return this.service.failed;
   }
 
   /** Ends the period (or, peek, looks at it) on every thread; resolves to the encoded profile. */
@@ -121,21 +77,20 @@ class HeapOwner {
     if (this.stopped) return Promise.reject(new Error('hotpath: the heap profiler is stopped'));
     const seq = this.flushThreads(peek);
     const batch = (last ? this.sampler.stop() : this.sampler.rotate(!peek)) ?? null;
-    this.service.port.ref();
-    this.sendEncode(seq, peek, batch, period, comments, this.otherThreads(), this.flushTimeoutMs);
-    return new Promise((resolve, reject) => this.pending.set(seq, { resolve, reject }));
+    const m = this.encodeMessage(seq, peek, batch, period, comments, this.otherThreads(), this.flushTimeoutMs);
+    return this.service.request(seq, m, batch ? batchTransferList(batch) : []).then((r) => r.bytes);
   }
 
   /** Asks the other threads for their batches of period `seq` (the next one). */
   private flushThreads(peek: boolean): number {
     const seq = ++this.seq;
-    const flush: FlushMessage = { code: HeapCode.Flush, seq, peek, encoder: this.service.threadId };
+    const flush: FlushMessage = { code: Code.Flush, kind: 'heap', seq, peek, encoder: this.service.threadId };
     this.channel.postMessage(flush);
     return seq;
   }
 
-  private sendEncode(seq: number, peek: boolean, batch: HeapBatch | null, period: PeriodInfo | null,
-    comments: readonly string[], threads: number[], waitMs: number, sync?: SharedArrayBuffer): void {
+  private encodeMessage(seq: number, peek: boolean, batch: HeapBatch | null, period: PeriodInfo | null,
+    comments: readonly string[], threads: number[], waitMs: number, sync?: SharedArrayBuffer): EncodeMessage {
     const nowMs = performance.now();
     const p = period ?? { timeNanos: this.periodStart, durationNanos: Math.round((nowMs - this.periodStartMs) * 1e6) };
     if (!peek) {
@@ -143,10 +98,10 @@ class HeapOwner {
       this.periodStartMs = nowMs;
     }
     const msg: EncodeMessage = {
-      code: HeapCode.Encode, seq, peek, timeNanos: p.timeNanos.toString(), durationNanos: p.durationNanos,
+      code: Code.EndPeriod, kind: 'heap', seq, peek, timeNanos: p.timeNanos.toString(), durationNanos: p.durationNanos,
       comments: [...comments], batch, threads, waitMs, sync,
     };
-    this.service.port.postMessage(msg, batch ? batchTransferList(batch) : []);
+    return msg;
   }
 
   /** A period encoded in the worker while this thread waits (exit, the heap limit); null on failure or timeout. */
@@ -154,8 +109,11 @@ class HeapOwner {
     threads: number[], timeoutMs: number): Uint8Array | null {
     const sync = createSyncReply();
     // The worker waits for the other threads for half the time, so that encoding has the rest.
-    this.sendEncode(seq, false, batch, period, comments, threads, Math.min(this.flushTimeoutMs, Math.floor(timeoutMs / 2)), sync);
-    return waitSyncReply(sync, timeoutMs);
+    const m = this.encodeMessage(seq, false, batch, period, comments, threads, Math.min(this.flushTimeoutMs, Math.floor(timeoutMs / 2)), sync);
+    this.service.post(m, batch ? batchTransferList(batch) : []);
+    const { bytes, missing } = waitSyncReply(sync, timeoutMs);
+    if (missing) logOnce('heap-sync', `the last heap profile was lost: ${missing}`);
+    return bytes;
   }
 
   private otherThreads(): number[] {
@@ -174,8 +132,7 @@ class HeapOwner {
     if (this.stopped) return;
     this.stopped = true;
     this.channel.close();
-    this.service.port.postMessage({ code: HeapCode.Stop });
-    this.service.release();
+    this.service.release({ code: Code.Stop, kind: 'heap' });
     if (owner === this) owner = null;
   }
 
@@ -210,10 +167,7 @@ class HeapOwner {
         const bytes = this.encodeWaiting(++this.seq, batch, null, [
           'hotpath: heap: written near the heap limit (the process is about to run out of memory)',
         ], [], NEAR_LIMIT_WAIT_MS);
-        if (!bytes) {
-          logOnce('heap-near-limit', `near the heap limit: the last heap profile was not encoded in ${NEAR_LIMIT_WAIT_MS} ms`);
-          return;
-        }
+        if (!bytes) return;
         const startDate = new Date(Number(start / 1_000_000n));
         const where = write('heap', bytes, startDate, new Date(startDate.getTime() + (performance.now() - startMs)));
         logOnce('heap-near-limit', where

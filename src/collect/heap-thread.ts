@@ -8,6 +8,7 @@
 //     data channel where that does not exist). Returns null (after one warning) without the addon. HeapThread.stop()
 //     sends the last batch and stops. A worker that is terminated loses its last partial period;
 //     the addon's cleanup hook stops V8's profiler safely.
+import { Code } from '../transport/protocol.js';
 import { BroadcastChannel, isMainThread, threadId as currentThreadId } from 'node:worker_threads';
 import * as wt from 'node:worker_threads';
 import { loadNative } from './native.js';
@@ -17,7 +18,7 @@ import type { HeapBatch } from '../transport/heap-batch.js';
 import { DEFAULTS } from '../common/settings.js';
 import { HeapSampler, resolveSamplerOptions } from './heap-sampler.js';
 import type { HeapSamplerOptions } from './heap-sampler.js';
-import { HEAP_CONTROL_CHANNEL, HEAP_DATA_CHANNEL, HeapCode } from '../transport/heap-protocol.js';
+import { HEAP_CONTROL_CHANNEL, HEAP_DATA_CHANNEL } from '../transport/heap-protocol.js';
 import type { BatchMessage, ByeMessage, FlushMessage } from '../transport/heap-protocol.js';
 import { toService } from '../transport/aggregation-host.js';
 
@@ -66,14 +67,14 @@ export function startHeapThread(options: HeapThreadOptions = {}): HeapThread | n
   const answer = (seq: number, peek: boolean): void => {
     try {
       const batch = sampler.rotate(!peek);
-      if (batch) post(encoder, { code: HeapCode.Batch, seq, peek, batch }, batch);
+      if (batch) post(encoder, { code: Code.Batch, kind: 'heap', seq, peek, batch }, batch);
     } catch (e) {
       logOnce('heap-thread-rotate', `heap profiler on thread ${currentThreadId} failed: ${(e as Error).message}`);
     }
   };
   control.onmessage = (ev: unknown) => {
     const m = (ev as { data: FlushMessage }).data;
-    if (m.code !== HeapCode.Flush) return;
+    if (m.code !== Code.Flush) return;
     encoder = m.encoder;
     if (!m.peek) {
       lastSeq = m.seq;
@@ -98,7 +99,7 @@ export function startHeapThread(options: HeapThreadOptions = {}): HeapThread | n
       control.onmessage = () => {};
       control.close();
       const batch = sampler.stop();
-      post(encoder, { code: HeapCode.Bye, threadId: currentThreadId, batch }, batch);
+      post(encoder, { code: Code.Bye, kind: 'heap', threadId: currentThreadId, batch }, batch);
     },
   };
   return current;

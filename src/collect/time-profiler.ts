@@ -27,9 +27,8 @@
 // aggregator also writes the event-loop blocks profile: src/aggregate/eventloop-blocks.ts), writeTime
 // (default true; false when only the blocks profile is wanted).
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
-import { attachService, toService } from '../transport/aggregation-host.js';
-import { isServiceFailed } from '../transport/aggregation-protocol.js';
-import type { ServiceFailedMessage } from '../transport/aggregation-protocol.js';
+import { toService } from '../transport/aggregation-host.js';
+import { ServiceClient } from '../transport/service-client.js';
 import * as wt from 'node:worker_threads';
 import { loadNative } from './native.js';
 import type { NativeAddon } from './native.js';
@@ -40,7 +39,7 @@ import { ThreadCollector } from './time-thread.js';
 import type { ThreadLabels } from './time-thread.js';
 import { Code, TIME_CHANNEL } from '../transport/protocol.js';
 import { batchTransferList } from '../transport/time-batch.js';
-import type { EndPeriodMessage, FlushMessage, FromAggregator, LabelsMessage, TimeProfileMeta } from '../transport/protocol.js';
+import type { EndPeriodMessage, FlushMessage, LabelsMessage, ProfileMessage, TimeProfileMeta } from '../transport/protocol.js';
 import type { NativeTimeBatch } from './native.js';
 
 export type { TimeProfileMeta } from '../transport/protocol.js';
@@ -119,7 +118,7 @@ function withDefaults(opts: ThreadProfilerOptions): { intervalMicros: number; pe
 }
 
 function labelsMessage(seq: number, l: ThreadLabels): LabelsMessage {
-  return { code: Code.Labels, seq, threadId: wt.threadId, labelSets: l.labelSets, sourceMaps: l.sourceMaps };
+  return { code: Code.Labels, kind: 'time', seq, threadId: wt.threadId, labelSets: l.labelSets, sourceMaps: l.sourceMaps };
 }
 
 function unixNanosNow(): bigint {
@@ -138,8 +137,7 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
   if (!addon) return null;
 
   // The time service of the process's one aggregation worker (src/aggregate/time.ts).
-  const service = attachService('time', { intervalMicros, outputs: { time: writeTime, blocksThresholdMs: blockThresholdMs } });
-  const port = service.port;
+  const service = new ServiceClient<ProfileMessage>('time', { intervalMicros, outputs: { time: writeTime, blocksThresholdMs: blockThresholdMs } });
   const collector = new ThreadCollector(addon, { intervalMicros, periodMs, threadName: opts.threadName, blockThresholdMs });
   const channel = new BroadcastChannel(TIME_CHANNEL);
   (channel as unknown as { unref(): void }).unref();
@@ -150,56 +148,12 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
   let nextIntervalMicros = intervalMicros;
   let periodStartUnix = unixNanosNow();
   let periodStartMono = addon.monotonicNs();
-  const pending = new Map<number, { resolve(r: TimePeriodResult): void; reject(e: Error): void; toOnProfile: boolean }>();
   let stopped: Promise<TimePeriodResult> | null = null;
-  let failed: Error | null = null;
-
-  const failAll = (e: Error): void => {
-    failed = e;
-    for (const p of pending.values()) p.reject(e);
-    pending.clear();
-    port.unref();
-  };
-  port.on('message', (m: FromAggregator | ServiceFailedMessage) => {
-    if (isServiceFailed(m)) {
-      logOnce('time-aggregator', m.message);
-      failAll(new Error(m.message));
-      return;
-    }
-    const p = pending.get(m.seq);
-    if (m.code === Code.Profile) {
-      if (!p) return;
-      pending.delete(m.seq);
-      if (pending.size === 0) port.unref();
-      if (p.toOnProfile && opts.onProfile && writeTime) {
-        try {
-          opts.onProfile(m.bytes, m.meta);
-        } catch (e) {
-          logOnce('time-onprofile', `onProfile threw: ${(e as Error).message}`);
-        }
-      }
-      p.resolve({ time: m.bytes, blocks: m.blocks ?? null });
-    } else if (m.code === Code.Error) {
-      logOnce('time-aggregator', `time profile aggregation failed: ${m.message}`);
-      if (p) {
-        pending.delete(m.seq);
-        p.reject(new Error(m.message));
-      }
-    } else {
-      failAll(new Error(`hotpath: this should not happen: unknown aggregator message ${(m as { code: unknown }).code}`));
-    }
-  });
-  service.onFailure((e) => {
-    logOnce('time-aggregator', `time profile aggregation worker failed: ${e.message}`);
-    failAll(e);
-  });
-  // Listening for 'message' refs the port again: unref after the listener is on.
-  port.unref();
 
   /** Ends the period: rotates this thread, asks the others, tells the aggregator to close it. */
-  const sendEndPeriod = (last: boolean, comments: readonly string[], sync?: SharedArrayBuffer, timeoutMs = flushTimeoutMs): number => {
+  const periodEnd = (last: boolean, comments: readonly string[], sync?: SharedArrayBuffer, timeoutMs = flushTimeoutMs): EndPeriodMessage => {
     const s = ++seq;
-    const flush: FlushMessage = { code: Code.Flush, seq: s, aggregator: service.threadId, intervalMicros: nextIntervalMicros };
+    const flush: FlushMessage = { code: Code.Flush, kind: 'time', seq: s, aggregator: service.threadId, intervalMicros: nextIntervalMicros };
     channel.postMessage(flush);
     const periodIntervalMicros = currentIntervalMicros;
     if (!last && nextIntervalMicros !== currentIntervalMicros) {
@@ -208,10 +162,10 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
     }
     // Every thread's samples, taken natively here (a busy or terminated worker's too); each
     // worker adds its label sets when it answers the flush.
-    port.postMessage(labelsMessage(s, collector.labels()));
+    service.post(labelsMessage(s, collector.labels()));
     const own = last ? collector.stop(true) : collector.rotate();
     const post = (batch: NativeTimeBatch | undefined): void => {
-      if (batch) port.postMessage({ code: Code.Batch, seq: s, batch }, batchTransferList(batch));
+      if (batch) service.post({ code: Code.Batch, kind: 'time', seq: s, batch }, batchTransferList(batch));
     };
     post(own);
     for (const batch of collector.takeOthers()) post(batch);
@@ -224,22 +178,28 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
     }
     const nowMono = addon.monotonicNs();
     const end: EndPeriodMessage = {
-      code: Code.EndPeriod, seq: s, threads: addon.registeredThreads(), timeoutMs,
+      code: Code.EndPeriod, kind: 'time', seq: s, threads: addon.registeredThreads(), timeoutMs,
       timeNanos: periodStartUnix.toString(), durationNanos: nowMono - periodStartMono,
       comments: notes, intervalMicros: periodIntervalMicros,
     };
     if (sync) end.sync = sync;
     periodStartUnix = unixNanosNow();
     periodStartMono = nowMono;
-    port.postMessage(end);
-    return s;
+    return end;
   };
 
-  const endPeriod = (toOnProfile: boolean, last: boolean, comments: readonly string[] = []): Promise<TimePeriodResult> => {
-    if (failed) return Promise.reject(failed);
-    port.ref();
-    const s = sendEndPeriod(last, comments);
-    return new Promise((resolve, reject) => pending.set(s, { resolve, reject, toOnProfile }));
+  const endPeriod = async (toOnProfile: boolean, last: boolean, comments: readonly string[] = []): Promise<TimePeriodResult> => {
+    if (service.failed) throw service.failed;
+    const end = periodEnd(last, comments);
+    const m = await service.request(end.seq, end);
+    if (toOnProfile && opts.onProfile && writeTime) {
+      try {
+        opts.onProfile(m.bytes, m.meta);
+      } catch (e) {
+        logOnce('time-onprofile', `onProfile threw: ${(e as Error).message}`);
+      }
+    }
+    return { time: m.bytes, blocks: m.blocks ?? null };
   };
 
   const timer = setInterval(() => {
@@ -254,22 +214,22 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
     clearInterval(timer);
     stopped = endPeriod(true, true, comments).finally(() => {
       channel.close();
-      port.postMessage({ code: Code.Stop });
-      service.release();
+      service.release({ code: Code.Stop, kind: 'time' });
       shared.owner = null;
     });
     return stopped;
   };
   const stopSyncAll = (comments: readonly string[] = [], timeoutMs = 2000): TimePeriodResult | null => {
-    if (stopped || failed) return null;
+    if (stopped || service.failed) return null;
     stopped = Promise.resolve({ time: new Uint8Array(0), blocks: null });
     clearInterval(timer);
     // Other threads can still answer (their loops run), but not for long: the process is ending.
     const sync = createSyncReply();
-    sendEndPeriod(true, comments, sync, Math.min(flushTimeoutMs, Math.floor(timeoutMs / 4)));
-    const bytes = waitSyncReply(sync, timeoutMs);
+    service.post(periodEnd(true, comments, sync, Math.min(flushTimeoutMs, Math.floor(timeoutMs / 4))));
+    const { bytes, missing } = waitSyncReply(sync, timeoutMs);
     channel.close();
     shared.owner = null;
+    if (missing) logOnce('time-sync', `the last time profile was lost: ${missing}`);
     if (!bytes) return null;
     const [time, blocks] = unpackParts(bytes);
     return { time: time ?? new Uint8Array(0), blocks };
@@ -335,7 +295,7 @@ export function startThreadCollector(opts: ThreadProfilerOptions = {}): ThreadPr
       try {
         send(lastSeq + 1);
         collector.stop(false);  // its last samples wait natively for the owner's next period end
-        channel.postMessage({ code: Code.Bye, threadId: wt.threadId });
+        channel.postMessage({ code: Code.Bye, kind: 'time', threadId: wt.threadId });
       } finally {
         channel.close();
       }

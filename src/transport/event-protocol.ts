@@ -1,14 +1,16 @@
 // Messages of the event profiles (contention, exceptions, event-loop blocks) between the profiled
 // threads, the owner (the main thread's collectors) and the events service of the aggregation
-// worker. Every message carries an explicit code; an unknown code is a bug and fails loudly.
+// worker. Every message carries its code (src/transport/protocol.ts) and kind; an unknown code
+// is a bug and fails loudly.
 //
-//   owner -> encoder (worker.postMessage):   Encode (own batch + period), Stop
-//   encoder -> owner:                         Encoded, Failed
+//   owner -> encoder (worker.postMessage):   EndPeriod (own batch + period), Stop
+//   encoder -> owner:                         Profile, Error
 //   owner -> threads (CONTROL channel):       Flush (send your batch of `kind` for `seq`)
 //   threads -> owner (CONTROL channel):       Hello, Bye (the owner's channel exists before any
 //                                             worker starts, so none is lost; the encoder may
 //                                             start later than a worker)
-//   threads -> encoder (DATA channel):        ThreadBatch, Bye (with the last batch)
+//   threads -> encoder (DATA channel):        Batch, Bye (with the last batch)
+import { Code } from './protocol.js';
 import type { EventBatch, EventKind } from './event-batch.js';
 
 /** Owner -> worker threads: period ends. */
@@ -16,19 +18,8 @@ export const EVENTS_CONTROL_CHANNEL = 'hotpath:events:control';
 /** Worker threads -> encoder: their batches (the main thread is not a member: it never copies them). */
 export const EVENTS_DATA_CHANNEL = 'hotpath:events:data';
 
-export const enum EventCode {
-  Encode = 1,
-  Encoded = 2,
-  Failed = 3,
-  Stop = 4,
-  Flush = 10,
-  Hello = 11,
-  ThreadBatch = 12,
-  Bye = 13,
-}
-
 export interface EncodeMessage {
-  code: EventCode.Encode;
+  code: Code.EndPeriod;
   seq: number;
   kind: EventKind;
   /** Unix ns of the period's start, decimal string. */
@@ -49,7 +40,7 @@ export interface EncodeMessage {
 }
 
 export interface EncodedMessage {
-  code: EventCode.Encoded;
+  code: Code.Profile;
   seq: number;
   kind: EventKind;
   /** Null when the period had no events on any thread. */
@@ -57,37 +48,39 @@ export interface EncodedMessage {
 }
 
 export interface FailedMessage {
-  code: EventCode.Failed;
+  code: Code.Error;
   seq: number;
   kind: EventKind;
   message: string;
 }
 
+/** The events service serves both event kinds: its Stop is for both. */
 export interface StopMessage {
-  code: EventCode.Stop;
+  code: Code.Stop;
+  kind: 'events';
 }
 
 export interface FlushMessage {
-  code: EventCode.Flush;
+  code: Code.Flush;
   kind: EventKind;
   seq: number;
 }
 
 export interface HelloMessage {
-  code: EventCode.Hello;
+  code: Code.Hello;
   kind: EventKind;
   threadId: number;
 }
 
 export interface ThreadBatchMessage {
-  code: EventCode.ThreadBatch;
+  code: Code.Batch;
   kind: EventKind;
   seq: number;
   batch: EventBatch;
 }
 
 export interface ByeMessage {
-  code: EventCode.Bye;
+  code: Code.Bye;
   kind: EventKind;
   threadId: number;
   /** The thread's last batch, if it had events. */
@@ -95,18 +88,5 @@ export interface ByeMessage {
 }
 
 export type ToEncoder = EncodeMessage | StopMessage;
-export type FromEncoder = EncodedMessage | FailedMessage;
 export type OnDataChannel = ThreadBatchMessage | ByeMessage;
 export type OnControlChannel = FlushMessage | HelloMessage | ByeMessage;
-
-/** Layout of a synchronous answer: Int32 state, Int32 length, then the bytes from SYNC_HEADER. */
-export const SYNC_STATE = 0;
-export const SYNC_LENGTH = 1;
-export const SYNC_HEADER = 8;
-export const enum SyncState {
-  Waiting = 0,
-  Done = 1,
-  Empty = 2,
-  Failed = 3,
-  TooBig = 4,
-}

@@ -1,11 +1,13 @@
 // Messages of the heap profile between the profiled threads, the owner (the main thread's
 // collector) and the heap service (src/aggregate/heap.ts) of the aggregation worker. Every
-// message carries an explicit code; an unknown code is a bug and fails loudly.
+// message carries its code (src/transport/protocol.ts) and kind; an unknown code is a bug and
+// fails loudly.
 //
-//   owner -> encoder (worker.postMessage):  Encode (own batch + period), Stop
-//   encoder -> owner:                        Encoded, Failed
+//   owner -> encoder (worker.postMessage):  EndPeriod (own batch + period), Stop
+//   encoder -> owner:                        Profile, Error
 //   owner -> threads (HEAP_CONTROL_CHANNEL): Flush (send your batch for `seq`)
 //   threads -> encoder (postMessageToThread, else HEAP_DATA_CHANNEL): Batch, Bye
+import { Code } from './protocol.js';
 import type { HeapBatch } from './heap-batch.js';
 
 /** Owner -> worker threads: period ends (and pulls). */
@@ -13,18 +15,9 @@ export const HEAP_CONTROL_CHANNEL = 'hotpath:heap';
 /** Worker threads -> encoder, where postMessageToThread does not exist (Node < 22.5). */
 export const HEAP_DATA_CHANNEL = 'hotpath:heap:data';
 
-export const enum HeapCode {
-  Encode = 1,
-  Encoded = 2,
-  Failed = 3,
-  Stop = 4,
-  Flush = 10,
-  Batch = 11,
-  Bye = 12,
-}
-
 export interface EncodeMessage {
-  code: HeapCode.Encode;
+  code: Code.EndPeriod;
+  kind: 'heap';
   seq: number;
   /** A pull (/debug/pprof/heap): the threads did not end their period. */
   peek: boolean;
@@ -42,23 +35,27 @@ export interface EncodeMessage {
 }
 
 export interface EncodedMessage {
-  code: HeapCode.Encoded;
+  code: Code.Profile;
+  kind: 'heap';
   seq: number;
   bytes: Uint8Array;
 }
 
 export interface FailedMessage {
-  code: HeapCode.Failed;
+  code: Code.Error;
+  kind: 'heap';
   seq: number;
   message: string;
 }
 
 export interface StopMessage {
-  code: HeapCode.Stop;
+  code: Code.Stop;
+  kind: 'heap';
 }
 
 export interface FlushMessage {
-  code: HeapCode.Flush;
+  code: Code.Flush;
+  kind: 'heap';
   seq: number;
   peek: boolean;
   /** threadId of the aggregation worker (for postMessageToThread: wrap with toService). */
@@ -66,18 +63,19 @@ export interface FlushMessage {
 }
 
 export interface BatchMessage {
-  code: HeapCode.Batch;
+  code: Code.Batch;
+  kind: 'heap';
   seq: number;
   peek: boolean;
   batch: HeapBatch;
 }
 
 export interface ByeMessage {
-  code: HeapCode.Bye;
+  code: Code.Bye;
+  kind: 'heap';
   threadId: number;
   /** The thread's last batch, if any. */
   batch?: HeapBatch;
 }
 
 export type ToEncoder = EncodeMessage | StopMessage | BatchMessage | ByeMessage;
-export type FromEncoder = EncodedMessage | FailedMessage;

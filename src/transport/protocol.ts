@@ -16,27 +16,34 @@ export interface MemorySourceMap {
 
 export const TIME_CHANNEL = 'hotpath:time';
 
+/**
+ * The one code enum of every message between profiled threads, their owner and the aggregation
+ * worker, for every kind (each message also says its `kind`):
+ *   Batch      thread -> worker    one thread's batch of the period
+ *   EndPeriod  owner -> worker     end the period: the owner's batch, the threads to wait for
+ *   Profile    worker -> owner     the encoded profile of a period
+ *   Flush      owner -> threads    hand over your batch of period `seq`
+ *   Error      worker -> owner     a period could not be encoded
+ *   Stop       owner -> worker     no more periods
+ *   Bye        thread -> worker    the thread ends (with its last batch, if any)
+ *   Labels     thread -> worker    new label sets and source maps (time)
+ *   Hello      thread -> owner     a thread joined (the event kinds wait for it at period ends)
+ */
 export const enum Code {
-  /** owner -> aggregator: one thread's stack batch for part of a period (the owner takes every thread's natively). */
   Batch = 1,
-  /** owner -> aggregator: close the period `seq` once the listed threads have sent theirs. */
   EndPeriod = 2,
-  /** aggregator -> owner: the encoded profile of period `seq`. */
   Profile = 3,
-  /** owner -> threads (channel): period `seq` ends: send your label sets and source maps. */
   Flush = 4,
-  /** aggregator -> owner: the aggregator failed. */
   Error = 5,
-  /** owner -> aggregator: last period done, exit. */
   Stop = 6,
-  /** thread -> aggregator: this thread stopped profiling; do not wait for it. */
   Bye = 7,
-  /** thread -> aggregator: the label sets and source maps new on this thread for period `seq`. */
   Labels = 8,
+  Hello = 9,
 }
 
 export interface LabelsMessage {
   code: Code.Labels;
+  kind: 'time';
   seq: number;
   threadId: number;
   labelSets: { id: number; labels: Labels }[];
@@ -46,12 +53,14 @@ export interface LabelsMessage {
 
 export interface BatchMessage {
   code: Code.Batch;
+  kind: 'time';
   seq: number;
   batch: NativeTimeBatch;
 }
 
 export interface EndPeriodMessage {
   code: Code.EndPeriod;
+  kind: 'time';
   seq: number;
   /** Thread ids (registered in the native registry) whose labels for `seq` to wait for. */
   threads: number[];
@@ -76,6 +85,7 @@ export interface AggregatorOutputs {
 
 export interface FlushMessage {
   code: Code.Flush;
+  kind: 'time';
   seq: number;
   /** threadId of the aggregation worker (for postMessageToThread). */
   aggregator: number;
@@ -85,6 +95,7 @@ export interface FlushMessage {
 
 export interface ProfileMessage {
   code: Code.Profile;
+  kind: 'time';
   seq: number;
   /** The time profile (empty when the aggregator does not write it). */
   bytes: Uint8Array;
@@ -95,16 +106,19 @@ export interface ProfileMessage {
 
 export interface ErrorMessage {
   code: Code.Error;
+  kind: 'time';
   seq: number;
   message: string;
 }
 
 export interface StopMessage {
   code: Code.Stop;
+  kind: 'time';
 }
 
 export interface ByeMessage {
   code: Code.Bye;
+  kind: 'time';
   threadId: number;
 }
 
@@ -144,6 +158,5 @@ export interface ThreadPeriodStats {
 }
 
 export type ToAggregator = BatchMessage | LabelsMessage | EndPeriodMessage | StopMessage | ByeMessage;
-export type FromAggregator = ProfileMessage | ErrorMessage;
 
 /** Buffers to transfer along with a batch. */

@@ -8,7 +8,7 @@ const STATE = 0;
 const LENGTH = 1;
 const HEADER_BYTES = 8;
 
-export const enum SyncState { Pending = 0, Done = 1, Failed = 2 }
+export const enum SyncState { Pending = 0, Done = 1, Failed = 2, Empty = 3, TooBig = 4 }
 
 export const DEFAULT_SYNC_CAPACITY = 64 << 20;
 
@@ -16,25 +16,50 @@ export function createSyncReply(capacity = DEFAULT_SYNC_CAPACITY): SharedArrayBu
   return new SharedArrayBuffer(HEADER_BYTES + capacity);
 }
 
-/** Worker side: hands `bytes` (or a failure, when null or too large) to the waiting thread. */
-export function writeSyncReply(buffer: SharedArrayBuffer, bytes: Uint8Array | null): void {
+function settle(buffer: SharedArrayBuffer, state: SyncState, bytes?: Uint8Array): void {
   const header = new Int32Array(buffer, 0, 2);
-  if (bytes && bytes.byteLength <= buffer.byteLength - HEADER_BYTES) {
+  if (bytes && state === SyncState.Done) {
     new Uint8Array(buffer, HEADER_BYTES, bytes.byteLength).set(bytes);
     Atomics.store(header, LENGTH, bytes.byteLength);
-    Atomics.store(header, STATE, SyncState.Done);
-  } else {
-    Atomics.store(header, STATE, SyncState.Failed);
   }
+  Atomics.store(header, STATE, state);
   Atomics.notify(header, STATE);
 }
 
-/** Owner side: blocks up to `timeoutMs` for the reply; null on failure or timeout. */
-export function waitSyncReply(buffer: SharedArrayBuffer, timeoutMs: number): Uint8Array | null {
+/** Worker side: hands `bytes` (null: the kind had nothing to say) to the waiting thread. */
+export function writeSyncReply(buffer: SharedArrayBuffer, bytes: Uint8Array | null): void {
+  if (!bytes) settle(buffer, SyncState.Empty);
+  else if (bytes.byteLength > buffer.byteLength - HEADER_BYTES) settle(buffer, SyncState.TooBig);
+  else settle(buffer, SyncState.Done, bytes);
+}
+
+/** Worker side: the request failed. */
+export function failSyncReply(buffer: SharedArrayBuffer): void {
+  settle(buffer, SyncState.Failed);
+}
+
+export interface SyncReply {
+  bytes: Uint8Array | null;
+  /** Why there are no bytes when there should have been, for the log; unset when done or empty. */
+  missing?: string;
+}
+
+/** Owner side: blocks up to `timeoutMs` for the reply. */
+export function waitSyncReply(buffer: SharedArrayBuffer, timeoutMs: number): SyncReply {
   const header = new Int32Array(buffer, 0, 2);
   Atomics.wait(header, STATE, SyncState.Pending, timeoutMs);
-  if (Atomics.load(header, STATE) !== SyncState.Done) return null;
-  return new Uint8Array(buffer, HEADER_BYTES, Atomics.load(header, LENGTH)).slice();
+  switch (Atomics.load(header, STATE) as SyncState) {
+    case SyncState.Done:
+      return { bytes: new Uint8Array(buffer, HEADER_BYTES, Atomics.load(header, LENGTH)).slice() };
+    case SyncState.Empty:
+      return { bytes: null };
+    case SyncState.Pending:
+      return { bytes: null, missing: `not ready in ${timeoutMs} ms` };
+    case SyncState.TooBig:
+      return { bytes: null, missing: `larger than ${buffer.byteLength - HEADER_BYTES} bytes` };
+    default:
+      return { bytes: null, missing: 'failed in the aggregation worker' };
+  }
 }
 
 /** Several byte arrays (or nulls) as one reply: u32 count, then per part an i32 length (-1 = null) and its bytes. */
