@@ -8,8 +8,8 @@ import t from 'tap';
 import { ProfileBuilder, decodeProfile } from '../dist/src/index.js';
 import { attachService } from '../dist/src/transport/aggregation-host.js';
 import type { Profile } from '../dist/src/index.js';
-import { ThreadTable, expandBatch } from '../dist/src/aggregate/stack-batch.js';
-import { MAX_LOCATIONS_PER_PERIOD, MAX_STACKS_PER_PERIOD, OVER_LIMIT, StackCap } from '../dist/src/aggregate/stack-cap.js';
+import { IDLE, ThreadTable, batchFrames, expandBatch } from '../dist/src/aggregate/stack-batch.js';
+import { MAX_LOCATIONS_PER_PERIOD, MAX_STACKS_PER_PERIOD, OVER_LIMIT, StackCap, stackLocations } from '../dist/src/aggregate/stack-cap.js';
 import { syntheticBatch } from './hostile-fixtures/synthetic-batch.js';
 import type { SyntheticOptions } from './hostile-fixtures/synthetic-batch.js';
 
@@ -92,7 +92,9 @@ async function inProcess(samples: number, cap: boolean) {
     const s = syntheticBatch({ samples: per, shape: 'combinations', first: k * per, stringBase });
     stringBase = s.nextStringBase;
     table.learn(s.batch);
-    expandBatch(table, s.batch, (frames, values, labels) => sc.add(frames, values, labels));
+    const frames = batchFrames(table, s.batch);
+    const idsOf = stackLocations(sc, frames, s.batch.stacks);
+    expandBatch(table, s.batch, frames, (_f, values, labels, _i, stack) => sc.addIds(stack >= 0 ? idsOf(stack) : [sc.locationOf(IDLE)], values, labels));
   }
   const held = sc.size.stacks;
   sc.endPeriod();

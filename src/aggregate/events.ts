@@ -14,8 +14,10 @@ import { BroadcastChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { Service } from '../transport/aggregation-protocol.js';
 import { ProfileBuilder } from '../profile/builder.js';
-import type { Frame } from '../profile/builder.js';
-import type { Label } from '../profile/model.js';
+import { batchFrame, omittedFrame, threadLabels } from './stack-batch.js';
+import type { ExpandedFrame, ExpandedLabel } from './stack-batch.js';
+import { StackCap, cutStack, frameLocations } from './stack-cap.js';
+import { workerFrameMapper } from './frame-mapper.js';
 import { FRAME_INTS, EVENT_INTS, KIND_SPECS } from '../transport/event-batch.js';
 import type { EventBatch, EventKind } from '../transport/event-batch.js';
 import { EVENTS_DATA_CHANNEL } from '../transport/event-protocol.js';
@@ -25,6 +27,7 @@ import { listen } from '../transport/service-port.js';
 import type { EncodeMessage, OnDataChannel, ToEncoder } from '../transport/event-protocol.js';
 
 export function serve(port: MessagePort, _data: unknown): Service {
+  const frameMapper = workerFrameMapper();
 
   const builders = new Map<EventKind, Promise<ProfileBuilder>>();
   function builderFor(kind: EventKind): Promise<ProfileBuilder> {
@@ -93,45 +96,41 @@ export function serve(port: MessagePort, _data: unknown): Service {
     });
   }
 
-  function addBatch(b: ProfileBuilder, batch: EventBatch, labelKey: string): number {
+  function addBatch(cap: StackCap, batch: EventBatch, labelKey: string): number {
     const strings = batch.strings;
-    const threadLabels: Label[] = [
-      { key: 'thread id', str: String(batch.threadId) },
-      { key: 'thread name', str: batch.threadName },
-    ];
-    if (batch.osThreadId > 0) threadLabels.push({ key: 'os thread id', str: String(batch.osThreadId) });
-    const frameCache: Frame[] = [];
-    const frameOf = (id: number): Frame => {
-      let f = frameCache[id];
-      if (!f) {
-        const at = id * FRAME_INTS;
-        f = {
-          name: strings[batch.frames[at]] ?? '(unknown)',
-          file: strings[batch.frames[at + 1]] ?? '',
-          line: batch.frames[at + 2],
-          column: batch.frames[at + 3],
-        };
-        frameCache[id] = f;
+    const thread = threadLabels(batch.threadId, batch.threadName, batch.osThreadId);
+    const frames = new Array<ExpandedFrame>(batch.frames.length / FRAME_INTS);
+    for (let f = 0; f < frames.length; f++) {
+      const at = f * FRAME_INTS;
+      const line = batch.frames[at + 2]!;
+      const frame = batchFrame(strings[batch.frames[at]!], strings[batch.frames[at + 1]!], line, batch.frames[at + 3]!, line > 0);
+      frames[f] = frame.file === '' ? frame : frameMapper.map(frame);
+    }
+    const locationOf = frameLocations(cap, frames);
+    // Stacks are leaf-first runs of stackFrames: location ids once per stack.
+    const stackIds: number[][] = [];
+    const idsOf = (stack: number): number[] => {
+      let ids = stackIds[stack];
+      if (ids === undefined) {
+        const start = batch.stackIndex[stack * 2]!;
+        ids = cutStack(Array.from(batch.stackFrames.subarray(start, start + batch.stackIndex[stack * 2 + 1]!), locationOf),
+          (n) => cap.locationOf(omittedFrame(n)));
+        stackIds[stack] = ids;
       }
-      return f;
+      return ids;
     };
-    const labelSets = new Map<number, Label[]>();
+    const labelSets = new Map<number, ExpandedLabel[]>();
     const nEvents = batch.events.length / EVENT_INTS;
     const values = new Array<number>(batch.nValues);
     for (let e = 0; e < nEvents; e++) {
-      const stack = batch.events[e * EVENT_INTS];
-      const labelId = batch.events[e * EVENT_INTS + 1];
-      const start = batch.stackIndex[stack * 2];
-      const depth = batch.stackIndex[stack * 2 + 1];
-      const frames: Frame[] = new Array(depth);
-      for (let i = 0; i < depth; i++) frames[i] = frameOf(batch.stackFrames[start + i]);
+      const labelId = batch.events[e * EVENT_INTS + 1]!;
       let labels = labelSets.get(labelId);
       if (!labels) {
-        labels = labelKey !== '' && labelId !== 0 ? [...threadLabels, { key: labelKey, str: strings[labelId] }] : threadLabels;
+        labels = labelKey !== '' && labelId !== 0 ? [...thread, { key: labelKey, str: strings[labelId] }] : thread;
         labelSets.set(labelId, labels);
       }
-      for (let v = 0; v < batch.nValues; v++) values[v] = Math.round(batch.values[e * batch.nValues + v]);
-      b.addSample(frames, values, labels);
+      for (let v = 0; v < batch.nValues; v++) values[v] = Math.round(batch.values[e * batch.nValues + v]!);
+      cap.addIds(idsOf(batch.events[e * EVENT_INTS]!), values, labels);
     }
     return nEvents;
   }
@@ -152,8 +151,9 @@ export function serve(port: MessagePort, _data: unknown): Service {
     let events = 0;
     let dropped = 0;
     const notes: string[] = [...m.comments];
+    const cap = new StackCap(b);
     for (const batch of batches) {
-      events += addBatch(b, batch, spec.labelKey);
+      events += addBatch(cap, batch, spec.labelKey);
       dropped += batch.dropped;
       const who = `thread ${batch.threadId} (${batch.threadName})`;
       if (batch.dropped > 0) notes.push(`hotpath: ${m.kind}: ${who}: ${batch.dropped} events dropped (the period's buffers were full)`);
@@ -161,8 +161,9 @@ export function serve(port: MessagePort, _data: unknown): Service {
     }
     if (late.length > 0) notes.push(`hotpath: ${m.kind}: threads ${late.join(', ')} did not answer in ${m.waitMs} ms; their events go in the next period`);
     // Nothing happened (notes about sampling alone are not worth a profile).
+    const capNotes = cap.endPeriod();
     if (events === 0 && dropped === 0 && late.length === 0) return null;
-    for (const c of notes) b.addComment(c);
+    for (const c of [...notes, ...capNotes]) b.addComment(c);
     if (m.periodType) b.setPeriodType(m.periodType);
     if (m.period !== undefined) b.setPeriod(m.period);
     b.setTimeNanos(BigInt(m.timeNanos));

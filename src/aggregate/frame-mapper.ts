@@ -19,6 +19,18 @@ export interface FrameMapper {
 
 type Lines = Map<number, ExpandedFrame>;
 
+let shared: FrameMapper | null = null;
+
+/**
+ * The aggregation worker's one frame mapper, for every kind's service: maps that the time
+ * service receives from the threads' memory serve the heap and event profiles too; comments
+ * about maps go into the profile that takes them first (the time profile, when it runs).
+ */
+export function workerFrameMapper(): FrameMapper {
+  shared ??= createFrameMapper();
+  return shared;
+}
+
 export function createFrameMapper(mapper = new SourceMapper()): FrameMapper {
   let cache = new Map<string, Map<string, Lines>>();
   let cached = 0;

@@ -1,14 +1,16 @@
-// Turns heap batches (one per thread) into the `heap` pprof profile. Runs in the aggregation
-// worker's heap service, and on the calling thread only for the synchronous last profiles
-// (process.exit, the near-heap-limit profile).
+// Turns heap batches (one per thread) into the `heap` pprof profile, in the aggregation
+// worker's heap service. Frames, stacks, thread labels, caps and source maps as every kind
+// has them (src/aggregate/stack-batch.ts, stack-cap.ts, frame-mapper.ts).
 import { ProfileBuilder } from '../profile/builder.js';
-import type { Label } from '../profile/model.js';
-import { FRAME_INTS, HEAP_SAMPLE_TYPES, HEAP_VALUES, STACK_INTS } from '../transport/heap-batch.js';
+import { FRAME_INTS, HEAP_SAMPLE_TYPES, HEAP_VALUES } from '../transport/heap-batch.js';
 import type { HeapBatch } from '../transport/heap-batch.js';
-import { UNNAMED_SCRIPT, capString } from './stack-batch.js';
+import { batchFrame, threadLabels } from './stack-batch.js';
+import type { ExpandedFrame } from './stack-batch.js';
+import { StackCap, stackLocations } from './stack-cap.js';
 
 /** The pseudo-frame memory outside the JS heap (Buffers, ArrayBuffers) is reported under. */
 export const EXTERNAL_FRAME = '(external)';
+const EXTERNAL: ExpandedFrame = { name: EXTERNAL_FRAME, file: '', line: 0 };
 
 export interface HeapPeriod {
   timeNanos: bigint;
@@ -23,15 +25,6 @@ export function newHeapBuilder(intervalBytes: number): ProfileBuilder {
     period: intervalBytes,
     defaultSampleType: 'inuse_space',
   });
-}
-
-export function threadLabels(b: HeapBatch): Label[] {
-  const labels: Label[] = [
-    { key: 'thread id', str: String(b.threadId) },
-    { key: 'thread name', str: b.threadName },
-  ];
-  if (b.osThreadId > 0) labels.push({ key: 'os thread id', str: String(b.osThreadId) });
-  return labels;
 }
 
 /** What the profile says about how it was made, one comment per thread. */
@@ -54,53 +47,40 @@ export function batchNotes(b: HeapBatch): string[] {
   return notes;
 }
 
-/** Adds every batch's samples to `builder`, encodes, resets the builder. */
-export function encodeHeapProfile(builder: ProfileBuilder, batches: readonly HeapBatch[], period: HeapPeriod): Uint8Array {
+/** Adds every batch's samples to `builder`, encodes, resets the builder; JS frames go through `mapFrame` (source maps). */
+export function encodeHeapProfile(builder: ProfileBuilder, batches: readonly HeapBatch[], period: HeapPeriod,
+  mapFrame: (f: ExpandedFrame) => ExpandedFrame = (f) => f): Uint8Array {
+  const cap = new StackCap(builder);
   try {
-    const values = new Float64Array(HEAP_VALUES);
+    const values = new Array<number>(HEAP_VALUES);
     for (const b of batches) {
-      const labelSet = builder.internLabels(threadLabels(b));
-      const nFrames = b.frames.length / FRAME_INTS;
-      const locs = new Int32Array(nFrames);
-      for (let f = 0; f < nFrames; f++) {
-        const line = b.frames[f * FRAME_INTS + 2];
-        // As in the time profile (src/aggregate/stack-batch.ts): long names cut and marked; code of a
-        // script without a name (eval, new Function) said so. Builtins have no line.
-        const file = b.strings[b.frames[f * FRAME_INTS + 1]];
-        locs[f] = builder.internFrame({
-          name: capString(b.strings[b.frames[f * FRAME_INTS]]),
-          file: file === '' && line > 0 ? UNNAMED_SCRIPT : capString(file),
-          line,
-          column: b.frames[f * FRAME_INTS + 3],
-          startLine: line,
-        });
+      const labels = threadLabels(b.threadId, b.threadName, b.osThreadId);
+      const frames = new Array<ExpandedFrame>(b.frames.length / FRAME_INTS);
+      for (let f = 0; f < frames.length; f++) {
+        const o = f * FRAME_INTS;
+        const line = b.frames[o + 2]!;
+        // Builtins and V8's own entries have no line (and no file).
+        const frame = batchFrame(b.strings[b.frames[o]!], b.strings[b.frames[o + 1]!], line, b.frames[o + 3]!, line > 0);
+        frames[f] = frame.file === '' ? frame : mapFrame(frame);
       }
-      const nStacks = b.stacks.length / STACK_INTS;
-      const stackIds: number[][] = new Array(nStacks);
-      const pathOf = (i: number): number[] => {
-        let p = stackIds[i];
-        if (p) return p;
-        const parent = b.stacks[i * STACK_INTS];
-        p = [locs[b.stacks[i * STACK_INTS + 1]], ...(parent >= 0 ? pathOf(parent) : [])];
-        stackIds[i] = p;
-        return p;
-      };
+      const idsOf = stackLocations(cap, frames, b.stacks);
+      const nStacks = b.stacks.length / 2;
       for (let i = 0; i < nStacks; i++) {
         let any = false;
         for (let k = 0; k < HEAP_VALUES; k++) {
-          values[k] = Math.round(b.values[i * HEAP_VALUES + k]);
+          values[k] = Math.round(b.values[i * HEAP_VALUES + k]!);
           if (values[k] !== 0) any = true;
         }
-        if (any) builder.addSampleIds(pathOf(i), values, labelSet);
+        if (any) cap.addIds(idsOf(i), values, labels);
       }
       if (b.externalBytes > 0) {
-        const ext = builder.internFrame({ name: EXTERNAL_FRAME, file: '', line: 0 });
         values.fill(0);
         values[3] = b.externalBytes;
-        builder.addSampleIds([ext], values, labelSet);
+        cap.addIds([cap.locationOf(EXTERNAL)], values, labels);
       }
       for (const c of batchNotes(b)) builder.addComment(c);
     }
+    for (const c of cap.endPeriod()) builder.addComment(c);
     for (const c of period.comments) builder.addComment(c);
     builder.setTimeNanos(period.timeNanos);
     builder.setDurationNanos(period.durationNanos);

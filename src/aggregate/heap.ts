@@ -11,6 +11,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { Service } from '../transport/aggregation-protocol.js';
 import { encodeHeapProfile, newHeapBuilder } from './heap-encode.js';
+import { workerFrameMapper } from './frame-mapper.js';
 import type { HeapBatch } from '../transport/heap-batch.js';
 import { HEAP_DATA_CHANNEL } from '../transport/heap-protocol.js';
 import { writeSyncReply } from '../transport/sync-reply.js';
@@ -22,6 +23,7 @@ import type { BatchMessage, EncodeMessage, ToEncoder } from '../transport/heap-p
 export function serve(port: MessagePort, data: unknown): Service {
   const intervalBytes: number = (data as { intervalBytes: number }).intervalBytes;
   const builder = newHeapBuilder(intervalBytes);
+  const frameMapper = workerFrameMapper();
 
   /** Period batches from other threads, not yet in a profile. */
   let pending: { seq: number; batch: HeapBatch }[] = [];
@@ -60,7 +62,7 @@ export function serve(port: MessagePort, data: unknown): Service {
     }
     const bytes = encodeHeapProfile(builder, batches, {
       timeNanos: BigInt(m.timeNanos), durationNanos: m.durationNanos, comments,
-    });
+    }, frameMapper.map);
     // Forget threads that are gone (bounded memory under thread churn).
     if (!m.peek) {
       answers.forgetGone();

@@ -55,6 +55,56 @@ export interface ExpandedLabel {
   num?: number;
 }
 
+/**
+ * The labels every kind gives a thread's samples (DESIGN.md): `thread id` (0 for the main
+ * thread), `thread name`, and `os thread id` where the addon told it.
+ */
+export function threadLabels(threadId: number, threadName: string, osThreadId: number): ExpandedLabel[] {
+  const labels: ExpandedLabel[] = [
+    { key: 'thread id', str: String(threadId) },
+    { key: 'thread name', str: threadName },
+  ];
+  if (osThreadId > 0) labels.push({ key: 'os thread id', str: String(osThreadId) });
+  return labels;
+}
+
+/** A batch frame as every kind's profile names it: long names cut, a script without a name said so. */
+export function batchFrame(name: string | undefined, file: string | undefined, line: number, column: number, js: boolean): ExpandedFrame {
+  const f = file === undefined || file === '' ? (js ? UNNAMED_SCRIPT : '') : capString(file);
+  return { name: name === undefined ? '(unknown)' : capString(name), file: f, line, column };
+}
+
+/**
+ * The stacks of a batch given as (parent, frame) pairs, parents first, as leaf-first lists of
+ * `T` (frames, location ids): each stack is built once, cut to MAX_STACK_FRAMES with the
+ * `<N+ frames omitted>` root that `omitted(N)` gives.
+ */
+export function stackPaths<T>(stacks: Int32Array, frameOf: (frame: number) => T, omitted: (n: number) => T): (stack: number) => T[] {
+  const nStacks = stacks.length / 2;
+  const depth = new Int32Array(nStacks);
+  for (let k = 0; k < nStacks; k++) {
+    const parent = stacks[k * 2]!;
+    depth[k] = parent < 0 ? 1 : depth[parent]! + 1;
+  }
+  const built: (T[] | undefined)[] = new Array(nStacks);
+  return (stack) => {
+    let out = built[stack];
+    if (out !== undefined) return out;
+    const d = depth[stack]!;
+    const cut = d > MAX_STACK_FRAMES;
+    const kept = cut ? MAX_STACK_FRAMES - 1 : d;
+    out = new Array<T>(cut ? MAX_STACK_FRAMES : d);
+    let cur = stack;
+    for (let k = 0; k < kept; k++) {
+      out[k] = frameOf(stacks[cur * 2 + 1]!);
+      cur = stacks[cur * 2]!;
+    }
+    if (cut) out[kept] = omitted(d - kept);
+    built[stack] = out;
+    return out;
+  };
+}
+
 /** What a thread's batches share across periods: its strings and label sets. */
 export class ThreadTable {
   readonly strings: string[] = [];
@@ -71,11 +121,7 @@ export class ThreadTable {
     if (this.threadName !== batch.threadName || this.osThreadId !== batch.osThreadId || this.threadLabels.length === 0) {
       this.threadName = batch.threadName;
       this.osThreadId = batch.osThreadId;
-      this.threadLabels = [
-        { key: 'thread id', str: String(batch.threadId) },
-        { key: 'thread name', str: batch.threadName },
-        { key: 'os thread id', str: String(batch.osThreadId) },
-      ];
+      this.threadLabels = threadLabels(batch.threadId, batch.threadName, batch.osThreadId);
     }
   }
 
@@ -96,8 +142,8 @@ export class ThreadTable {
   }
 }
 
-/** `index`: the sample's index in the batch, -1 for the parked idle time. */
-export type SampleSink = (frames: ExpandedFrame[], values: [number, number, number], labels: ExpandedLabel[], index: number) => void;
+/** `index`: the sample's index in the batch and `stack` its stack, both -1 for the parked idle time (frames [IDLE]). */
+export type SampleSink = (frames: ExpandedFrame[], values: [number, number, number], labels: ExpandedLabel[], index: number, stack: number) => void;
 
 export interface ExpandTotals {
   /** Wall samples (weights included). */
@@ -106,7 +152,7 @@ export interface ExpandTotals {
   cpuNs: number;
 }
 
-const IDLE: ExpandedFrame = { name: '(idle)', file: '', line: 0 };
+export const IDLE: ExpandedFrame = { name: '(idle)', file: '', line: 0 };
 
 const omittedFrames = new Map<number, ExpandedFrame>();
 /** The root frame of a stack cut after MAX_STACK_FRAMES - 1 frames; n frames were dropped here. */
@@ -125,50 +171,26 @@ export type FrameMapper = (frame: ExpandedFrame) => ExpandedFrame;
 
 const identity: FrameMapper = (f) => f;
 
-/** Calls sink once per sample of the batch (after table.learn); `index` -1 is the parked idle time. */
-export function expandBatch(table: ThreadTable, b: NativeTimeBatch, sink: SampleSink, mapFrame: FrameMapper = identity): ExpandTotals {
+/** The batch's frames (after table.learn), JS frames through `mapFrame` (source maps). */
+export function batchFrames(table: ThreadTable, b: NativeTimeBatch, mapFrame: FrameMapper = identity): ExpandedFrame[] {
   const str = table.strings;
   const fr = b.frames;
   const nFrames = fr.length / FRAME_FIELDS;
   const frames = new Array<ExpandedFrame>(nFrames);
   for (let k = 0; k < nFrames; k++) {
     const o = k * FRAME_FIELDS;
-    const kind = fr[o + 4];
-    const file = str[fr[o + 1]] ?? '';
-    const f: ExpandedFrame = {
-      name: str[fr[o]] ?? '(unknown)',
-      file: file === '' && kind === FrameKind.Js ? UNNAMED_SCRIPT : file,
-      line: fr[o + 2],
-    };
-    frames[k] = kind === FrameKind.Js ? mapFrame(f) : f;
+    const js = fr[o + 4] === FrameKind.Js;
+    // table.strings are capped already (learn)
+    const file = str[fr[o + 1]!] ?? '';
+    const f: ExpandedFrame = { name: str[fr[o]!] ?? '(unknown)', file: file === '' && js ? UNNAMED_SCRIPT : file, line: fr[o + 2]! };
+    frames[k] = js ? mapFrame(f) : f;
   }
+  return frames;
+}
 
-  // Stacks come parents first: depth and the leaf-first frame list, built once per stack.
-  const st = b.stacks;
-  const nStacks = st.length / 2;
-  const depth = new Int32Array(nStacks);
-  for (let k = 0; k < nStacks; k++) {
-    const parent = st[k * 2];
-    depth[k] = parent < 0 ? 1 : depth[parent] + 1;
-  }
-  const built: (ExpandedFrame[] | undefined)[] = new Array(nStacks);
-  const stackOf = (stack: number): ExpandedFrame[] => {
-    let out = built[stack];
-    if (out !== undefined) return out;
-    const d = depth[stack];
-    const cut = d > MAX_STACK_FRAMES;
-    const kept = cut ? MAX_STACK_FRAMES - 1 : d;
-    out = new Array<ExpandedFrame>(cut ? MAX_STACK_FRAMES : d);
-    let cur = stack;
-    for (let k = 0; k < kept; k++) {
-      out[k] = frames[st[cur * 2 + 1]];
-      cur = st[cur * 2];
-    }
-    if (cut) out[kept] = omittedFrame(d - kept);
-    built[stack] = out;
-    return out;
-  };
-
+/** Calls sink once per sample of the batch, with `frames` from batchFrames. */
+export function expandBatch(table: ThreadTable, b: NativeTimeBatch, frames: readonly ExpandedFrame[], sink: SampleSink): ExpandTotals {
+  const stackOf = stackPaths(b.stacks, (f) => frames[f]!, omittedFrame);
   const totals: ExpandTotals = { samples: 0, wallNs: 0, cpuNs: 0 };
   const n = b.sampleStack.length;
   for (let i = 0; i < n; i++) {
@@ -176,19 +198,19 @@ export function expandBatch(table: ThreadTable, b: NativeTimeBatch, sink: Sample
     const labels = table.labelsFor(b.sampleLabel[i]);
     if (b.sampleClock[i] === CLOCK_CPU) {
       totals.cpuNs += ns;
-      sink(stackOf(b.sampleStack[i]), [0, 0, ns], labels, i);
+      sink(stackOf(b.sampleStack[i]!), [0, 0, ns], labels, i, b.sampleStack[i]!);
     } else {
       const w = b.sampleWeight[i];
       totals.samples += w;
       totals.wallNs += ns;
-      sink(stackOf(b.sampleStack[i]), [w, ns, 0], labels, i);
+      sink(stackOf(b.sampleStack[i]!), [w, ns, 0], labels, i, b.sampleStack[i]!);
     }
   }
   if (b.idleNs > 0) {
     const w = Math.round(b.idleNs / (b.stats.intervalMicros * 1000));
     totals.samples += w;
     totals.wallNs += b.idleNs;
-    sink([IDLE], [w, b.idleNs, 0], table.threadLabels, -1);
+    sink([IDLE], [w, b.idleNs, 0], table.threadLabels, -1, -1);
   }
   return totals;
 }

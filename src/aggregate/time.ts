@@ -13,9 +13,9 @@ import type { Service } from '../transport/aggregation-protocol.js';
 import { ProfileBuilder } from '../profile/builder.js';
 import { Code, TIME_CHANNEL } from '../transport/protocol.js';
 import type { AggregatorOutputs, BatchMessage, EndPeriodMessage, LabelsMessage, ThreadPeriodStats, ToAggregator, TimeProfileMeta } from '../transport/protocol.js';
-import { ThreadTable, expandBatch } from './stack-batch.js';
-import { createFrameMapper } from './frame-mapper.js';
-import { StackCap } from './stack-cap.js';
+import { IDLE, ThreadTable, batchFrames, expandBatch } from './stack-batch.js';
+import { workerFrameMapper } from './frame-mapper.js';
+import { StackCap, stackLocations } from './stack-cap.js';
 import { packParts, writeSyncReply } from '../transport/sync-reply.js';
 import { periodQueue } from '../transport/period-queue.js';
 import { ThreadAnswers } from '../transport/thread-answers.js';
@@ -29,7 +29,7 @@ export function serve(port: MessagePort, data: unknown): Service {
   let blockEvents = 0;
 
   const tables = new Map<number, ThreadTable>();
-  const frameMapper = createFrameMapper();
+  const frameMapper = workerFrameMapper();
   let stats = new Map<number, ThreadPeriodStats>();
   const answers = new ThreadAnswers();
   let samples = 0;
@@ -86,14 +86,18 @@ export function serve(port: MessagePort, data: unknown): Service {
       tb = new ThreadBlocks();
       threadBlocks.set(b.threadId, tb);
     }
-    const totals = expandBatch(t, b, (frames, values, labels, i) => {
+    const frames = batchFrames(t, b, frameMapper.map);
+    const cap = (stackCap ??= new StackCap(bl));
+    // Location ids once per frame and per stack of the batch, not per sample.
+    const idsOf = stackLocations(cap, frames, b.stacks);
+    const totals = expandBatch(t, b, frames, (sampleFrames, values, labels, i, stack) => {
       if (outputs.time) {
-        (stackCap ??= new StackCap(bl)).add(frames, values, labels);
+        cap.addIds(stack >= 0 ? idsOf(stack) : [cap.locationOf(IDLE)], values, labels);
         samples++;
       }
       // A block's stacks: the turn's samples that were not waiting for I/O.
-      if (tb && i >= 0 && frames[0].name !== '(idle)') tb.add(b.sampleTurn[i] >>> 0, frames, labels, values[1], values[2]);
-    }, frameMapper.map);
+      if (tb && i >= 0 && sampleFrames[0]!.name !== '(idle)') tb.add(b.sampleTurn[i]! >>> 0, sampleFrames, labels, values[1], values[2]);
+    });
     if (tb && blockBuilder) {
       const bb = blockBuilder;
       tb.close(b.blocks, b.currentTurn, t.labelsFor(0), b.stats.blocksDropped ?? 0, (frames, values, labels) => {

@@ -6,8 +6,6 @@
 export const HEAP_VALUES = 4;
 /** Ints per frame in HeapBatch.frames: name, file (string ids), line, column. */
 export const FRAME_INTS = 4;
-/** Ints per stack in HeapBatch.stacks: parent stack (-1 at the top), frame. */
-export const STACK_INTS = 2;
 
 export const HEAP_SAMPLE_TYPES = [
   { type: 'alloc_objects', unit: 'count' },
@@ -47,6 +45,7 @@ export interface HeapBatch {
   intervalBytes: number;
   strings: string[];
   frames: Int32Array;
+  /** Two ints per stack: parent stack (-1 at the top), frame; parents come first. */
   stacks: Int32Array;
   /** HEAP_VALUES per stack (the stack's own values): alloc objects, alloc bytes, inuse objects, inuse bytes. */
   values: Float64Array;
