@@ -12,12 +12,12 @@ import { CLI } from './helpers/cli.js';
 const SOURCE = fileURLToPath(new URL('./fixtures/apps/ts/app.ts', import.meta.url));
 const TSC = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
 
-/** cpu per (function, file basename, line) of leaf frames. */
-function leafCpu(dir: string): Map<string, number> {
+/** The value of `type` per (function, file basename, line) of leaf frames, in the profiles of one kind. */
+function leafCpu(dir: string, kind = 'time', type = 'cpu'): Map<string, number> {
   const out = new Map<string, number>();
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.pb.gz'))) {
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.pb.gz') && n.includes(`.${kind}.`))) {
     const p = decodeProfile(readFileSync(join(dir, name)));
-    const cpu = p.sampleType.findIndex((s) => s.type === 'cpu');
+    const cpu = p.sampleType.findIndex((s) => s.type === type);
     const fn = new Map(p.function.map((f) => [f.id, f]));
     const loc = new Map(p.location.map((l) => [l.id, l]));
     for (const s of p.sample) {
@@ -31,13 +31,13 @@ function leafCpu(dir: string): Map<string, number> {
   return out;
 }
 
-t.test('a tsc-compiled app with external source maps shows .ts files and lines', async (t) => {
+t.test('a tsc-compiled app with external source maps shows .ts files and lines, in the time and exceptions profiles', async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'hotpath-ts-'));
   copyFileSync(SOURCE, join(work, 'app.ts'));
   const tsc = spawnSync(process.execPath, [TSC, '--sourceMap', '--target', 'es2022', '--module', 'commonjs', '--outDir', join(work, 'out'), join(work, 'app.ts')], { encoding: 'utf8' });
   t.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
   const out = join(work, 'profiles');
-  const run = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'run', '--out', out, '--profiles', 'time', '--', process.execPath, join(work, 'out', 'app.js')], { encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'run', '--out', out, '--profiles', 'time,exceptions', '--', process.execPath, join(work, 'out', 'app.js')], { encoding: 'utf8', timeout: 60_000 });
   t.equal(run.status, 0, run.stderr);
   t.match(run.stdout, /done 2/);
   const cpu = leafCpu(out);
@@ -46,6 +46,9 @@ t.test('a tsc-compiled app with external source maps shows .ts files and lines',
   t.ok(cpu.get('cubes app.ts:20'), `cubes' loop at app.ts:20 (top: ${top.join(', ')})`);
   const generated = [...cpu.keys()].filter((k) => / app\.js:/.test(k));
   t.same(generated, [], 'no frame left in the generated app.js');
+  const thrown = leafCpu(out, 'exceptions', 'exception-samples');
+  t.ok(thrown.get('fails app.ts:29'), `the throw at app.ts:29 in the exceptions profile (${[...thrown.keys()].join(', ')})`);
+  t.same([...thrown.keys()].filter((k) => / app\.js:/.test(k)), [], 'no exception frame in the generated app.js');
 });
 
 t.test('an app run through tsx is profiled under its .ts file', async (t) => {
