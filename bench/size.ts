@@ -4,7 +4,11 @@
 // periods ended by the timer are counted (not the partial one at stop). Several servers run at
 // once (CONCURRENCY): what is measured is bytes, and each server's load is fixed and small.
 //   node dist/bench/size.js [--quick]       (ROUNDS, PERIOD_S, RATE, CONCURRENCY override the defaults)
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { profileBytes } from './lib/profile-bytes.js';
 import { Figures, result, rounds, runNode, setting, spread, systemLine, writeSection } from './lib/common.js';
 import { loadFor } from './lib/load.js';
 import { startProfiler } from './lib/profilers.js';
@@ -21,14 +25,18 @@ const CONCURRENCY = setting('CONCURRENCY', 15, 6);
 const CONFIGS = ['hotpath', 'datadog', 'pprof'];
 const self = fileURLToPath(import.meta.url);
 
-async function child(name: ProfilerName): Promise<void> {
+/** Each run's first counted profile goes here, for the byte breakdown (made by main). */
+let FIRSTS = '';
+
+async function child(name: ProfilerName, firsts: string): Promise<void> {
   const server = jsonServer(() => {});
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const prof = await startProfiler(name, { periodMs: PERIOD_S * 1000 });
   process.stdout.write(`READY ${(server.address() as { port: number }).port}\n`);
   process.stdin.resume();
   process.stdin.on('end', async () => {
-    const { bytes, count } = prof.periodic;
+    const { bytes, count, first } = prof.periodic;
+    if (first) writeFileSync(path.join(firsts, `${name}.${process.pid}.pb.gz`), first);
     server.close();
     await prof.stop();
     result({ bytes, count });
@@ -39,7 +47,7 @@ async function child(name: ProfilerName): Promise<void> {
 interface Run { bytes: number; count: number; [k: string]: number }
 
 async function runOnce(c: string): Promise<Run> {
-  return runNode<Run>(self, ['child', c], {
+  return runNode<Run>(self, ['child', c, FIRSTS], {
     onLine: (line, p) => {
       const m = /^READY (\d+)/.exec(line);
       if (!m) return;
@@ -53,6 +61,7 @@ async function runOnce(c: string): Promise<Run> {
 
 async function main(): Promise<void> {
   const system = systemLine();
+  FIRSTS = mkdtempSync(path.join(tmpdir(), 'hotpath-size-'));
   const res = await rounds(CONFIGS, ROUNDS, (c) => runOnce(c), 'size', CONCURRENCY);
   const perMin = (r: Run): number => (r.count > 0 ? ((r.bytes / r.count) * 60) / PERIOD_S : NaN);
   const figs = new Figures('size', system);
@@ -78,11 +87,40 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|',
     ...rows.map((r) => r.line),
     '',
+    ...breakdown(),
+    '',
     `With ${PERIOD_S} s periods every profile repeats the string, function and location tables, so a 60 s period ships less per minute than this (the tables are sent once, and distinct stacks saturate).`,
     behind.length ? `**hotpath's profiles are larger than ${behind.map((b) => b.c).join(', ')}'s here.**` : 'hotpath\'s profiles are the smallest of the three here.',
   ]);
   figs.save();
 }
 
-if (process.argv[2] === 'child') await child(process.argv[3] as ProfilerName);
+/** Where the bytes go, in the median-sized first profile of each profiler. */
+function breakdown(): string[] {
+  const files = readdirSync(FIRSTS);
+  const rows = new Map<string, Map<string, string>>();
+  const totals: string[] = [];
+  for (const c of CONFIGS) {
+    const mine = files.filter((f) => f.startsWith(`${c}.`)).map((f) => readFileSync(path.join(FIRSTS, f))).sort((a, b) => a.length - b.length);
+    const median = mine[Math.floor(mine.length / 2)];
+    if (!median) continue;
+    const r = profileBytes(median);
+    totals.push(`${c} ${r.raw} B raw, ${r.gz} B gzipped`);
+    for (const p of r.parts) {
+      if (!rows.has(p.part)) rows.set(p.part, new Map());
+      rows.get(p.part)!.set(c, `${p.count} / ${p.raw} / ${p.gz}`);
+    }
+  }
+  return [
+    '',
+    `Where the bytes go, in each profiler's median-sized first profile (${totals.join('; ')}): count / raw bytes / bytes it adds to the gzipped file ` +
+      '(the file gzipped without the part, against the whole; bench/lib/profile-bytes.ts). Rows starting ".." are inside the row above.',
+    '',
+    `| part | ${CONFIGS.join(' | ')} |`,
+    `|---|${CONFIGS.map(() => '---').join('|')}|`,
+    ...[...rows].map(([part, by]) => `| ${part} | ${CONFIGS.map((c) => by.get(c) ?? '-').join(' | ')} |`),
+  ];
+}
+
+if (process.argv[2] === 'child') await child(process.argv[3] as ProfilerName, process.argv[4]!);
 else await main();

@@ -44,11 +44,11 @@ for major in "$@"; do
       echo "test-asan: node $major $name: clean" >&2
     fi
   }
-  for i in 1 2 3; do run "time churn $i (150 workers at 1 kHz)" test/time-fixtures/churn.mjs 150; done
-  run "terminate mid-sample (40 workers)" test/time-fixtures/lifetimes.mjs terminate 40
-  run "fs, net, child_process, GC, deopt, terminate at 1 kHz" test/time-fixtures/safety.mjs exercise 1000
-  run "a new Function every ms for 20 s (code map eviction)" test/time-fixtures/safety.mjs churn 20
+  for i in 1 2 3; do run "time churn $i (150 workers at 1 kHz)" test/fixtures/time/churn.mjs 150; done
+  run "terminate mid-sample (40 workers)" test/fixtures/time/lifetimes.mjs terminate 40
+  run "fs, net, child_process, GC, deopt, terminate at 1 kHz" test/fixtures/time/safety.mjs exercise 1000
+  run "a new Function every ms for 20 s (code map eviction)" test/fixtures/time/safety.mjs churn 20
   HOTPATH_PROFILES=time,heap,contention,exceptions,eventloop \
-    run "every kind (60 workers)" --import ./dist/src/register.js test/reliability-fixtures/workers-churn.mjs 60
+    run "every kind (60 workers)" --import ./dist/src/register.js test/fixtures/reliability/workers-churn.mjs 60
 done
 exit $status

@@ -26,7 +26,8 @@ export interface RunningProfiler {
   /** Stops; resolves to the last period's gzipped pprof. */
   stop(): Promise<Uint8Array | null>;
   /** Bytes and count of the profiles ended by the period timer (not by rotate/stop). */
-  readonly periodic: { bytes: number; count: number };
+  /** Profiles ended by the period timer: their bytes, their count, and the first of them. */
+  readonly periodic: { bytes: number; count: number; first?: Uint8Array };
 }
 
 export interface ProfilerOptions {
@@ -43,13 +44,14 @@ export function cpuProfFlags(dir: string, intervalMicros = 10000): string[] {
 
 export async function startProfiler(name: ProfilerName, opts: ProfilerOptions): Promise<RunningProfiler> {
   const intervalMicros = opts.intervalMicros ?? 10000;
-  const periodic = { bytes: 0, count: 0 };
+  const periodic: RunningProfiler['periodic'] = { bytes: 0, count: 0 };
   const every = (f: () => Promise<Uint8Array | null>): NodeJS.Timeout | null => {
     if (opts.timer === false) return null;
     const t = setInterval(() => {
       f().then((b) => {
         periodic.bytes += b?.length ?? 0;
         periodic.count++;
+        if (b) periodic.first ??= b;
       }, (e) => process.stderr.write(`${name}: ${String(e)}\n`));
     }, opts.periodMs);
     t.unref();
@@ -74,6 +76,7 @@ export async function startProfiler(name: ProfilerName, opts: ProfilerOptions): 
         last = e.bytes;
         periodic.bytes += e.bytes.length;
         periodic.count++;
+        periodic.first ??= e.bytes;
       },
     });
     if (p.kinds.length === 0) throw new Error('hotpath did not start (no native addon?)');

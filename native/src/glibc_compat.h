@@ -3,7 +3,7 @@
 // 2.28 (RHEL 8, Debian 10, Ubuntu 20.04) though they are built on a newer glibc (Debian 12:
 // 2.36): glibc 2.34 moved libpthread into libc under new symbol versions, 2.29 gave exp() a new
 // one, and the libstdc++ archive built on 2.36 reaches for arc4random (2.36) and
-// __libc_single_threaded (2.32). test/package-glibc.test.ts checks every prebuild with
+// __libc_single_threaded (2.32). test/native/package-glibc.test.ts checks every prebuild with
 // objdump -T.
 #pragma once
 #if defined(__linux__) && defined(__cplusplus)

@@ -1,4 +1,4 @@
-// Run in a fresh process per case by test/fuzz-regressions.test.ts (`bomb-child.ts CASE`):
+// Run in a fresh process per case by test/core/fuzz-regressions.test.ts (`bomb-child.ts CASE`):
 // decodes a gzip bomb through the decoder or one of the file loaders and prints the error,
 // the time and how much the process's peak RSS grew, as one JSON line. A fresh process per
 // case, because peak RSS only rises.

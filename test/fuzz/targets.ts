@@ -221,7 +221,7 @@ const looksJson = (b: Uint8Array): boolean => {
 };
 
 /**
- * Targets that misbehave on purpose on their first mutated input, for test/fuzz-harness.test.ts
+ * Targets that misbehave on purpose on their first mutated input, for test/core/fuzz-harness.test.ts
  * to check that the campaign catches a hang, a crash and a memory blow-up.
  */
 function misbehaving(name: string, misbehave: () => void): Target {

@@ -1,4 +1,4 @@
-// Many distinct stacks from real sampling (test/hostile-fixtures/many-stacks.mjs: 2.56 million
+// Many distinct stacks from real sampling (test/fixtures/hostile/many-stacks.mjs: 2.56 million
 // possible stacks, sampled at 100 us, six periods of 12 s): each period past 20,000 distinct stacks
 // folds the rest into `(stacks over the limit)`, loses no sample, and the process's memory stops
 // growing. Its short sibling, on made-up batches of 100,000 stacks, is test/hostile-stacks.
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeProfile } from '../../dist/src/index.js';
 import { MAX_STACKS_PER_PERIOD, OVER_LIMIT } from '../../dist/src/aggregate/stack-cap.js';
 
-const FIXTURE = fileURLToPath(new URL('../hostile-fixtures/many-stacks.mjs', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../fixtures/hostile/many-stacks.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hotpath-many-stacks-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { decodeProfile } from '../../dist/src/index.js';
-import { FIXTURES, median } from '../reliability-fixtures/run.js';
+import { FIXTURES, median } from '../fixtures/reliability/run.js';
 
 const REGISTER = fileURLToPath(new URL('../../dist/src/register.js', import.meta.url));
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 300);
