@@ -414,10 +414,16 @@ void Dispose(HeapThread* s) {
   delete s;
 }
 
+void KeepLeftBatch(HeapThread* s);
+
 void CleanupHook(void* data) {
-  // The worker (or the main environment) is going away: stop V8's profiler while its isolate
-  // is still alive, drop the callbacks, free the state.
-  Dispose(static_cast<HeapThread*>(data));
+  // The worker (or the main environment) is going away without its JS having handed off its
+  // last period (terminate(), or an exit with the heap profiler running): keep that period
+  // for the owner, then stop V8's profiler while its isolate is still alive, drop the
+  // callbacks, free the state.
+  auto* s = static_cast<HeapThread*>(data);
+  if (s->running && s->threadId != 0) KeepLeftBatch(s);
+  Dispose(s);
 }
 
 // heapInit(threadId, threadName, intervalBytes, stackDepth, budget, fixedQ, seed): starts V8's
@@ -455,12 +461,24 @@ Napi::Value JsHeapInit(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// heapRotate(reset): the period's data as tables; reset starts the next period.
-Napi::Value JsHeapRotate(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  HeapThread* s = tHeap;
-  if (!s || !s->running) return env.Undefined();
-  bool reset = info[0].ToBoolean().Value();
+// One thread's period as plain tables, made on that thread and turned into JS on any thread.
+struct HeapBatchData {
+  int32_t threadId = 0;
+  std::string threadName;
+  int32_t osThreadId = 0;
+  double interval = 0;
+  std::vector<std::string> strings;
+  std::vector<int32_t> frames;
+  std::vector<int32_t> stacks;
+  std::vector<double> values;  // per stack: alloc objects, alloc bytes, inuse objects, inuse bytes
+  double externalBytes = 0;
+  double samples = 0, probedSamples = 0, weight = 0, gcs = 0, probedIntervals = 0, nestedGcs = 0;
+  double reads = 0, readNs = 0, maxReadNs = 0, q = 0, restarts = 0, liveSamples = 0, tableBytes = 0;
+};
+
+// The period so far (reset: the next one starts). alive false: the thread's heap is going
+// away with it, so nothing of the period is in use any more (inuse 0).
+HeapBatchData TakeBatch(HeapThread* s, bool reset, bool alive) {
   std::vector<double> inuse;
   {
     v8::HandleScope scope(s->isolate);
@@ -468,7 +486,7 @@ Napi::Value JsHeapRotate(const Napi::CallbackInfo& info) {
     if (!Read(s, collect, 1.0 / s->qCur, &inuse)) {
       // Someone stopped V8's profiler (the inspector's HeapProfiler.stopSampling stops the one
       // profiler of the isolate, ours): start it again. Its sample ids start again at 0.
-      if (s->isolate->GetHeapProfiler()->StartSamplingHeapProfiler(
+      if (alive && s->isolate->GetHeapProfiler()->StartSamplingHeapProfiler(
               uint64_t(s->interval), s->stackDepth, v8::HeapProfiler::kSamplingNoFlags)) {
         s->restarts++;
         s->cutId = s->periodStartId = 0;
@@ -480,54 +498,138 @@ Napi::Value JsHeapRotate(const Napi::CallbackInfo& info) {
   inuse.resize(s->alloc.size(), 0.0);
   uint64_t total = s->cutId - s->periodStartId;
   double factor = s->weight > 0 ? double(total) / s->weight : 0;
-
+  HeapBatchData d;
+  d.threadId = s->threadId;
+  d.threadName = s->threadName;
+  d.osThreadId = s->osThreadId;
+  d.interval = s->interval;
+  d.strings = s->strings;
+  d.frames = s->frames;
+  d.stacks = s->stacks;
   size_t nStacks = s->stacks.size() / 2;
-  Napi::Object b = Napi::Object::New(env);
-  b.Set("threadId", s->threadId);
-  b.Set("threadName", s->threadName);
-  b.Set("osThreadId", s->osThreadId);
-  b.Set("intervalBytes", s->interval);
-  Napi::Array strings = Napi::Array::New(env, s->strings.size());
-  for (size_t i = 0; i < s->strings.size(); i++) strings.Set(uint32_t(i), Napi::String::New(env, s->strings[i]));
-  b.Set("strings", strings);
-  Napi::Int32Array frames = Napi::Int32Array::New(env, s->frames.size());
-  std::copy(s->frames.begin(), s->frames.end(), frames.Data());
-  b.Set("frames", frames);
-  Napi::Int32Array stacks = Napi::Int32Array::New(env, s->stacks.size());
-  std::copy(s->stacks.begin(), s->stacks.end(), stacks.Data());
-  b.Set("stacks", stacks);
-  Napi::Float64Array values = Napi::Float64Array::New(env, nStacks * 4);
-  double* v = values.Data();
+  d.values.resize(nStacks * 4);
   for (size_t i = 0; i < nStacks; i++) {
-    v[i * 4] = s->alloc[i * 2] * factor;
-    v[i * 4 + 1] = s->alloc[i * 2 + 1] * factor;
-    v[i * 4 + 2] = inuse[i * 2];
-    v[i * 4 + 3] = inuse[i * 2 + 1];
+    d.values[i * 4] = s->alloc[i * 2] * factor;
+    d.values[i * 4 + 1] = s->alloc[i * 2 + 1] * factor;
+    d.values[i * 4 + 2] = alive ? inuse[i * 2] : 0;
+    d.values[i * 4 + 3] = alive ? inuse[i * 2 + 1] : 0;
   }
-  b.Set("values", values);
-  v8::HeapStatistics hs;
-  s->isolate->GetHeapStatistics(&hs);
-  b.Set("externalBytes", double(hs.external_memory()));
-  Napi::Object st = Napi::Object::New(env);
-  st.Set("samples", double(total));
-  st.Set("probedSamples", double(s->probedSamples));
-  st.Set("weight", s->weight);
-  st.Set("gcs", double(s->gcs));
-  st.Set("probedIntervals", double(s->probedIntervals));
-  st.Set("nestedGcs", double(s->nestedGcs));
-  st.Set("reads", double(s->reads));
-  st.Set("readNs", double(s->readNsTotal));
-  st.Set("maxReadNs", double(s->readNsMax));
-  st.Set("q", s->q);
-  st.Set("restarts", double(s->restarts));
-  st.Set("liveSamples", double(s->liveSamples));
-  st.Set("tableBytes", double(TableBytes(s)));
-  b.Set("stats", st);
+  if (alive) {
+    v8::HeapStatistics hs;
+    s->isolate->GetHeapStatistics(&hs);
+    d.externalBytes = double(hs.external_memory());
+  }
+  d.samples = double(total);
+  d.probedSamples = double(s->probedSamples);
+  d.weight = s->weight;
+  d.gcs = double(s->gcs);
+  d.probedIntervals = double(s->probedIntervals);
+  d.nestedGcs = double(s->nestedGcs);
+  d.reads = double(s->reads);
+  d.readNs = double(s->readNsTotal);
+  d.maxReadNs = double(s->readNsMax);
+  d.q = s->q;
+  d.restarts = double(s->restarts);
+  d.liveSamples = double(s->liveSamples);
+  d.tableBytes = double(TableBytes(s));
   if (reset) {
     ClearPeriod(s);
     s->periodStartId = s->cutId;
   }
+  return d;
+}
+
+Napi::Object ToJs(Napi::Env env, const HeapBatchData& d) {
+  Napi::Object b = Napi::Object::New(env);
+  b.Set("threadId", d.threadId);
+  b.Set("threadName", d.threadName);
+  b.Set("osThreadId", d.osThreadId);
+  b.Set("intervalBytes", d.interval);
+  Napi::Array strings = Napi::Array::New(env, d.strings.size());
+  for (size_t i = 0; i < d.strings.size(); i++) strings.Set(uint32_t(i), Napi::String::New(env, d.strings[i]));
+  b.Set("strings", strings);
+  Napi::Int32Array frames = Napi::Int32Array::New(env, d.frames.size());
+  std::copy(d.frames.begin(), d.frames.end(), frames.Data());
+  b.Set("frames", frames);
+  Napi::Int32Array stacks = Napi::Int32Array::New(env, d.stacks.size());
+  std::copy(d.stacks.begin(), d.stacks.end(), stacks.Data());
+  b.Set("stacks", stacks);
+  Napi::Float64Array values = Napi::Float64Array::New(env, d.values.size());
+  std::copy(d.values.begin(), d.values.end(), values.Data());
+  b.Set("values", values);
+  b.Set("externalBytes", d.externalBytes);
+  Napi::Object st = Napi::Object::New(env);
+  st.Set("samples", d.samples);
+  st.Set("probedSamples", d.probedSamples);
+  st.Set("weight", d.weight);
+  st.Set("gcs", d.gcs);
+  st.Set("probedIntervals", d.probedIntervals);
+  st.Set("nestedGcs", d.nestedGcs);
+  st.Set("reads", d.reads);
+  st.Set("readNs", d.readNs);
+  st.Set("maxReadNs", d.maxReadNs);
+  st.Set("q", d.q);
+  st.Set("restarts", d.restarts);
+  st.Set("liveSamples", d.liveSamples);
+  st.Set("tableBytes", d.tableBytes);
+  b.Set("stats", st);
   return b;
+}
+
+// The last periods of threads that ended without handing them off (a worker ended by
+// terminate(): its JS never ran again), until the owner takes them. Bounded: a churn of
+// workers nobody collects must not grow memory without end.
+constexpr size_t kMaxLeftBatches = 256;
+std::mutex& LeftMutex() {
+  static std::mutex* m = new std::mutex();
+  return *m;
+}
+std::vector<HeapBatchData>& LeftBatches() {
+  static auto* v = new std::vector<HeapBatchData>();
+  return *v;
+}
+uint64_t& LeftDropped() {
+  static uint64_t n = 0;
+  return n;
+}
+
+void KeepLeftBatch(HeapThread* s) {
+  HeapBatchData d = TakeBatch(s, true, false);
+  if (d.samples == 0) return;
+  std::lock_guard<std::mutex> lock(LeftMutex());
+  if (LeftBatches().size() >= kMaxLeftBatches) {
+    LeftDropped()++;
+    return;
+  }
+  LeftBatches().push_back(std::move(d));
+}
+
+// heapRotate(reset): the period's data as tables; reset starts the next period.
+Napi::Value JsHeapRotate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  HeapThread* s = tHeap;
+  if (!s || !s->running) return env.Undefined();
+  return ToJs(env, TakeBatch(s, info[0].ToBoolean().Value(), true));
+}
+
+// heapTakeLeft(): the batches threads left when they ended without handing them off, and how
+// many were dropped past the bound: { batches, dropped }.
+Napi::Value JsHeapTakeLeft(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<HeapBatchData> left;
+  uint64_t dropped;
+  {
+    std::lock_guard<std::mutex> lock(LeftMutex());
+    left.swap(LeftBatches());
+    dropped = LeftDropped();
+    LeftDropped() = 0;
+  }
+  Napi::Array a = Napi::Array::New(env, left.size());
+  for (size_t i = 0; i < left.size(); i++) a.Set(uint32_t(i), ToJs(env, left[i]));
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("batches", a);
+  r.Set("dropped", double(dropped));
+  return r;
 }
 
 // heapDispose(): stops this thread's heap profiler.
@@ -579,6 +681,7 @@ Napi::Value JsHeapNearLimit(const Napi::CallbackInfo& info) {
 void InitHeapProfiler(Napi::Env env, Napi::Object exports) {
   exports.Set("heapInit", Napi::Function::New(env, JsHeapInit, "heapInit"));
   exports.Set("heapRotate", Napi::Function::New(env, JsHeapRotate, "heapRotate"));
+  exports.Set("heapTakeLeft", Napi::Function::New(env, JsHeapTakeLeft, "heapTakeLeft"));
   exports.Set("heapDispose", Napi::Function::New(env, JsHeapDispose, "heapDispose"));
   exports.Set("heapThreads", Napi::Function::New(env, JsHeapThreads, "heapThreads"));
   exports.Set("heapNearLimit", Napi::Function::New(env, JsHeapNearLimit, "heapNearLimit"));

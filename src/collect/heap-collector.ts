@@ -29,7 +29,7 @@ import type { NativeAddon } from './native.js';
 import { HeapSampler, resolveSamplerOptions } from './heap-sampler.js';
 import type { HeapSamplerOptions } from './heap-sampler.js';
 import { HEAP_CONTROL_CHANNEL } from '../transport/heap-protocol.js';
-import type { EncodeMessage, EncodedMessage, FlushMessage } from '../transport/heap-protocol.js';
+import type { BatchMessage, EncodeMessage, EncodedMessage, FlushMessage } from '../transport/heap-protocol.js';
 
 export { startHeapThread } from './heap-thread.js';
 export type { HeapThread, HeapThreadOptions } from './heap-thread.js';
@@ -77,8 +77,24 @@ class HeapOwner {
     if (this.stopped) return Promise.reject(new Error('hotpath: the heap profiler is stopped'));
     const seq = this.flushThreads(peek);
     const batch = (last ? this.sampler.stop() : this.sampler.rotate(!peek)) ?? null;
-    const m = this.encodeMessage(seq, peek, batch, period, comments, this.otherThreads(), this.flushTimeoutMs);
+    const notes = peek ? comments : [...comments, ...this.sendLeftBatches(seq)];
+    const m = this.encodeMessage(seq, peek, batch, period, notes, this.otherThreads(), this.flushTimeoutMs);
     return this.service.request(seq, m, batch ? batchTransferList(batch) : []).then((r) => r.bytes);
+  }
+
+  /**
+   * The last periods of workers ended by terminate() (their JS never handed them off; the addon
+   * kept them), sent into period `seq`. Returns the comment on those it had to drop.
+   */
+  private sendLeftBatches(seq: number): string[] {
+    const left = this.addon.heapTakeLeft();
+    for (const batch of left.batches) {
+      const msg: BatchMessage = { code: Code.Batch, kind: 'heap', seq, peek: false, batch };
+      this.service.post(msg, batchTransferList(batch));
+    }
+    return left.dropped > 0
+      ? [`hotpath: heap: the last periods of ${left.dropped} ended threads were dropped (more were waiting than the addon keeps)`]
+      : [];
   }
 
   /** Asks the other threads for their batches of period `seq` (the next one). */
@@ -146,7 +162,8 @@ class HeapOwner {
     }
     const seq = this.flushThreads(false);
     const batch = this.sampler.stop() ?? null;
-    const bytes = this.encodeWaiting(seq, batch, period, comments, this.otherThreads(), timeoutMs);
+    const notes = [...comments, ...this.sendLeftBatches(seq)];
+    const bytes = this.encodeWaiting(seq, batch, period, notes, this.otherThreads(), timeoutMs);
     // close() only releases the shared aggregation worker: the time profile may still be
     // encoding its last period there (a terminate would lose it).
     this.close();

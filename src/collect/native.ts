@@ -48,6 +48,8 @@ export interface NativeAddon {
   heapInit(threadId: number, threadName: string, intervalBytes: number, stackDepth: number,
     budget: number, fixedShare: number, seed: number): void;
   heapRotate(reset: boolean): HeapBatch | undefined;
+  /** The last periods of workers that ended without handing them off (terminate()), and how many were dropped past the bound. */
+  heapTakeLeft(): { batches: HeapBatch[]; dropped: number };
   heapDispose(): void;
   heapThreads(): number[];
   heapNearLimit(handler: () => void, extraBytes: number): void;
