@@ -56,6 +56,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "js_error.h"
@@ -472,8 +473,8 @@ struct HeapBatchData {
   std::vector<int32_t> stacks;
   std::vector<double> values;  // per stack: alloc objects, alloc bytes, inuse objects, inuse bytes
   double externalBytes = 0;
-  double samples = 0, probedSamples = 0, weight = 0, gcs = 0, probedIntervals = 0, nestedGcs = 0;
-  double reads = 0, readNs = 0, maxReadNs = 0, q = 0, restarts = 0, liveSamples = 0, tableBytes = 0;
+  double samples = 0;  // V8's samples in the period (the advance of its id counter)
+  std::vector<std::pair<const char*, double>> stats;  // HeapBatchStats (src/transport/heap-batch.ts)
 };
 
 // The period so far (reset: the next one starts). alive false: the thread's heap is going
@@ -520,18 +521,13 @@ HeapBatchData TakeBatch(HeapThread* s, bool reset, bool alive) {
     d.externalBytes = double(hs.external_memory());
   }
   d.samples = double(total);
-  d.probedSamples = double(s->probedSamples);
-  d.weight = s->weight;
-  d.gcs = double(s->gcs);
-  d.probedIntervals = double(s->probedIntervals);
-  d.nestedGcs = double(s->nestedGcs);
-  d.reads = double(s->reads);
-  d.readNs = double(s->readNsTotal);
-  d.maxReadNs = double(s->readNsMax);
-  d.q = s->q;
-  d.restarts = double(s->restarts);
-  d.liveSamples = double(s->liveSamples);
-  d.tableBytes = double(TableBytes(s));
+  d.stats = {
+      {"samples", d.samples}, {"probedSamples", double(s->probedSamples)}, {"weight", s->weight},
+      {"gcs", double(s->gcs)}, {"probedIntervals", double(s->probedIntervals)}, {"nestedGcs", double(s->nestedGcs)},
+      {"reads", double(s->reads)}, {"readNs", double(s->readNsTotal)}, {"maxReadNs", double(s->readNsMax)},
+      {"q", s->q}, {"restarts", double(s->restarts)}, {"liveSamples", double(s->liveSamples)},
+      {"tableBytes", double(TableBytes(s))},
+  };
   if (reset) {
     ClearPeriod(s);
     s->periodStartId = s->cutId;
@@ -559,19 +555,7 @@ Napi::Object ToJs(Napi::Env env, const HeapBatchData& d) {
   b.Set("values", values);
   b.Set("externalBytes", d.externalBytes);
   Napi::Object st = Napi::Object::New(env);
-  st.Set("samples", d.samples);
-  st.Set("probedSamples", d.probedSamples);
-  st.Set("weight", d.weight);
-  st.Set("gcs", d.gcs);
-  st.Set("probedIntervals", d.probedIntervals);
-  st.Set("nestedGcs", d.nestedGcs);
-  st.Set("reads", d.reads);
-  st.Set("readNs", d.readNs);
-  st.Set("maxReadNs", d.maxReadNs);
-  st.Set("q", d.q);
-  st.Set("restarts", d.restarts);
-  st.Set("liveSamples", d.liveSamples);
-  st.Set("tableBytes", d.tableBytes);
+  for (const auto& [name, value] : d.stats) st.Set(name, value);
   b.Set("stats", st);
   return b;
 }
