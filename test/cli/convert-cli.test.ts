@@ -16,7 +16,7 @@ requireGo();
 
 const dir = mkdtempSync(join(tmpdir(), 'hotpath-convert-'));
 const workload = fileURLToPath(new URL('../fixtures/workload.mjs', import.meta.url));
-const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 /** Runs the workload under a V8 flag that writes a profile, and returns the profile's path. */
 function profileWith(flags: string[], ext: string): string {

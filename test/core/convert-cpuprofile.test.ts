@@ -8,7 +8,7 @@ import { profileToCollapsed } from '../../dist/src/convert/collapsed.js';
 import { profileToSpeedscope } from '../../dist/src/convert/speedscope.js';
 import { topTable } from '../../dist/src/report/top.js';
 
-const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
 const small = JSON.parse(fixture('small.cpuprofile'));
 
 t.test('the hand-made cpuprofile becomes samples/count and wall/nanoseconds per stack', async (t) => {
