@@ -50,5 +50,7 @@ for major in "$@"; do
   run "a new Function every ms for 20 s (code map eviction)" test/fixtures/time/safety.mjs churn 20
   HOTPATH_PROFILES=time,heap,contention,exceptions,eventloop \
     run "every kind (60 workers)" --import ./dist/src/register.js test/fixtures/reliability/workers-churn.mjs 60
+  HOTPATH_PROFILES=heap,contention,exceptions HOTPATH_PERIOD=1h HOTPATH_LOCK_SHARE=1 HOTPATH_OUT="$logs/out" \
+    run "terminated while allocating, waiting and throwing (20 workers)" --import ./dist/src/register.js test/fixtures/threads/terminated-workers.mjs 20
 done
 exit $status

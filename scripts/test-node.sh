@@ -15,7 +15,8 @@ if [ $# -eq 0 ]; then
   set -- test/native/time-*.test.ts test/aggregate/time-labels.test.ts test/accuracy/time-accuracy.test.ts \
     test/accuracy/eventloop-blocks.test.ts test/aggregate/hostile-deep.test.ts test/aggregate/hostile-shapes.test.ts \
     test/accuracy/heap-accuracy.test.ts test/export/heap-pull.test.ts test/e2e/heap-oom.test.ts test/e2e/heap-threads.test.ts \
-    test/aggregate/hostile-heap.test.ts test/e2e/thread-names.test.ts
+    test/aggregate/hostile-heap.test.ts test/e2e/thread-names.test.ts \
+    test/native/thread-end.test.ts test/e2e/terminated-workers.test.ts
 fi
 echo "test-node: $("$node" --version): $*" >&2
 PATH="$(dirname "$node"):$PATH" "$node" node_modules/tap/dist/esm/run.mjs "$@"

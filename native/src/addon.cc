@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "heap_profiler.h"
+#include "thread_end.h"
 #include "time_profiler.h"
 
 namespace hotpath {
@@ -14,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version, "version"));
   InitTimeProfiler(env, exports);
   InitHeapProfiler(env, exports);
+  InitThreadEnd(env, exports);
   return exports;
 }
 

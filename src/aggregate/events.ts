@@ -21,6 +21,7 @@ import { workerFrameMapper } from './frame-mapper.js';
 import { FRAME_INTS, EVENT_INTS, KIND_SPECS } from '../transport/event-batch.js';
 import type { EventBatch, EventKind } from '../transport/event-batch.js';
 import { EVENTS_DATA_CHANNEL } from '../transport/event-protocol.js';
+import { EventArena, arenaBatch } from '../transport/event-arena.js';
 import { writeSyncReply } from '../transport/sync-reply.js';
 import { periodQueue } from '../transport/period-queue.js';
 import { listen } from '../transport/service-port.js';
@@ -147,6 +148,13 @@ export function serve(port: MessagePort, _data: unknown): Service {
     const list = pendingList(m.kind);
     const batches = [m.batch, ...list.map((p) => p.batch)];
     list.length = 0;
+    const endedNotes: string[] = [];
+    for (const e of m.ended) {
+      const batch = arenaBatch(new EventArena(e.arena), e);
+      if (batch.events.length === 0 && batch.dropped === 0) continue;
+      batches.push(batch);
+      endedNotes.push(`hotpath: ${m.kind}: thread ${e.threadId} (${e.threadName}) ended without handing off its period (terminate()); the events it had recorded are read from its arena`);
+    }
     b.reset();
     let events = 0;
     let dropped = 0;
@@ -159,6 +167,7 @@ export function serve(port: MessagePort, _data: unknown): Service {
       if (batch.dropped > 0) notes.push(`hotpath: ${m.kind}: ${who}: ${batch.dropped} events dropped (the period's buffers were full)`);
       for (const n of batch.notes) notes.push(`hotpath: ${m.kind}: ${who}: ${n}`);
     }
+    notes.push(...endedNotes);
     if (late.length > 0) notes.push(`hotpath: ${m.kind}: threads ${late.join(', ')} did not answer in ${m.waitMs} ms; their events go in the next period`);
     // Nothing happened (notes about sampling alone are not worth a profile).
     const capNotes = cap.endPeriod();

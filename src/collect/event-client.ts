@@ -22,7 +22,8 @@ import { batchBuffers } from '../transport/event-batch.js';
 import type { EventBatch, EventKind } from '../transport/event-batch.js';
 import type { Recorder } from './event-recorder.js';
 import { EVENTS_CONTROL_CHANNEL, EVENTS_DATA_CHANNEL } from '../transport/event-protocol.js';
-import type { EncodeMessage, EncodedMessage, FlushMessage, OnControlChannel, OnDataChannel } from '../transport/event-protocol.js';
+import type { EncodeMessage, EncodedMessage, EndedThread, FlushMessage, HelloMessage, OnControlChannel, OnDataChannel } from '../transport/event-protocol.js';
+import { EventArena, Slot } from '../transport/event-arena.js';
 
 /** What a kind plugs into the generic collector. */
 export interface EventSource {
@@ -89,17 +90,18 @@ class Encoder {
   refs = 0;
 
   encode(kind: EventKind, batch: EventBatch, period: PeriodInfo, comments: readonly string[], source: EventSource,
-    threads: number[]): Promise<Uint8Array | null> {
+    threads: number[], ended: EndedThread[]): Promise<Uint8Array | null> {
     const seq = ++this.seq;
-    const m = this.message(kind, seq, batch, period, comments, source);
+    const m = this.message(kind, seq, batch, period, comments, source, ended);
     m.threads = threads;
     return this.service.request(seq, m, batchBuffers(batch)).then((r) => r.bytes);
   }
 
   /** Synchronous encode: blocks this thread up to timeoutMs. Null on timeout or nothing to say. */
-  encodeSync(kind: EventKind, batch: EventBatch, period: PeriodInfo, comments: readonly string[], source: EventSource, timeoutMs: number): Uint8Array | null {
+  encodeSync(kind: EventKind, batch: EventBatch, period: PeriodInfo, comments: readonly string[], source: EventSource,
+    ended: EndedThread[], timeoutMs: number): Uint8Array | null {
     if (this.service.failed) return null;
-    const m = this.message(kind, ++this.seq, batch, period, comments, source);
+    const m = this.message(kind, ++this.seq, batch, period, comments, source, ended);
     m.sync = createSyncReply(SYNC_BYTES);
     this.service.post(m, batchBuffers(batch));
     const { bytes, missing } = waitSyncReply(m.sync, timeoutMs);
@@ -107,11 +109,12 @@ class Encoder {
     return bytes;
   }
 
-  private message(kind: EventKind, seq: number, batch: EventBatch, period: PeriodInfo, comments: readonly string[], source: EventSource): EncodeMessage {
+  private message(kind: EventKind, seq: number, batch: EventBatch, period: PeriodInfo, comments: readonly string[], source: EventSource,
+    ended: EndedThread[]): EncodeMessage {
     const notes = [...comments, ...(source.periodNotes?.() ?? [])];
     const m: EncodeMessage = {
       code: Code.EndPeriod, seq, kind, timeNanos: period.timeNanos.toString(), durationNanos: period.durationNanos,
-      comments: notes, batch, threads: [], waitMs: THREAD_WAIT_MS,
+      comments: notes, batch, ended, threads: [], waitMs: THREAD_WAIT_MS,
     };
     if (source.periodType) m.periodType = source.periodType;
     if (source.period !== undefined) m.period = source.period;
@@ -144,12 +147,22 @@ export function createEventCollector(source: EventSource): KindCollector {
 function ownerCollector(source: EventSource): KindCollector {
   const enc = acquireEncoder();
   const control = new BroadcastChannel(EVENTS_CONTROL_CHANNEL);
-  // Worker threads collecting this kind (Hello / Bye on the control channel).
-  const threads = new Set<number>();
+  // Worker threads collecting this kind (Hello / Bye on the control channel), with their arenas.
+  const threads = new Map<number, { hello: HelloMessage; arena: EventArena }>();
   control.onmessage = (ev: unknown) => {
     const m = (ev as { data: OnControlChannel }).data;
-    if (m.code === Code.Hello && m.kind === source.kind) threads.add(m.threadId);
+    if (m.code === Code.Hello && m.kind === source.kind) threads.set(m.threadId, { hello: m, arena: new EventArena(m.arena) });
     else if (m.code === Code.Bye && m.kind === source.kind) threads.delete(m.threadId);
+  };
+  // Threads that ended without their Bye (terminate()): their arenas go to the service, once.
+  const takeEnded = (): EndedThread[] => {
+    const ended: EndedThread[] = [];
+    for (const [id, { hello, arena }] of threads) {
+      if (!arena.ended()) continue;
+      threads.delete(id);
+      ended.push({ kind: hello.kind, threadId: id, threadName: hello.threadName, osThreadId: hello.osThreadId, arena: hello.arena });
+    }
+    return ended;
   };
   // Setting onmessage refs the channel: unref after it, or the channel keeps the process alive.
   (control as unknown as { unref(): void }).unref();
@@ -160,7 +173,8 @@ function ownerCollector(source: EventSource): KindCollector {
     const flush: FlushMessage = { code: Code.Flush, kind: source.kind, seq: s };
     control.postMessage(flush);
     const batch = takeBatch(source);
-    return enc.encode(source.kind, batch, period, comments, source, [...threads]);
+    const ended = takeEnded();
+    return enc.encode(source.kind, batch, period, comments, source, [...threads.keys()], ended);
   };
   const finish = (): void => {
     if (stopped) return;
@@ -186,7 +200,7 @@ function ownerCollector(source: EventSource): KindCollector {
     stopSync: (period, comments, timeoutMs) => {
       const batch = takeBatch(source);
       finish();
-      return enc.encodeSync(source.kind, batch, period, comments, source, timeoutMs);
+      return enc.encodeSync(source.kind, batch, period, comments, source, takeEnded(), timeoutMs);
     },
   };
   return collector;
@@ -204,7 +218,17 @@ function threadCollector(source: EventSource): KindCollector {
       logOnce(`event-thread-${source.kind}`, `${source.kind} profile on thread ${currentThreadId} could not send its events: ${(e as Error).message}`);
     }
   };
-  control.postMessage({ code: Code.Hello, kind: source.kind, threadId: currentThreadId });
+  // Hello tells the owner of this thread and its arena; again with the new arena when it grows.
+  const hello = (arena: SharedArrayBuffer): void => {
+    const m: HelloMessage = { code: Code.Hello, kind: source.kind, threadId: currentThreadId, threadName: threadName(), osThreadId: osThreadId(), arena };
+    control.postMessage(m);
+  };
+  const watching = watchEnd(source.recorder.arena.buffer);
+  source.recorder.onGrow = (arena, previous) => {
+    if (watching) watchEnd(arena.buffer, previous.buffer);
+    hello(arena.buffer);
+  };
+  hello(source.recorder.arena.buffer);
   control.onmessage = (ev: unknown) => {
     const m = (ev as { data: OnControlChannel }).data;
     if (m.code !== Code.Flush || m.kind !== source.kind) return;
@@ -233,6 +257,24 @@ function threadCollector(source: EventSource): KindCollector {
     stop: async () => finish(),
     stopSync: () => finish(),
   };
+}
+
+/**
+ * Has the addon mark the arena when this thread ends (`previous`: the arena it replaces). False
+ * without the addon: a worker ended by terminate() then loses its last period (said once).
+ */
+function watchEnd(arena: SharedArrayBuffer, previous?: SharedArrayBuffer): boolean {
+  try {
+    const addon = addonIfBuilt();
+    if (addon) {
+      addon.watchThreadEnd(arena, Slot.Ended, previous);
+      return true;
+    }
+  } catch {
+    // as without the addon
+  }
+  logOnce('event-watch-end', 'the event profiles of a worker ended by terminate() lose its last period: the addon is not built for this Node');
+  return false;
 }
 
 /** Unix nanoseconds now (for tests and for callers without a period clock). */

@@ -1,13 +1,18 @@
 // The application-thread side of the event profiles (contention, exceptions, event-loop blocks):
-// capture a stack as V8 call sites, and record events into one period's bounded buffers. Nothing
+// capture a stack as V8 call sites, and record events into one period's bounded tables. Nothing
 // here aggregates or encodes: frames and stacks are interned to small integers (so a period's
-// memory is bounded by distinct stacks, not by events), and `take()` hands the period over as
-// typed arrays (src/transport/event-batch.ts) for the events service of the aggregation worker.
+// memory is bounded by distinct stacks, not by events), written into the thread's arena
+// (src/transport/event-arena.ts, shared memory that outlives a worker ended by terminate()),
+// and `take()` hands the period over as typed arrays (src/transport/event-batch.ts) for the
+// events service of the aggregation worker.
 //
 // Bounds: at most `maxEvents` events, `maxFrames` distinct frames and `maxStackInts` frame slots
 // of distinct stacks per period and thread; past them events are dropped and counted, and the
 // count is said in the profile's comments.
+import { EVENT_INTS, FRAME_INTS } from '../transport/event-batch.js';
 import type { EventBatch, EventKind } from '../transport/event-batch.js';
+import { EventArena, Slot, arenaBatchOf } from '../transport/event-arena.js';
+import type { ArenaLimits } from '../transport/event-arena.js';
 
 /** The subset of V8's CallSite that is read. */
 export interface CallSiteLike {
@@ -115,59 +120,98 @@ export function siteWhere(s: CallSiteLike): string {
   return `${siteFile(s) || '<anonymous>'}:${s.getLineNumber() ?? 0}`;
 }
 
-export interface RecorderLimits {
-  maxEvents?: number;
-  maxFrames?: number;
-  maxStackInts?: number;
-}
+export type RecorderLimits = Partial<ArenaLimits>;
 
-export const DEFAULT_LIMITS: Required<RecorderLimits> = {
+/** A recorder's first arena has this share of its limits, and doubles as it fills. */
+const INITIAL_SHARE = 256;
+
+export const DEFAULT_LIMITS: ArenaLimits = {
   maxEvents: 20_000,
   maxFrames: 20_000,
   maxStackInts: 200_000,
 };
 
-/** One period's events of one kind on one thread. */
+/**
+ * One period's events of one kind on one thread, written into the thread's arena as they come
+ * (src/transport/event-arena.ts), so that a worker ended by terminate() leaves them readable.
+ * The maps that intern strings, frames and stacks stay in this thread's JS heap.
+ */
 export class Recorder {
-  private readonly maxEvents: number;
-  private readonly maxFrames: number;
-  private readonly maxStackInts: number;
+  arena: EventArena;
+  /** Called with the new and the old arena when the arena grew (the owner must learn of it). */
+  onGrow: ((arena: EventArena, previous: EventArena) => void) | null = null;
+  private readonly limits: ArenaLimits;
+  private readonly encoder = new TextEncoder();
   private strings: string[] = [''];
   private stringIds = new Map<string, number>([['', 0]]);
   private frameIds = new Map<string, number>();
-  private frames: number[] = [];
   private stackIds = new Map<string, number>();
-  private stackFrames: number[] = [];
-  private stackIndex: number[] = [];
-  private events: number[] = [];
-  private values: number[] = [];
-  private nEvents = 0;
   private scratch: number[] = [];
-  dropped = 0;
   notes: string[] = [];
 
   constructor(readonly kind: EventKind, readonly nValues: number, limits: RecorderLimits = {}) {
-    this.maxEvents = limits.maxEvents ?? DEFAULT_LIMITS.maxEvents;
-    this.maxFrames = limits.maxFrames ?? DEFAULT_LIMITS.maxFrames;
-    this.maxStackInts = limits.maxStackInts ?? DEFAULT_LIMITS.maxStackInts;
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+    const start = (n: number): number => Math.min(n, Math.max(16, Math.ceil(n / INITIAL_SHARE)));
+    this.arena = EventArena.create(nValues, { maxEvents: start(this.limits.maxEvents), maxFrames: start(this.limits.maxFrames), maxStackInts: start(this.limits.maxStackInts) });
+  }
+
+  /** Moves to an arena twice as big (up to the limits); false when it is at the limits already. */
+  private grow(): boolean {
+    const now = this.arena.limits();
+    const next = {
+      maxEvents: Math.min(this.limits.maxEvents, 2 * now.maxEvents),
+      maxFrames: Math.min(this.limits.maxFrames, 2 * now.maxFrames),
+      maxStackInts: Math.min(this.limits.maxStackInts, 2 * now.maxStackInts),
+    };
+    if (next.maxEvents === now.maxEvents && next.maxFrames === now.maxFrames && next.maxStackInts === now.maxStackInts) return false;
+    const previous = this.arena;
+    const arena = EventArena.create(this.nValues, next);
+    previous.copyTo(arena);
+    this.arena = arena;
+    this.onGrow?.(arena, previous);
+    return true;
   }
 
   get size(): number {
-    return this.nEvents;
+    return this.arena.count(Slot.Events);
+  }
+
+  /** Events dropped this period because a table was full. */
+  get dropped(): number {
+    return this.arena.count(Slot.Dropped);
   }
 
   /** True when one more event fits (callers skip capturing a stack otherwise). */
   hasRoom(): boolean {
-    return this.nEvents < this.maxEvents;
+    return this.size < this.limits.maxEvents;
   }
 
+  /** Id of a string, or -1 when the string table is full. */
   string(s: string): number {
     let id = this.stringIds.get(s);
-    if (id === undefined) {
-      id = this.strings.length;
+    if (id !== undefined) return id;
+    for (;;) {
+      id = this.putString(s);
+      if (id >= 0 || !this.grow()) break;
+    }
+    if (id >= 0) {
       this.strings.push(s);
       this.stringIds.set(s, id);
     }
+    return id;
+  }
+
+  private putString(s: string): number {
+    const a = this.arena;
+    const h = a.header;
+    const id = h[Slot.Strings]!;
+    if (id >= h[Slot.MaxStrings]!) return -1;
+    const used = h[Slot.StringBytes]!;
+    const r = this.encoder.encodeInto(s, a.bytes.subarray(used));
+    if (r.read < s.length) return -1;
+    a.stringEnds[id] = used + r.written;
+    h[Slot.StringBytes] = used + r.written;
+    h[Slot.Strings] = id + 1;
     return id;
   }
 
@@ -175,12 +219,20 @@ export class Recorder {
   frame(name: string, file: string, line: number, column: number): number {
     const key = `${name}\u0000${file}\u0000${line}\u0000${column}`;
     let id = this.frameIds.get(key);
-    if (id === undefined) {
-      if (this.frameIds.size >= this.maxFrames) return -1;
-      id = this.frameIds.size;
-      this.frameIds.set(key, id);
-      this.frames.push(this.string(name), this.string(file), line, column);
-    }
+    if (id !== undefined) return id;
+    if (this.arena.count(Slot.Frames) >= this.arena.count(Slot.MaxFrames) && !this.grow()) return -1;
+    const nameId = this.string(name);
+    const fileId = this.string(file);
+    if (nameId < 0 || fileId < 0) return -1;
+    const a = this.arena; // after the strings: they may have grown it
+    id = a.count(Slot.Frames);
+    const at = id * FRAME_INTS;
+    a.frames[at] = nameId;
+    a.frames[at + 1] = fileId;
+    a.frames[at + 2] = line;
+    a.frames[at + 3] = column;
+    a.header[Slot.Frames] = id + 1;
+    this.frameIds.set(key, id);
     return id;
   }
 
@@ -199,13 +251,22 @@ export class Recorder {
     const ids = this.scratch;
     const key = ids.join(',');
     let id = this.stackIds.get(key);
-    if (id === undefined) {
-      if (this.stackFrames.length + ids.length > this.maxStackInts) return -1;
-      id = this.stackIndex.length / 2;
-      this.stackIds.set(key, id);
-      this.stackIndex.push(this.stackFrames.length, ids.length);
-      for (let i = 0; i < ids.length; i++) this.stackFrames.push(ids[i]);
-    }
+    if (id !== undefined) return id;
+    const full = (): boolean => {
+      const h = this.arena.header;
+      return h[Slot.Stacks]! >= h[Slot.MaxStacks]! || h[Slot.StackInts]! + ids.length > h[Slot.MaxStackInts]!;
+    };
+    while (full()) if (!this.grow()) return -1;
+    const a = this.arena;
+    const h = a.header;
+    id = h[Slot.Stacks]!;
+    const start = h[Slot.StackInts]!;
+    for (let i = 0; i < ids.length; i++) a.stackFrames[start + i] = ids[i]!;
+    a.stackIndex[id * 2] = start;
+    a.stackIndex[id * 2 + 1] = ids.length;
+    h[Slot.StackInts] = start + ids.length;
+    h[Slot.Stacks] = id + 1;
+    this.stackIds.set(key, id);
     return id;
   }
 
@@ -228,53 +289,44 @@ export class Recorder {
 
   /** Records one event; values beyond nValues are ignored. False (and counted) when it was dropped. */
   add(stackId: number, label: string, v0: number, v1 = 0, v2 = 0, v3 = 0): boolean {
-    if (stackId < 0 || this.nEvents >= this.maxEvents) {
-      this.dropped++;
+    if (stackId < 0 || (this.size >= this.arena.count(Slot.MaxEvents) && !this.grow())) {
+      this.drop();
       return false;
     }
-    this.events.push(stackId, label === '' ? 0 : this.string(label));
+    const labelId = label === '' ? 0 : this.string(label);
+    if (labelId < 0) {
+      this.drop();
+      return false;
+    }
+    const a = this.arena;
+    const e = this.size;
+    a.events[e * EVENT_INTS] = stackId;
+    a.events[e * EVENT_INTS + 1] = labelId;
     const n = this.nValues;
-    this.values.push(v0);
-    if (n > 1) this.values.push(v1);
-    if (n > 2) this.values.push(v2);
-    if (n > 3) this.values.push(v3);
-    this.nEvents++;
+    const at = e * n;
+    a.values[at] = v0;
+    if (n > 1) a.values[at + 1] = v1;
+    if (n > 2) a.values[at + 2] = v2;
+    if (n > 3) a.values[at + 3] = v3;
+    a.header[Slot.Events] = e + 1;
     return true;
   }
 
   /** Counts an event that could not be recorded (no room, or nothing to record it with). */
   drop(n = 1): void {
-    this.dropped += n;
+    this.arena.header[Slot.Dropped] += n;
   }
 
   /** The period's batch; the recorder starts empty again. */
   take(threadId: number, threadName: string, osThreadId: number): EventBatch {
-    const b: EventBatch = {
-      kind: this.kind,
-      threadId,
-      threadName,
-      osThreadId,
-      strings: this.strings,
-      frames: Int32Array.from(this.frames),
-      stackFrames: Int32Array.from(this.stackFrames),
-      stackIndex: Int32Array.from(this.stackIndex),
-      events: Int32Array.from(this.events),
-      values: Float64Array.from(this.values),
-      nValues: this.nValues,
-      dropped: this.dropped,
-      notes: this.notes,
-    };
+    const b = arenaBatchOf(this.arena, this.strings, { kind: this.kind, threadId, threadName, osThreadId });
+    b.notes = this.notes;
+    // Cleared after the copy: a thread ended in between leaves its events in the arena.
+    this.arena.clear();
     this.strings = [''];
     this.stringIds = new Map([['', 0]]);
     this.frameIds = new Map();
-    this.frames = [];
     this.stackIds = new Map();
-    this.stackFrames = [];
-    this.stackIndex = [];
-    this.events = [];
-    this.values = [];
-    this.nEvents = 0;
-    this.dropped = 0;
     this.notes = [];
     return b;
   }

@@ -53,11 +53,16 @@ export interface NativeAddon {
   heapDispose(): void;
   heapThreads(): number[];
   heapNearLimit(handler: () => void, extraBytes: number): void;
+  /**
+   * When this thread's environment ends (terminate() included), Int32 slot `index` of `buffer`
+   * becomes 1 (native/src/thread_end.cc). `previous`: a buffer watched before that this one replaces.
+   */
+  watchThreadEnd(buffer: SharedArrayBuffer, index: number, previous?: SharedArrayBuffer): void;
 }
 
 /** Every function of the addon that hotpath calls: a build without one of them is out of date. */
 const ADDON_FUNCTIONS = ['timeInit', 'timeStart', 'timeSetInterval', 'timeSetBlockThreshold', 'timeRotate', 'timeTakeOthers', 'timeNewScripts', 'timeDispose', 'timeCheckSignal', 'timeHandlerNs', 'codeMapStats',
-  'registeredThreads', 'monotonicNs', 'threadCpuNs', 'osThreadId', 'heapInit', 'heapRotate', 'heapDispose', 'heapThreads', 'heapNearLimit'];
+  'registeredThreads', 'monotonicNs', 'threadCpuNs', 'osThreadId', 'heapInit', 'heapRotate', 'heapDispose', 'heapThreads', 'heapNearLimit', 'watchThreadEnd'];
 
 /** The addon for this Node, or null (after one warning) when it cannot be loaded (collect/addon-loader.ts). */
 export function loadNative(): NativeAddon | null {

@@ -6,12 +6,14 @@
 //   owner -> encoder (worker.postMessage):   EndPeriod (own batch + period), Stop
 //   encoder -> owner:                         Profile, Error
 //   owner -> threads (CONTROL channel):       Flush (send your batch of `kind` for `seq`)
-//   threads -> owner (CONTROL channel):       Hello, Bye (the owner's channel exists before any
-//                                             worker starts, so none is lost; the encoder may
-//                                             start later than a worker)
+//   threads -> owner (CONTROL channel):       Hello (with the thread's event arena), Bye (the
+//                                             owner's channel exists before any worker starts,
+//                                             so none is lost; the encoder may start later than
+//                                             a worker)
 //   threads -> encoder (DATA channel):        Batch, Bye (with the last batch)
 import { Code } from './protocol.js';
 import type { EventBatch, EventKind } from './event-batch.js';
+import type { ArenaThread } from './event-arena.js';
 
 /** Owner -> worker threads: period ends. */
 export const EVENTS_CONTROL_CHANNEL = 'hotpath:events:control';
@@ -31,6 +33,8 @@ export interface EncodeMessage {
   period?: number;
   /** The owner thread's own batch. */
   batch: EventBatch;
+  /** Threads that ended (terminate()) without their Bye since the last period: read their arenas. */
+  ended: EndedThread[];
   /** Threads (other than the owner) collecting this kind: wait for their batch of `seq`... */
   threads: number[];
   /** ... up to this long. */
@@ -70,6 +74,15 @@ export interface HelloMessage {
   code: Code.Hello;
   kind: EventKind;
   threadId: number;
+  threadName: string;
+  osThreadId: number;
+  /** The thread's event arena (src/transport/event-arena.ts), read by the service if the thread ends without its Bye. */
+  arena: SharedArrayBuffer;
+}
+
+/** A thread that ended without handing off its last period: its arena and labels. */
+export interface EndedThread extends ArenaThread {
+  arena: SharedArrayBuffer;
 }
 
 export interface ThreadBatchMessage {
