@@ -29,7 +29,7 @@ import { OverheadCap, percentOfCore } from './collect/overhead-cap.js';
 export interface Profiler {
   /** The resolved settings, credentials redacted. */
   readonly settings: ReturnType<typeof publicSettings>;
-  /** The kinds being collected; empty when the native addon could not load (unprofiled). */
+  /** The kinds being collected; empty when hotpath is off (no addon for this Node, or no WebAssembly). */
   readonly kinds: readonly ProfileKind[];
   /** Ends the current period of every kind now, exports it and resolves to what was exported. */
   flush(): Promise<ProfileExport[]>;
@@ -74,8 +74,28 @@ export function startWithFlags(options: StartOptions, cliFlags: CliFlags): Profi
   }
   const settings = resolveSettings(hotpathOptions, cliFlags);
   for (const warning of settings.warnings) logOnce(`settings:${warning}`, warning.replace(/^hotpath: /, ''));
-  shared.running = isMainThread ? startOwner(settings, onProfile) : startThread(settings);
+  if (typeof WebAssembly !== 'object') {
+    // Profiles are aggregated and encoded in WebAssembly: without it (node --jitless) nothing
+    // could be made of the samples, so nothing is taken.
+    logOnce('off-no-wasm', 'off: this Node runs without WebAssembly (--jitless?), which hotpath builds its profiles with; the program runs unprofiled');
+    shared.running = offProfiler(settings);
+  } else {
+    shared.running = isMainThread ? startOwner(settings, onProfile) : startThread(settings);
+  }
   return shared.running;
+}
+
+/** A profiler that collects nothing (hotpath is off here), with the same API. */
+function offProfiler(settings: Settings): Profiler {
+  return {
+    settings: publicSettings(settings),
+    kinds: [],
+    flush: async () => [],
+    stop: async () => {
+      shared.running = null;
+    },
+    ...labelFunctions,
+  };
 }
 
 /** The running profiler of this thread, if any. */

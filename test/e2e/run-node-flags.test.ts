@@ -31,3 +31,20 @@ for (const flags of [['--input-type=module'], ['--no-turbo-inlining', '--no-magl
     t.ok(names.has('busyInEval'), 'the evaluated code is in it');
   });
 }
+
+// Without WebAssembly (node --jitless) hotpath cannot build profiles: it says once that it is off
+// and takes nothing, and the program (with workers) runs as without it.
+t.test('node --jitless: hotpath says once that it is off, the program runs unchanged', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'hotpath-jitless-'));
+  const program = `${PROGRAM} const { Worker } = require('node:worker_threads');
+    new Worker('try { throw new Error("x"); } catch {} require("node:worker_threads").parentPort.postMessage(typeof WebAssembly)', { eval: true })
+      .on('message', (m) => console.log('worker', m));`;
+  const r = spawnSync(process.execPath, ['--jitless', '--import', REGISTER, '-e', program], {
+    encoding: 'utf8', timeout: 60_000, env: { ...ENV, HOTPATH_OUT: out, HOTPATH_PROFILES: 'time,heap,exceptions', HOTPATH_PERIOD: '300ms' },
+  });
+  t.equal(r.status, 0, 'exit code 0');
+  t.equal(r.stdout.trim(), 'done\nworker undefined', "the program's output, its worker's too");
+  const ours = r.stderr.split('\n').filter((l) => l.startsWith('hotpath:'));
+  t.same(ours, ['hotpath: off: this Node runs without WebAssembly (--jitless?), which hotpath builds its profiles with; the program runs unprofiled'], `one line from hotpath: ${r.stderr}`);
+  t.same(readdirSync(out), [], 'no profile written');
+});
