@@ -69,15 +69,19 @@ async function round(r: number): Promise<Run[]> {
   read();
   const timer = setInterval(read, READ_EVERY_MS);
   try {
+    // No reading after the load: what a service gives back when it is idle again is not the soak's question.
     const loads = await Promise.all(services.map((s) => loadFor(s.url, MINUTES * 60_000, 4, RATE)));
-    read();
     for (const [i, l] of loads.entries()) {
       if (l.errors > 0 || l.non2xx > 0) throw new Error(`${CONFIGS[i]!.name}: ${l.errors} errors, ${l.non2xx} non-2xx responses`);
       process.stderr.write(`soak round ${r + 1}: ${CONFIGS[i]!.name}: ${l.rps.toFixed(0)} req/s, RSS ${runs[i]!.points.at(-1)!.y.toFixed(1)} MB\n`);
     }
   } finally {
     clearInterval(timer);
-    for (const s of services) s.child.kill();
+    // The profiled services write a last profile as they exit: remove their folders after.
+    await Promise.all(services.map((s) => new Promise((resolve) => {
+      s.child.once('exit', resolve);
+      s.child.kill();
+    })));
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
   return runs;
