@@ -14,9 +14,9 @@ import { BroadcastChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { Service } from '../transport/aggregation-protocol.js';
 import { ProfileBuilder } from '../profile/builder.js';
-import { batchFrame, omittedFrame, threadLabels } from './stack-batch.js';
+import { batchFrame, threadLabels } from './stack-batch.js';
 import type { ExpandedFrame, ExpandedLabel } from './stack-batch.js';
-import { StackCap, cutStack, frameLocations } from './stack-cap.js';
+import { StackCap, stackLocations } from './stack-cap.js';
 import { workerFrameMapper } from './frame-mapper.js';
 import { FRAME_INTS, EVENT_INTS, KIND_SPECS } from '../transport/event-batch.js';
 import type { EventBatch, EventKind } from '../transport/event-batch.js';
@@ -107,19 +107,8 @@ export function serve(port: MessagePort, _data: unknown): Service {
       const frame = batchFrame(strings[batch.frames[at]!], strings[batch.frames[at + 1]!], line, batch.frames[at + 3]!, line > 0);
       frames[f] = frame.file === '' ? frame : frameMapper.map(frame);
     }
-    const locationOf = frameLocations(cap, frames);
-    // Stacks are leaf-first runs of stackFrames: location ids once per stack.
-    const stackIds: number[][] = [];
-    const idsOf = (stack: number): number[] => {
-      let ids = stackIds[stack];
-      if (ids === undefined) {
-        const start = batch.stackIndex[stack * 2]!;
-        ids = cutStack(Array.from(batch.stackFrames.subarray(start, start + batch.stackIndex[stack * 2 + 1]!), locationOf),
-          (n) => cap.locationOf(omittedFrame(n)));
-        stackIds[stack] = ids;
-      }
-      return ids;
-    };
+    const stackOf = stackLocations(cap, frames, batch.stacks);
+    const idsOf = (stack: number): number[] => (stack < 0 ? [] : stackOf(stack));
     const labelSets = new Map<number, ExpandedLabel[]>();
     const nEvents = batch.events.length / EVENT_INTS;
     const values = new Array<number>(batch.nValues);

@@ -26,7 +26,7 @@
 // which is what the cost is measured against (process CPU is read only when a window ends).
 // Each acquire's probability is fixed before its outcome is known and its weight is 1/that
 // probability, so totals stay unbiased.
-import { Recorder, captureSites } from './event-recorder.js';
+import { ALL_FILTERED, Recorder, captureSites } from './event-recorder.js';
 import type { CallSiteLike } from './event-recorder.js';
 
 /** Waits this long or longer are always recorded (trackLock, Atomics), with weight 1. */
@@ -134,7 +134,7 @@ export class ContentionState {
       return;
     }
     let stack = r.stackOfSites(sites, 0, internal);
-    if (stack === -2) stack = r.stackOfSites(sites, 0);
+    if (stack === ALL_FILTERED) stack = r.stackOfSites(sites, 0);
     this.sampledAcquires++;
     r.add(stack, lockName, scale, Math.max(0, waitNs) * scale, 0, 0);
   }
@@ -148,8 +148,8 @@ export class ContentionState {
       return;
     }
     let stack = r.stackOfSites(sites, 0, internal);
-    if (stack === -2 && fallback) stack = r.stackOfSites(fallback, 0, internal);
-    if (stack === -2) stack = r.stackOfSites(sites, 0);
+    if (stack === ALL_FILTERED && fallback) stack = r.stackOfSites(fallback, 0, internal);
+    if (stack === ALL_FILTERED) stack = r.stackOfSites(sites, 0);
     this.sampledReleases++;
     r.add(stack, lockName, 0, 0, scale, Math.max(0, holdNs) * scale);
   }

@@ -6,8 +6,8 @@
 // and `take()` hands the period over as typed arrays (src/transport/event-batch.ts) for the
 // events service of the aggregation worker.
 //
-// Bounds: at most `maxEvents` events, `maxFrames` distinct frames and `maxStackInts` frame slots
-// of distinct stacks per period and thread; past them events are dropped and counted, and the
+// Bounds: at most `maxEvents` events, `maxFrames` distinct frames and `maxStacks` stacks (the
+// (parent, frame) nodes of the period's call tree) per period and thread; past them events are dropped and counted, and the
 // count is said in the profile's comments.
 import { EVENT_INTS, FRAME_INTS } from '../transport/event-batch.js';
 import type { EventBatch, EventKind } from '../transport/event-batch.js';
@@ -128,8 +128,18 @@ const INITIAL_SHARE = 256;
 export const DEFAULT_LIMITS: ArenaLimits = {
   maxEvents: 20_000,
   maxFrames: 20_000,
-  maxStackInts: 200_000,
+  maxStacks: 200_000,
 };
+
+/** What endStack() and stackOfSites() return besides a stack id: a stack without frames ... */
+export const EMPTY_STACK = -1;
+/** ... the stack table is full (the event is dropped) ... */
+export const NO_ROOM = -2;
+/** ... or no call site was left after the filter. */
+export const ALL_FILTERED = -3;
+
+/** Frames per stack key: keys of (parent, frame) are (parent + 1) * FRAME_KEYS + frame. */
+const FRAME_KEYS = 2 ** 21;
 
 /**
  * One period's events of one kind on one thread, written into the thread's arena as they come
@@ -145,14 +155,15 @@ export class Recorder {
   private strings: string[] = [''];
   private stringIds = new Map<string, number>([['', 0]]);
   private frameIds = new Map<string, number>();
-  private stackIds = new Map<string, number>();
+  private stackIds = new Map<number, number>();
   private scratch: number[] = [];
   notes: string[] = [];
 
   constructor(readonly kind: EventKind, readonly nValues: number, limits: RecorderLimits = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.limits.maxFrames = Math.min(this.limits.maxFrames, FRAME_KEYS);
     const start = (n: number): number => Math.min(n, Math.max(16, Math.ceil(n / INITIAL_SHARE)));
-    this.arena = EventArena.create(nValues, { maxEvents: start(this.limits.maxEvents), maxFrames: start(this.limits.maxFrames), maxStackInts: start(this.limits.maxStackInts) });
+    this.arena = EventArena.create(nValues, { maxEvents: start(this.limits.maxEvents), maxFrames: start(this.limits.maxFrames), maxStacks: start(this.limits.maxStacks) });
   }
 
   /** Moves to an arena twice as big (up to the limits); false when it is at the limits already. */
@@ -161,9 +172,9 @@ export class Recorder {
     const next = {
       maxEvents: Math.min(this.limits.maxEvents, 2 * now.maxEvents),
       maxFrames: Math.min(this.limits.maxFrames, 2 * now.maxFrames),
-      maxStackInts: Math.min(this.limits.maxStackInts, 2 * now.maxStackInts),
+      maxStacks: Math.min(this.limits.maxStacks, 2 * now.maxStacks),
     };
-    if (next.maxEvents === now.maxEvents && next.maxFrames === now.maxFrames && next.maxStackInts === now.maxStackInts) return false;
+    if (next.maxEvents === now.maxEvents && next.maxFrames === now.maxFrames && next.maxStacks === now.maxStacks) return false;
     const previous = this.arena;
     const arena = EventArena.create(this.nValues, next);
     previous.copyTo(arena);
@@ -246,34 +257,36 @@ export class Recorder {
     if (id >= 0) this.scratch.push(id);
   }
 
-  /** Id of the stack pushed since beginStack(), or -1 when the stack table is full. */
+  /** Id of the stack pushed since beginStack(): its leaf's (parent, frame) node, EMPTY_STACK or NO_ROOM. */
   endStack(): number {
     const ids = this.scratch;
-    const key = ids.join(',');
+    let stack = EMPTY_STACK;
+    for (let i = ids.length - 1; i >= 0; i--) {
+      stack = this.node(stack, ids[i]!);
+      if (stack < 0) return NO_ROOM;
+    }
+    return stack;
+  }
+
+  /** The stack of `frame` called from `parent` (-1: the root), or -1 when the stack table is full. */
+  private node(parent: number, frame: number): number {
+    const key = (parent + 1) * FRAME_KEYS + frame;
     let id = this.stackIds.get(key);
     if (id !== undefined) return id;
-    const full = (): boolean => {
-      const h = this.arena.header;
-      return h[Slot.Stacks]! >= h[Slot.MaxStacks]! || h[Slot.StackInts]! + ids.length > h[Slot.MaxStackInts]!;
-    };
-    while (full()) if (!this.grow()) return -1;
+    if (this.arena.count(Slot.Stacks) >= this.arena.count(Slot.MaxStacks) && !this.grow()) return -1;
     const a = this.arena;
-    const h = a.header;
-    id = h[Slot.Stacks]!;
-    const start = h[Slot.StackInts]!;
-    for (let i = 0; i < ids.length; i++) a.stackFrames[start + i] = ids[i]!;
-    a.stackIndex[id * 2] = start;
-    a.stackIndex[id * 2 + 1] = ids.length;
-    h[Slot.StackInts] = start + ids.length;
-    h[Slot.Stacks] = id + 1;
+    id = a.count(Slot.Stacks);
+    a.stacks[id * 2] = parent;
+    a.stacks[id * 2 + 1] = frame;
+    a.header[Slot.Stacks] = id + 1;
     this.stackIds.set(key, id);
     return id;
   }
 
   /**
    * Stack id of call sites (leaf first), skipping the first `from` and every site whose file
-   * `internal` says is a library's own (async-mutex's files, say). Returns -2 when no site is
-   * left after filtering, -1 when the tables are full.
+   * `internal` says is a library's own (async-mutex's files, say). Returns ALL_FILTERED when no
+   * site is left after filtering, NO_ROOM when the tables are full.
    */
   stackOfSites(sites: readonly CallSiteLike[], from = 0, internal?: (file: string) => boolean): number {
     this.beginStack();
@@ -283,13 +296,13 @@ export class Recorder {
       if (internal !== undefined && internal(file)) continue;
       this.pushFrame(siteName(s), file, s.getLineNumber() ?? 0, s.getColumnNumber() ?? 0);
     }
-    if (this.scratch.length === 0 && internal !== undefined) return -2;
+    if (this.scratch.length === 0 && internal !== undefined) return ALL_FILTERED;
     return this.endStack();
   }
 
-  /** Records one event; values beyond nValues are ignored. False (and counted) when it was dropped. */
+  /** Records one event on a stack id (or EMPTY_STACK); values beyond nValues are ignored. False (and counted) when it was dropped. */
   add(stackId: number, label: string, v0: number, v1 = 0, v2 = 0, v3 = 0): boolean {
-    if (stackId < 0 || (this.size >= this.arena.count(Slot.MaxEvents) && !this.grow())) {
+    if (stackId < EMPTY_STACK || (this.size >= this.arena.count(Slot.MaxEvents) && !this.grow())) {
       this.drop();
       return false;
     }

@@ -7,7 +7,7 @@
 //
 // Layout: HEADER_INTS Int32 slots (counts written after the records they count, so an arena
 // left in the middle of a record reads as the records before it), then the tables at fixed
-// offsets sized by the limits: string ends, frames, stack index, stack frames, events, values,
+// offsets sized by the limits: string ends, frames, stacks (parent, frame), events, values,
 // string bytes (UTF-8). A recorder starts with a small arena and moves to one twice as big
 // when a table fills, up to its limits (the allocator zero-fills, so every byte costs RSS).
 import type { EventBatch, EventKind } from './event-batch.js';
@@ -20,7 +20,6 @@ export const enum Slot {
   StringBytes,
   Frames,
   Stacks,
-  StackInts,
   Events,
   Dropped,
   NValues,
@@ -28,7 +27,6 @@ export const enum Slot {
   MaxStringBytes,
   MaxFrames,
   MaxStacks,
-  MaxStackInts,
   MaxEvents,
 }
 
@@ -39,8 +37,8 @@ export interface ArenaLimits {
   maxEvents: number;
   /** Distinct frames per period. */
   maxFrames: number;
-  /** Frame slots of the distinct stacks of a period. */
-  maxStackInts: number;
+  /** Stacks (parent, frame) of a period: the nodes of its call tree. */
+  maxStacks: number;
 }
 
 /** Typed views of an arena's tables. */
@@ -49,8 +47,7 @@ export class EventArena {
   /** Per string: the end of its bytes (its start is the previous string's end). */
   readonly stringEnds: Int32Array;
   readonly frames: Int32Array;
-  readonly stackIndex: Int32Array;
-  readonly stackFrames: Int32Array;
+  readonly stacks: Int32Array;
   readonly events: Int32Array;
   readonly values: Float64Array;
   readonly bytes: Uint8Array;
@@ -60,7 +57,7 @@ export class EventArena {
     const maxStrings = 2 * limits.maxFrames + limits.maxEvents + 1;
     // Room for strings of 32 bytes on average (a name, a file path); past it the arena grows or drops frames, counted.
     const maxStringBytes = 32 * maxStrings;
-    const ints = HEADER_INTS + maxStrings + FRAME_INTS * limits.maxFrames + 2 * limits.maxEvents + limits.maxStackInts + EVENT_INTS * limits.maxEvents;
+    const ints = HEADER_INTS + maxStrings + FRAME_INTS * limits.maxFrames + 2 * limits.maxStacks + EVENT_INTS * limits.maxEvents;
     const intBytes = Math.ceil(ints / 2) * 8;
     const buffer = new SharedArrayBuffer(intBytes + 8 * nValues * limits.maxEvents + maxStringBytes);
     const h = new Int32Array(buffer, 0, HEADER_INTS);
@@ -68,8 +65,7 @@ export class EventArena {
     h[Slot.MaxStrings] = maxStrings;
     h[Slot.MaxStringBytes] = maxStringBytes;
     h[Slot.MaxFrames] = limits.maxFrames;
-    h[Slot.MaxStacks] = limits.maxEvents; // each event has one stack: a period has no more distinct ones
-    h[Slot.MaxStackInts] = limits.maxStackInts;
+    h[Slot.MaxStacks] = limits.maxStacks;
     h[Slot.MaxEvents] = limits.maxEvents;
     const arena = new EventArena(buffer);
     arena.clear();
@@ -88,8 +84,7 @@ export class EventArena {
     };
     this.stringEnds = ints(h[Slot.MaxStrings]!);
     this.frames = ints(FRAME_INTS * h[Slot.MaxFrames]!);
-    this.stackIndex = ints(2 * h[Slot.MaxStacks]!);
-    this.stackFrames = ints(h[Slot.MaxStackInts]!);
+    this.stacks = ints(2 * h[Slot.MaxStacks]!);
     this.events = ints(EVENT_INTS * h[Slot.MaxEvents]!);
     at = Math.ceil(at / 8) * 8;
     this.values = new Float64Array(buffer, at, h[Slot.NValues]! * h[Slot.MaxEvents]!);
@@ -102,7 +97,7 @@ export class EventArena {
   }
 
   limits(): ArenaLimits {
-    return { maxEvents: this.count(Slot.MaxEvents), maxFrames: this.count(Slot.MaxFrames), maxStackInts: this.count(Slot.MaxStackInts) };
+    return { maxEvents: this.count(Slot.MaxEvents), maxFrames: this.count(Slot.MaxFrames), maxStacks: this.count(Slot.MaxStacks) };
   }
 
   /** Copies the period recorded so far into `to`, an empty arena at least as big. */
@@ -111,11 +106,10 @@ export class EventArena {
     to.stringEnds.set(this.stringEnds.subarray(0, n(Slot.Strings)));
     to.bytes.set(this.bytes.subarray(0, n(Slot.StringBytes)));
     to.frames.set(this.frames.subarray(0, FRAME_INTS * n(Slot.Frames)));
-    to.stackIndex.set(this.stackIndex.subarray(0, 2 * n(Slot.Stacks)));
-    to.stackFrames.set(this.stackFrames.subarray(0, n(Slot.StackInts)));
+    to.stacks.set(this.stacks.subarray(0, 2 * n(Slot.Stacks)));
     to.events.set(this.events.subarray(0, EVENT_INTS * n(Slot.Events)));
     to.values.set(this.values.subarray(0, n(Slot.NValues) * n(Slot.Events)));
-    for (const slot of [Slot.Strings, Slot.StringBytes, Slot.Frames, Slot.Stacks, Slot.StackInts, Slot.Events, Slot.Dropped]) to.header[slot] = n(slot);
+    for (const slot of [Slot.Strings, Slot.StringBytes, Slot.Frames, Slot.Stacks, Slot.Events, Slot.Dropped]) to.header[slot] = n(slot);
   }
 
   /** Empties the arena for the next period: string 0 is ''. */
@@ -127,7 +121,6 @@ export class EventArena {
     h[Slot.StringBytes] = 0;
     h[Slot.Frames] = 0;
     h[Slot.Stacks] = 0;
-    h[Slot.StackInts] = 0;
     h[Slot.Dropped] = 0;
   }
 
@@ -168,8 +161,7 @@ export function arenaBatchOf(arena: EventArena, strings: string[], thread: Arena
     ...thread,
     strings,
     frames: arena.frames.slice(0, FRAME_INTS * arena.count(Slot.Frames)),
-    stackFrames: arena.stackFrames.slice(0, arena.count(Slot.StackInts)),
-    stackIndex: arena.stackIndex.slice(0, 2 * arena.count(Slot.Stacks)),
+    stacks: arena.stacks.slice(0, 2 * arena.count(Slot.Stacks)),
     events: arena.events.slice(0, EVENT_INTS * nEvents),
     values: arena.values.slice(0, nValues * nEvents),
     nValues,

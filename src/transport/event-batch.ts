@@ -17,11 +17,9 @@ export interface EventBatch {
   strings: string[];
   /** FRAME_INTS ints per frame: function name, file name (string ids), line, column (1-based). */
   frames: Int32Array;
-  /** Frame ids of all stacks, leaf first, one stack after the other. */
-  stackFrames: Int32Array;
-  /** Per stack: its first index in stackFrames and its depth. */
-  stackIndex: Int32Array;
-  /** Per event: stack id, string id of the kind's label value (0: none). */
+  /** Two ints per stack: parent stack (-1 at the root), frame; parents come first (the time batch's format). */
+  stacks: Int32Array;
+  /** Per event: stack id (-1: no frames), string id of the kind's label value (0: none). */
   events: Int32Array;
   /** Per event: `nValues` numbers, already scaled to estimates of true totals. */
   values: Float64Array;
@@ -63,5 +61,5 @@ export interface KindSpec {
 
 /** Buffers of a batch, for the transfer list. */
 export function batchBuffers(b: EventBatch): ArrayBuffer[] {
-  return [b.frames.buffer, b.stackFrames.buffer, b.stackIndex.buffer, b.events.buffer, b.values.buffer] as ArrayBuffer[];
+  return [b.frames.buffer, b.stacks.buffer, b.events.buffer, b.values.buffer] as ArrayBuffer[];
 }

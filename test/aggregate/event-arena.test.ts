@@ -9,7 +9,7 @@ import { EventArena, arenaBatch } from '../../dist/src/transport/event-arena.js'
 const thread = { kind: 'contention' as const, threadId: 7, threadName: 'w', osThreadId: 70 };
 
 function plain(b: ReturnType<Recorder['take']>): unknown {
-  return { ...b, frames: [...b.frames], stackFrames: [...b.stackFrames], stackIndex: [...b.stackIndex], events: [...b.events], values: [...b.values], notes: [] };
+  return { ...b, frames: [...b.frames], stacks: [...b.stacks], events: [...b.events], values: [...b.values], notes: [] };
 }
 
 /** Records `n` events on stacks of up to 6 frames with names that need UTF-8 and a long one. */
@@ -24,7 +24,7 @@ function record(r: Recorder, n: number): number {
 }
 
 t.test('an arena read from outside equals the batch the thread takes, through growth', async (t) => {
-  const r = new Recorder('contention', 4, { maxEvents: 5000, maxFrames: 4000, maxStackInts: 40000 });
+  const r = new Recorder('contention', 4, { maxEvents: 5000, maxFrames: 4000, maxStacks: 40000 });
   const grew: number[] = [];
   const first = r.arena.limits().maxEvents;
   r.onGrow = (a, previous) => {
@@ -39,8 +39,25 @@ t.test('an arena read from outside equals the batch the thread takes, through gr
   t.equal(arenaBatch(new EventArena(r.arena.buffer), thread).events.length, 0, 'the arena is empty after take()');
 });
 
+t.test('stacks are (parent, frame) nodes shared by the stacks that start alike', async (t) => {
+  const r = new Recorder('exceptions', 1, {});
+  const stack = (...names: string[]): number => {
+    r.beginStack();
+    for (const n of names) r.pushFrame(n, '/a.js', 1, 1); // leaf first
+    return r.endStack();
+  };
+  const ab = stack('b', 'a');
+  const cb = stack('c', 'b', 'a');
+  t.equal(stack('b', 'a'), ab, 'the same stack, the same id');
+  t.equal(stack(), -1, 'no frames: the empty stack');
+  const b = r.take(0, 'main', 1);
+  t.equal(b.stacks.length / 2, 3, 'a, a>b, a>b>c: three nodes');
+  t.equal(b.stacks[cb * 2], ab, "c's parent is a>b");
+  t.equal(b.stacks[b.stacks[ab * 2]! * 2], -1, 'a is a root');
+});
+
 t.test('past the limits events are dropped and counted, in the arena too', async (t) => {
-  const r = new Recorder('contention', 4, { maxEvents: 100, maxFrames: 50, maxStackInts: 300 });
+  const r = new Recorder('contention', 4, { maxEvents: 100, maxFrames: 50, maxStacks: 300 });
   const added = record(r, 400);
   t.ok(added <= 100 && added > 0, `${added} of 400 recorded`);
   const outside = arenaBatch(new EventArena(r.arena.buffer), thread);
@@ -73,10 +90,9 @@ t.test('another thread reads the arena of a worker ended by terminate() in the m
   let consistent = true;
   for (let e = 0; e < n; e++) {
     const stack = b.events[e * 2]!;
-    const [start, depth] = [b.stackIndex[stack * 2]!, b.stackIndex[stack * 2 + 1]!];
-    const frame = b.stackFrames[start]!;
+    const [parent, frame] = [b.stacks[stack * 2]!, b.stacks[stack * 2 + 1]!];
     const name = b.strings[b.frames[frame * 4]!];
-    if (!(stack * 2 < b.stackIndex.length && depth === 1 && name === `f${b.frames[frame * 4 + 2]}` && b.strings[b.events[e * 2 + 1]!] === 'Error')) consistent = false;
+    if (!(stack * 2 < b.stacks.length && parent === -1 && name === `f${b.frames[frame * 4 + 2]}` && b.strings[b.events[e * 2 + 1]!] === 'Error')) consistent = false;
   }
   t.ok(consistent, 'every event refers to a recorded stack, frame and strings');
 });
