@@ -447,6 +447,24 @@ CodeMapStats CodeMapGetStats() {
   CodeMapStats s = m.stats;
   s.live = m.live.size();
   s.retired = m.retired.size();
+  // What the map holds, approximately: ranges (a std::map node is the Range and ~48 bytes of
+  // links), and each distinct name record and line table once. A walk of the map: for stats
+  // only, which are read rarely (never per sample).
+  constexpr size_t kNode = 48;
+  size_t bytes = m.live.size() * (sizeof(Range) + kNode) + m.retired.capacity() * sizeof(Range);
+  std::unordered_set<const void*> seen;
+  auto count = [&](const Range& r) {
+    if (r.info && seen.insert(r.info.get()).second) bytes += sizeof(CodeInfo) + r.info->name.capacity() + r.info->url.capacity();
+    if (r.lines && seen.insert(r.lines.get()).second) bytes += sizeof(LineTable) + r.lines->capacity() * sizeof(LineTable::value_type);
+  };
+  for (const auto& [start, r] : m.live) count(r);
+  for (const Range& r : m.retired) count(r);
+  for (const auto& [pc, p] : m.pending) bytes += kNode + p.capacity() * sizeof(PendingPositions::value_type);
+  bytes += m.infos.size() * (kNode + 32);
+  for (const auto& [isolate, scripts] : m.scripts) {
+    for (const std::string& url : scripts.seen) bytes += kNode + url.capacity();
+  }
+  s.bytes = bytes;
   return s;
 }
 

@@ -458,6 +458,7 @@ Napi::Value JsCodeMapStats(const Napi::CallbackInfo& info) {
   o.Set("unknownMoves", double(c.unknownMoves));
   o.Set("lineTables", double(c.lineTables));
   o.Set("evicted", double(c.evicted));
+  o.Set("bytes", double(c.bytes));
   o.Set("signal", SamplingSignal());
   return o;
 }

@@ -16,6 +16,8 @@ export interface CodeMapStats {
   lineTables: number;
   /** Ranges evicted past the map's limit (least recently named by a sample). */
   evicted: number;
+  /** Bytes the map holds, approximately: ranges, names, line tables, script URLs. */
+  bytes: number;
   /** The real-time signal the sampler uses (0 before the first thread started). */
   signal: number;
 }
