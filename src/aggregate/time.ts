@@ -80,18 +80,18 @@ export function serve(port: MessagePort, data: unknown): Service {
     const b = m.batch;
     const t = tableOf(b.threadId);
     t.learn(b);
-    const bl = builder!;
     let tb = threadBlocks.get(b.threadId);
     if (blocksWanted && !tb) {
       tb = new ThreadBlocks();
       threadBlocks.set(b.threadId, tb);
     }
     const frames = batchFrames(t, b, frameMapper.map);
-    const cap = (stackCap ??= new StackCap(bl));
-    // Location ids once per frame and per stack of the batch, not per sample.
-    const idsOf = stackLocations(cap, frames, b.stacks);
+    // Location ids once per frame and per stack of the batch, not per sample (none when only
+    // the blocks profile is made: it has its own builder).
+    const cap = outputs.time ? (stackCap ??= new StackCap(builder!)) : null;
+    const idsOf = cap ? stackLocations(cap, frames, b.stacks) : null;
     const totals = expandBatch(t, b, frames, (sampleFrames, values, labels, i, stack) => {
-      if (outputs.time) {
+      if (cap && idsOf) {
         cap.addIds(stack >= 0 ? idsOf(stack) : [cap.locationOf(IDLE)], values, labels);
         samples++;
       }
