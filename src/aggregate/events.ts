@@ -187,5 +187,5 @@ export function serve(port: MessagePort, _data: unknown): Service {
 
   // Warm the builders up front: a synchronous last period at exit cannot wait for compilation.
   for (const kind of Object.keys(KIND_SPECS) as EventKind[]) void builderFor(kind);
-  return listen(port, new BroadcastChannel(EVENTS_DATA_CHANNEL), onMessage, onData);
+  return listen(port, new BroadcastChannel(EVENTS_DATA_CHANNEL), ['contention', 'exceptions', 'events'], onMessage, onData);
 }

@@ -92,5 +92,5 @@ export function serve(port: MessagePort, data: unknown): Service {
     }
   }
 
-  return listen(port, channel, onMessage, onMessage);
+  return listen(port, channel, ['heap'], onMessage, onMessage);
 }
