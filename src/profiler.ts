@@ -9,17 +9,12 @@
 import { isMainThread } from 'node:worker_threads';
 import { resolveSettings, publicSettings } from './common/settings.js';
 import type { CliFlags, HotpathOptions, ProfileKind, Settings } from './common/settings.js';
-import { createExporter, diffStats, exportComment } from './export/index.js';
+import { createExporter, diffStats, exportComment } from './export/exporters.js';
 import { FileExporter } from './export/file.js';
-import type { ExporterStats, MultiExporter, ProfileExport } from './export/index.js';
-import { startThreadCollector } from './collect/time-profiler.js';
+import type { MultiExporter } from './export/exporters.js';
+import type { ExporterStats, ProfileExport } from './export/types.js';
+import { createRequire } from 'node:module';
 import type { ThreadProfiler } from './collect/time-profiler.js';
-import { createTimeCollector } from './collect/time-collector.js';
-import { createHeapCollector } from './collect/heap-collector.js';
-import { startHeapThread } from './collect/heap-thread.js';
-import { createContentionCollector } from './collect/contention-collector.js';
-import { createExceptionCollector } from './collect/exceptions-collector.js';
-import { createEventLoopCollector } from './collect/eventloop-collector.js';
 import type { CollectorFactory, KindCollector, PeriodInfo, WriteNow } from './collect/kind-collector.js';
 import { getLabels, setLabels, withLabels } from './collect/labels.js';
 import { logOnce } from './common/log.js';
@@ -45,13 +40,21 @@ export interface StartOptions extends HotpathOptions {
   onProfile?: (profile: ProfileExport) => void;
 }
 
+// A kind's code loads when the settings ask for the kind (require(esm), Node 20.19 and later):
+// the kinds a process does not collect cost it no memory.
+const require = createRequire(import.meta.url);
+const timeProfiler = (): typeof import('./collect/time-profiler.js') => require('./collect/time-profiler.js');
+const heapThread = (): typeof import('./collect/heap-thread.js') => require('./collect/heap-thread.js');
+const contention = (): typeof import('./collect/contention-collector.js') => require('./collect/contention-collector.js');
+const exceptions = (): typeof import('./collect/exceptions-collector.js') => require('./collect/exceptions-collector.js');
+
 /** Kinds and how to start them on the main thread. */
 const FACTORIES: Record<ProfileKind, CollectorFactory> = {
-  time: createTimeCollector,
-  heap: createHeapCollector,
-  contention: (settings) => createContentionCollector(settings),
-  exceptions: (settings) => createExceptionCollector(settings),
-  eventloop: createEventLoopCollector,
+  time: (settings) => (require('./collect/time-collector.js') as typeof import('./collect/time-collector.js')).createTimeCollector(settings),
+  heap: (settings, writeNow) => (require('./collect/heap-collector.js') as typeof import('./collect/heap-collector.js')).createHeapCollector(settings, writeNow),
+  contention: (settings) => contention().createContentionCollector(settings),
+  exceptions: (settings) => exceptions().createExceptionCollector(settings),
+  eventloop: (settings) => (require('./collect/eventloop-collector.js') as typeof import('./collect/eventloop-collector.js')).createEventLoopCollector(settings),
 };
 
 /** This thread's running profiler, seen by every copy of hotpath loaded on the thread. */
@@ -120,15 +123,15 @@ function startThread(settings: Settings): Profiler {
   // The time profiler's samples make the time kind and the event-loop blocks kind.
   const blocks = settings.profiles.includes('eventloop');
   tryStart(settings.profiles.includes('time') ? 'time' : 'eventloop', (): ThreadProfiler | null =>
-    startThreadCollector({
+    timeProfiler().startThreadCollector({
       intervalMicros: Math.round(settings.samplingIntervalMs * 1000), periodMs: settings.periodMs,
       blockThresholdMs: blocks ? settings.blockThresholdMs : undefined,
     }));
-  tryStart('heap', () => startHeapThread({ intervalBytes: settings.heapSamplingIntervalBytes, periodMs: settings.periodMs }));
+  tryStart('heap', () => heapThread().startHeapThread({ intervalBytes: settings.heapSamplingIntervalBytes, periodMs: settings.periodMs }));
   // On a worker, these send their events to the main thread's encoder; their periods end there.
   const eventPart = (c: KindCollector | null) => c && { stop: () => void c.stop({ timeNanos: 0n, durationNanos: 0 }, []) };
-  tryStart('contention', () => eventPart(createContentionCollector(settings)));
-  tryStart('exceptions', () => eventPart(createExceptionCollector(settings)));
+  tryStart('contention', () => eventPart(contention().createContentionCollector(settings)));
+  tryStart('exceptions', () => eventPart(exceptions().createExceptionCollector(settings)));
   return {
     settings: publicSettings(settings),
     kinds: parts.map((p) => p.kind),

@@ -40,7 +40,8 @@ function importsOf(file: string): { imports: string[]; urls: string[] } {
   const text = readFileSync(file, 'utf8');
   const out: string[] = [];
   const urls: string[] = [];
-  for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)'(\.[^']+)'/g)) {
+  // Static imports, import() and require() (modules loaded when first needed, require(esm)).
+  for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)'(\.[^']+)'/g)) {
     out.push(path.normalize(path.join(path.dirname(file), m[1]!.replace(/\.js$/, '.ts').replace(/\.cjs$/, '.cts'))));
   }
   // module tables that are import()ed by name (the aggregation worker's services)
