@@ -29,8 +29,8 @@ async function child(profiled: boolean): Promise<void> {
   const r: Run = { rssMb: process.memoryUsage().rss / 1048576, ms, diagnostics };
   if (profiled) {
     const { loadNative } = await import('../src/collect/native.js');
-    const s = loadNative()!.codeMapStats();
-    r.map = { live: s.live, retired: s.retired, lineTables: s.lineTables, evicted: s.evicted, bytes: s.bytes };
+    const s = loadNative()!.codeMapStats(true);
+    r.map = { live: s.live, retired: s.retired, lineTables: s.lineTables, evicted: s.evicted, bytes: s.bytes ?? 0 };
     await profiler!.stop();
   }
   rmSync(out, { recursive: true, force: true });

@@ -441,15 +441,16 @@ void CodeMapTrim(uint64_t seq) {
                   m.retired.end());
 }
 
-CodeMapStats CodeMapGetStats() {
+CodeMapStats CodeMapGetStats(bool withBytes) {
   Map& m = M();
   std::lock_guard<std::mutex> lk(m.lock);
   CodeMapStats s = m.stats;
   s.live = m.live.size();
   s.retired = m.retired.size();
+  if (!withBytes) return s;
   // What the map holds, approximately: ranges (a std::map node is the Range and ~48 bytes of
   // links), and each distinct name record and line table once. A walk of the map: for stats
-  // only, which are read rarely (never per sample).
+  // only, when asked (never per sample or period).
   constexpr size_t kNode = 48;
   size_t bytes = m.live.size() * (sizeof(Range) + kNode) + m.retired.capacity() * sizeof(Range);
   std::unordered_set<const void*> seen;

@@ -62,8 +62,8 @@ void CodeMapTrim(uint64_t seq);
 struct CodeMapStats {
   // unknownMoves: code objects moved that V8 never announced (each counted at its first move).
   uint64_t live = 0, retired = 0, adds = 0, moves = 0, unknownMoves = 0, lineTables = 0, evicted = 0;
-  uint64_t bytes = 0;  // what the map holds, approximately (computed when the stats are read)
+  uint64_t bytes = 0;  // what the map holds, approximately (withBytes: a walk of the whole map)
 };
-CodeMapStats CodeMapGetStats();
+CodeMapStats CodeMapGetStats(bool withBytes = false);
 
 }  // namespace hotpath

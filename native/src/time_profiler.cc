@@ -448,8 +448,9 @@ Napi::Value JsTimeHandlerNs(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(HandlerNsTotal()));
 }
 
+// codeMapStats(withBytes?): the code map's counts; with `withBytes`, also what it holds (a walk of the map).
 Napi::Value JsCodeMapStats(const Napi::CallbackInfo& info) {
-  CodeMapStats c = CodeMapGetStats();
+  CodeMapStats c = CodeMapGetStats(info.Length() > 0 && info[0].ToBoolean().Value());
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("live", double(c.live));
   o.Set("retired", double(c.retired));
@@ -458,7 +459,7 @@ Napi::Value JsCodeMapStats(const Napi::CallbackInfo& info) {
   o.Set("unknownMoves", double(c.unknownMoves));
   o.Set("lineTables", double(c.lineTables));
   o.Set("evicted", double(c.evicted));
-  o.Set("bytes", double(c.bytes));
+  if (info.Length() > 0 && info[0].ToBoolean().Value()) o.Set("bytes", double(c.bytes));
   o.Set("signal", SamplingSignal());
   return o;
 }

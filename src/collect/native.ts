@@ -16,8 +16,8 @@ export interface CodeMapStats {
   lineTables: number;
   /** Ranges evicted past the map's limit (least recently named by a sample). */
   evicted: number;
-  /** Bytes the map holds, approximately: ranges, names, line tables, script URLs. */
-  bytes: number;
+  /** Bytes the map holds, approximately: ranges, names, line tables, script URLs (only when asked for: a walk of the map). */
+  bytes?: number;
   /** The real-time signal the sampler uses (0 before the first thread started). */
   signal: number;
 }
@@ -41,7 +41,7 @@ export interface NativeAddon {
   timeCheckSignal(): boolean;
   /** Time in the sampling signal's handler on all threads since the process started (ns). */
   timeHandlerNs(): number;
-  codeMapStats(): CodeMapStats;
+  codeMapStats(withBytes?: boolean): CodeMapStats;
   registeredThreads(): number[];
   monotonicNs(): number;
   threadCpuNs(): number;

@@ -149,6 +149,7 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
   let periodStartUnix = unixNanosNow();
   let periodStartMono = addon.monotonicNs();
   let stopped: Promise<TimePeriodResult> | null = null;
+  let evictedBefore = addon.codeMapStats().evicted;
 
   /** Ends the period: rotates this thread, asks the others, tells the aggregator to close it. */
   const periodEnd = (last: boolean, comments: readonly string[], sync?: SharedArrayBuffer, timeoutMs = flushTimeoutMs): EndPeriodMessage => {
@@ -170,8 +171,13 @@ export function startTimeProfiler(opts: TimeProfilerOptions = {}): TimeProfiler 
     post(own);
     for (const batch of collector.takeOthers()) post(batch);
     const notes = [...comments];
+    const map = addon.codeMapStats();
+    if (map.evicted > evictedBefore) {
+      notes.push(`hotpath: the code map dropped ${map.evicted - evictedBefore} code ranges no sample had named for longest (its limit is 32,768 per thread); a sample in one leaves that frame out`);
+      evictedBefore = map.evicted;
+    }
     if (!addon.timeCheckSignal()) {
-      const signal = addon.codeMapStats().signal;
+      const signal = map.signal;
       const note = `another handler was installed for the sampling signal (${signal}); hotpath put its own back in front and passes that handler every signal that is not from hotpath's timers`;
       logOnce('time-signal', note);
       notes.push(`hotpath: ${note}`);

@@ -88,6 +88,9 @@ t.test('a new Function every millisecond: the code map stays flat', async (t) =>
   // clean-clone CI run with the map as flat, V8's own memory (not understood).
   t.ok(Math.max(...rd.map((x) => x.retired)) <= 32768, `retired ranges at most ${Math.max(...rd.map((x) => x.retired))}`);
   t.comment(`RSS ${at(10).rssMb.toFixed(0)} MB at 10 s, ${at(40).rssMb.toFixed(0)} MB at 40 s`);
+  const { evicted, evictedSaid } = r.result as { evicted: number; evictedSaid: number };
+  t.ok(evicted > 0, `the map evicted ${evicted} ranges (more code than its limit was made)`);
+  t.ok(evictedSaid > 0 && evictedSaid <= evicted, `the profile says ${evictedSaid} of them were dropped (the rest after its end)`);
 });
 
 t.test('another handler installed over the sampling signal: hotpath takes it back at the period end and passes it the other signals', async (t) => {
