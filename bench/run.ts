@@ -45,12 +45,13 @@ const SCENARIOS: Scenario[] = [
   { key: 'contention', script: 'contention.js', what: 'contention profile cost (bench:collectors)', extra: true, env: { PAIRS: '10' }, quickEnv: { PAIRS: '3' } },
   { key: 'exceptions', script: 'exceptions.js', what: 'exceptions profile cost (bench:collectors)', extra: true, env: { PAIRS: '10' }, quickEnv: { PAIRS: '3' } },
   { key: 'eventloop', script: 'eventloop.js', what: 'event-loop blocks profile cost (bench:collectors)', extra: true, env: { PAIRS: '10' }, quickEnv: { PAIRS: '3' } },
+  { key: 'memory-parts', script: 'memory-parts.js', what: 'where the RSS goes: a worker, the WASM engine, the modules, each kind', extra: true, env: { ROUNDS: '5' }, quickEnv: { ROUNDS: '1' } },
   { key: 'code-map', script: 'code-map.js', what: 'the code map\'s memory while the TypeScript compiler type-checks this repository', extra: true, env: { ROUNDS: '3' }, quickEnv: { ROUNDS: '1' } },
   { key: 'soak', script: 'soak.js', what: 'soak: RSS of the example service under load for 3 rounds of 20 minutes (bench:soak, about an hour)', extra: true },
 ];
 
 /** Section order in the document; sections not listed keep their order after these. */
-const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'overhead-http-inplace', 'overhead-inplace', 'native-calls', 'idle-workers', 'overhead-heap', 'loop-delay', 'accuracy', 'lines', 'size', 'encode', 'memory', 'workers', 'reproducibility', 'labels', 'heap', 'contention', 'exceptions', 'eventloop', 'code-map', 'soak'];
+const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'overhead-http-inplace', 'overhead-inplace', 'native-calls', 'idle-workers', 'overhead-heap', 'loop-delay', 'accuracy', 'lines', 'size', 'encode', 'memory', 'workers', 'reproducibility', 'labels', 'heap', 'contention', 'exceptions', 'eventloop', 'memory-parts', 'code-map', 'soak'];
 
 interface ScenarioRun { ok: boolean; seconds: number; loadBefore: string; at?: string }
 
