@@ -32,8 +32,14 @@ const CONFIGS = [
 const register = path.join(root, 'dist', 'src', 'register.js');
 const service = path.join(root, 'examples', 'service.mjs');
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+function rssMb(pid: number, config: string): number {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    throw new Error(`soak: the service ${config} (pid ${pid}) is gone`);
+  }
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
@@ -64,7 +70,7 @@ async function round(r: number): Promise<Run[]> {
   const t0 = performance.now();
   const read = (): void => {
     const x = (performance.now() - t0) / 60_000;
-    services.forEach((s, i) => runs[i]!.points.push({ x, y: rssMb(s.child.pid!) }));
+    services.forEach((s, i) => runs[i]!.points.push({ x, y: rssMb(s.child.pid!, CONFIGS[i]!.name) }));
   };
   read();
   const timer = setInterval(read, READ_EVERY_MS);
