@@ -43,18 +43,21 @@ export interface StartOptions extends HotpathOptions {
 // A kind's code loads when the settings ask for the kind (require(esm), Node 20.19 and later):
 // the kinds a process does not collect cost it no memory.
 const require = createRequire(import.meta.url);
+const timeCollector = (): typeof import('./collect/time-collector.js') => require('./collect/time-collector.js');
 const timeProfiler = (): typeof import('./collect/time-profiler.js') => require('./collect/time-profiler.js');
+const heapCollector = (): typeof import('./collect/heap-collector.js') => require('./collect/heap-collector.js');
 const heapThread = (): typeof import('./collect/heap-thread.js') => require('./collect/heap-thread.js');
 const contention = (): typeof import('./collect/contention-collector.js') => require('./collect/contention-collector.js');
 const exceptions = (): typeof import('./collect/exceptions-collector.js') => require('./collect/exceptions-collector.js');
+const eventLoop = (): typeof import('./collect/eventloop-collector.js') => require('./collect/eventloop-collector.js');
 
 /** Kinds and how to start them on the main thread. */
 const FACTORIES: Record<ProfileKind, CollectorFactory> = {
-  time: (settings) => (require('./collect/time-collector.js') as typeof import('./collect/time-collector.js')).createTimeCollector(settings),
-  heap: (settings, writeNow) => (require('./collect/heap-collector.js') as typeof import('./collect/heap-collector.js')).createHeapCollector(settings, writeNow),
+  time: (settings) => timeCollector().createTimeCollector(settings),
+  heap: (settings, writeNow) => heapCollector().createHeapCollector(settings, writeNow),
   contention: (settings) => contention().createContentionCollector(settings),
   exceptions: (settings) => exceptions().createExceptionCollector(settings),
-  eventloop: (settings) => (require('./collect/eventloop-collector.js') as typeof import('./collect/eventloop-collector.js')).createEventLoopCollector(settings),
+  eventloop: (settings) => eventLoop().createEventLoopCollector(settings),
 };
 
 /** This thread's running profiler, seen by every copy of hotpath loaded on the thread. */

@@ -450,7 +450,8 @@ Napi::Value JsTimeHandlerNs(const Napi::CallbackInfo& info) {
 
 // codeMapStats(withBytes?): the code map's counts; with `withBytes`, also what it holds (a walk of the map).
 Napi::Value JsCodeMapStats(const Napi::CallbackInfo& info) {
-  CodeMapStats c = CodeMapGetStats(info.Length() > 0 && info[0].ToBoolean().Value());
+  bool withBytes = info.Length() > 0 && info[0].ToBoolean().Value();
+  CodeMapStats c = CodeMapGetStats(withBytes);
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("live", double(c.live));
   o.Set("retired", double(c.retired));
@@ -459,7 +460,7 @@ Napi::Value JsCodeMapStats(const Napi::CallbackInfo& info) {
   o.Set("unknownMoves", double(c.unknownMoves));
   o.Set("lineTables", double(c.lineTables));
   o.Set("evicted", double(c.evicted));
-  if (info.Length() > 0 && info[0].ToBoolean().Value()) o.Set("bytes", double(c.bytes));
+  if (withBytes) o.Set("bytes", double(c.bytes));
   o.Set("signal", SamplingSignal());
   return o;
 }

@@ -183,6 +183,11 @@ export class Recorder {
     return true;
   }
 
+  /** True when table `used` has room for one more entry, growing the arena if it must. */
+  private room(used: Slot, max: Slot): boolean {
+    return this.arena.count(used) < this.arena.count(max) || this.grow();
+  }
+
   get size(): number {
     return this.arena.count(Slot.Events);
   }
@@ -231,7 +236,7 @@ export class Recorder {
     const key = `${name}\u0000${file}\u0000${line}\u0000${column}`;
     let id = this.frameIds.get(key);
     if (id !== undefined) return id;
-    if (this.arena.count(Slot.Frames) >= this.arena.count(Slot.MaxFrames) && !this.grow()) return -1;
+    if (!this.room(Slot.Frames, Slot.MaxFrames)) return -1;
     const nameId = this.string(name);
     const fileId = this.string(file);
     if (nameId < 0 || fileId < 0) return -1;
@@ -273,7 +278,7 @@ export class Recorder {
     const key = (parent + 1) * FRAME_KEYS + frame;
     let id = this.stackIds.get(key);
     if (id !== undefined) return id;
-    if (this.arena.count(Slot.Stacks) >= this.arena.count(Slot.MaxStacks) && !this.grow()) return -1;
+    if (!this.room(Slot.Stacks, Slot.MaxStacks)) return -1;
     const a = this.arena;
     id = a.count(Slot.Stacks);
     a.stacks[id * 2] = parent;
@@ -302,7 +307,7 @@ export class Recorder {
 
   /** Records one event on a stack id (or EMPTY_STACK); values beyond nValues are ignored. False (and counted) when it was dropped. */
   add(stackId: number, label: string, v0: number, v1 = 0, v2 = 0, v3 = 0): boolean {
-    if (stackId < EMPTY_STACK || (this.size >= this.arena.count(Slot.MaxEvents) && !this.grow())) {
+    if (stackId < EMPTY_STACK || !this.room(Slot.Events, Slot.MaxEvents)) {
       this.drop();
       return false;
     }

@@ -3,14 +3,13 @@
 // errors, no memory growth after warm-up, and the profiler's own CPU, as each profile reports
 // it, within the overhead cap (1% of a core) once the cap has adapted the sampling interval.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { decodeProfile } from '../../dist/src/index.js';
-import { FIXTURES, median } from '../fixtures/reliability/run.js';
+import { FIXTURES, median, serve } from '../fixtures/reliability/run.js';
 
 const REGISTER = fileURLToPath(new URL('../../dist/src/register.js', import.meta.url));
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 300);
@@ -18,26 +17,15 @@ const mb = (x: number): string => (x / 1e6).toFixed(1);
 
 t.test(`node:http at saturation for ${SECONDS} s with every profile kind`, async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'hotpath-load-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env, HOTPATH_OUT: out, HOTPATH_PROFILES: 'time,heap,contention,exceptions,eventloop', HOTPATH_PERIOD: '10s', HOTPATH_SERVICE: 'load',
-  };
-  delete env.NODE_OPTIONS;
-  const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, '--import', REGISTER, join(FIXTURES, 'load-service.mjs')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      const m = /PORT (\d+)/.exec(stdout);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (c) => reject(new Error(`service exited ${c}: ${stderr}`)));
-  });
+  const service = await serve([process.execPath, '--import', REGISTER, join(FIXTURES, 'load-service.mjs')], {
+    HOTPATH_OUT: out, HOTPATH_PROFILES: 'time,heap,contention,exceptions,eventloop', HOTPATH_PERIOD: '10s', HOTPATH_SERVICE: 'load',
+  }, 'PORT');
+  const { port } = service;
   const result = await autocannon({ url: `http://127.0.0.1:${port}/items`, connections: 10, duration: SECONDS });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-  child.kill('SIGTERM');
-  const code = await exited;
+  service.child.kill('SIGTERM');
+  const code = await service.exited;
+  const stdout = service.stdout();
+  const stderr = service.stderr();
 
   t.equal(code, 0, `the service stopped cleanly (${stderr.slice(-300)})`);
   t.comment(`${result.requests.total} requests, ${result.requests.average} req/s, latency p99 ${result.latency.p99} ms`);

@@ -4,13 +4,12 @@
 // warm-up (the first tenth) threads and open files stay as they were and RSS grows less than
 // 8 MB from half-way to the end; the program ends normally and hotpath says nothing.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadFor } from '../../dist/bench/lib/load.js';
-import { FIXTURES } from '../fixtures/reliability/run.js';
+import { FIXTURES, serve } from '../fixtures/reliability/run.js';
 import type { ProcStats } from '../fixtures/reliability/churn-checks.js';
 
 const MINUTES = Number(process.env.HOTPATH_SOAK_MINUTES ?? 120);
@@ -20,25 +19,15 @@ const mb = (x: number): string => (x / 1e6).toFixed(1);
 
 t.test(`${MINUTES} min under load with every kind, ${WORKERS} workers ended by terminate()`, { timeout: (MINUTES + 10) * 60_000 }, async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'hotpath-soak-'));
-  const { NODE_OPTIONS: _tap, ...env } = process.env;
-  const child = spawn(process.execPath, ['--expose-gc', '--import', REGISTER, join(FIXTURES, 'soak-churn.mjs'), String(MINUTES), String(WORKERS), String(Math.max(10, MINUTES * 3))], {
-    env: { ...env, HOTPATH_OUT: out, HOTPATH_PERIOD: '10s', HOTPATH_PROFILES: 'time,heap,contention,exceptions,eventloop', HOTPATH_SERVICE: 'soak', MALLOC_ARENA_MAX: '2' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      const m = /READY (\d+)/.exec(stdout);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`the fixture exited (${code}) before listening: ${stderr.slice(-500)}`)));
-  });
+  const service = await serve([process.execPath, '--expose-gc', '--import', REGISTER, join(FIXTURES, 'soak-churn.mjs'), String(MINUTES), String(WORKERS), String(Math.max(10, MINUTES * 3))], {
+    HOTPATH_OUT: out, HOTPATH_PERIOD: '10s', HOTPATH_PROFILES: 'time,heap,contention,exceptions,eventloop', HOTPATH_SERVICE: 'soak', MALLOC_ARENA_MAX: '2',
+  }, 'READY');
+  const { port } = service;
   const load = loadFor(`http://127.0.0.1:${port}/`, MINUTES * 60_000, 2, 100);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const code = await service.exited;
   const l = await load;
+  const stdout = service.stdout();
+  const stderr = service.stderr();
   t.equal(code, 0, `the program ends normally (${stderr.slice(-500)})`);
   t.same(stderr.split('\n').filter((s) => s.startsWith('hotpath:')), [], 'hotpath said nothing');
   t.ok(l.requests > 0 && l.errors === 0, `${l.requests} requests answered, ${l.errors} errors (the load ends with the service)`);
