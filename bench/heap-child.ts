@@ -76,7 +76,7 @@ async function work(iterations: number): Promise<void> {
 // ratios separate V8's own cost from hotpath's reads. Main-thread CPU (the addon's clock).
 async function blocks(rounds: number, iterations: number): Promise<void> {
   const { loadNative } = await import('../src/collect/native.js');
-  const { DEFAULT_READ_BUDGET } = await import('../src/collect/heap-sampler.js');
+  const { DEFAULTS } = await import('../src/common/settings.js');
   const addon = loadNative()!;
   const variants: Record<string, number | null> = { none: null, v8only: 1e-9, default: 0 };
   const cpu: Record<string, number[]> = { none: [], v8only: [], default: [] };
@@ -89,7 +89,7 @@ async function blocks(rounds: number, iterations: number): Promise<void> {
     if (r % 2) order.reverse();
     for (const v of order) {
       const share = variants[v];
-      if (share !== null) addon.heapInit(0, 'main', 512 * 1024, 64, DEFAULT_READ_BUDGET, share, r);
+      if (share !== null) addon.heapInit(0, 'main', 512 * 1024, 64, DEFAULTS.heapReadBudget, share, r);
       const c0 = addon.threadCpuNs();
       for (let i = 0; i < iterations; i++) step(base + i);
       cpu[v].push((addon.threadCpuNs() - c0) / 1e6);

@@ -130,7 +130,9 @@ function startThread(settings: Settings): Profiler {
       intervalMicros: Math.round(settings.samplingIntervalMs * 1000), periodMs: settings.periodMs,
       blockThresholdMs: blocks ? settings.blockThresholdMs : undefined,
     }));
-  tryStart('heap', () => heapThread().startHeapThread({ intervalBytes: settings.heapSamplingIntervalBytes, periodMs: settings.periodMs }));
+  tryStart('heap', () => heapThread().startHeapThread({
+    intervalBytes: settings.heapSamplingIntervalBytes, readBudget: settings.heapReadBudget, periodMs: settings.periodMs,
+  }));
   // On a worker, these send their events to the main thread's encoder; their periods end there.
   const eventPart = (c: KindCollector | null) => c && { stop: () => void c.stop({ timeNanos: 0n, durationNanos: 0 }, []) };
   tryStart('contention', () => eventPart(contention().createContentionCollector(settings)));

@@ -231,7 +231,7 @@ export function startHeapCollector(options: HeapCollectorOptions = {}): KindColl
 
 /** CollectorFactory of the `heap` kind, for src/profiler.ts. */
 export function createHeapCollector(settings: Settings, writeNow: WriteNow): KindCollector | null {
-  return startHeapCollector({ intervalBytes: settings.heapSamplingIntervalBytes, nearLimit: writeNow });
+  return startHeapCollector({ intervalBytes: settings.heapSamplingIntervalBytes, readBudget: settings.heapReadBudget, nearLimit: writeNow });
 }
 
 /** For /debug/pprof/heap: every profiled thread's live heap now and this period's allocations. */

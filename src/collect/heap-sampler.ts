@@ -6,15 +6,13 @@ import { DEFAULTS } from '../common/settings.js';
 import type { NativeAddon } from './native.js';
 
 export const DEFAULT_STACK_DEPTH = 64;
-/** Share of the thread's CPU time the GC-interval reads may take (native/src/heap_profiler.cc). */
-export const DEFAULT_READ_BUDGET = 0.002;
 
 export interface HeapSamplerOptions {
   /** Mean bytes between two samples (default 512 KiB). */
   intervalBytes?: number;
   /** Frames kept per sample (default 64). */
   stackDepth?: number;
-  /** Share of the thread's CPU time spent reading V8's profile at GCs (default 0.002). */
+  /** Share of the thread's CPU time spent reading V8's profile at GCs (default 0.002; native/src/heap_profiler.cc). */
   readBudget?: number;
   /** Forces the share of GC intervals read, in (0, 1] (tests and measurements); default adaptive. */
   probeShare?: number;
@@ -44,7 +42,7 @@ export function resolveSamplerOptions(o: HeapSamplerOptions = {}): ResolvedSampl
     intervalBytes: o.intervalBytes ?? DEFAULTS.heapSamplingIntervalBytes,  // checked by the settings
     stackDepth: checkNumber('stackDepth', o.stackDepth, DEFAULT_STACK_DEPTH,
       (n) => Number.isInteger(n) && n >= 1 && n <= 1024, 'an integer from 1 to 1024'),
-    readBudget: checkNumber('readBudget', o.readBudget, DEFAULT_READ_BUDGET, (n) => n > 0 && n <= 1, 'a number in (0, 1]'),
+    readBudget: o.readBudget ?? DEFAULTS.heapReadBudget,  // checked by the settings
     probeShare: checkNumber('probeShare', o.probeShare, 0, (n) => n > 0 && n <= 1, 'a number in (0, 1]'),
     threadName,
   };

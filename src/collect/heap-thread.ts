@@ -6,8 +6,8 @@
 //     owner's period ends (Flush on the control channel) with this thread's batch, sent straight
 //     to the heap service of the aggregation worker (postMessageToThread; a copy through the
 //     data channel where that does not exist). Returns null (after one warning) without the addon. HeapThread.stop()
-//     sends the last batch and stops. A worker that is terminated loses its last partial period;
-//     the addon's cleanup hook stops V8's profiler safely.
+//     sends the last batch and stops. For a worker that is terminated, the addon's cleanup hook
+//     keeps its last period for the owner (heapTakeLeft) and stops V8's profiler safely.
 import { Code } from '../transport/protocol.js';
 import { BroadcastChannel, isMainThread, threadId as currentThreadId } from 'node:worker_threads';
 import * as wt from 'node:worker_threads';

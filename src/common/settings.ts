@@ -41,6 +41,8 @@ export interface Settings {
   periodMs: number;
   samplingIntervalMs: number;
   heapSamplingIntervalBytes: number;
+  /** heap: share of each thread's CPU the reads of V8's samples at GCs may take. */
+  heapReadBudget: number;
   outDir: string;
   /** Empty when the exporter is `none`. */
   exporters: ExporterKind[];
@@ -76,6 +78,7 @@ export interface HotpathOptions {
   period?: number | string;
   samplingInterval?: number | string;
   heapSamplingInterval?: number | string;
+  heapReadBudget?: number | string;
   outDir?: string;
   exporter?: string | Array<ExporterKind | 'none'>;
   pyroscopeUrl?: string;
@@ -116,6 +119,7 @@ export const DEFAULTS = {
   periodMs: 60_000,
   samplingIntervalMs: 10,
   heapSamplingIntervalBytes: 512 * 1024,
+  heapReadBudget: 0.002,
   overheadCap: 0.01,
   lockShare: 0.01,
   exceptionSampling: 100,
@@ -135,6 +139,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'time between two stack samples', defaultText: '10ms' },
   { option: 'heapSamplingInterval', flag: 'heap-sampling-interval', env: 'HOTPATH_HEAP_SAMPLING_INTERVAL',
     expected: 'a size like 512KiB', description: 'average bytes allocated between two heap samples', defaultText: '512KiB' },
+  { option: 'heapReadBudget', flag: 'heap-read-budget', env: 'HOTPATH_HEAP_READ_BUDGET', expected: 'a fraction like 0.002 or a percent like 0.2%',
+    description: "heap: share of each thread's CPU spent reading V8's samples at GCs (more reads, less variance in allocations)", defaultText: '0.2%' },
   { option: 'outDir', flag: 'out', env: 'HOTPATH_OUT', expected: 'a directory',
     description: 'directory of the file exporter', defaultText: './profiles' },
   { option: 'exporter', flag: 'exporter', env: 'HOTPATH_EXPORTER', expected: 'a list of file, pyroscope, datadog or none',
@@ -243,6 +249,7 @@ export function resolveSettings(
   const periodMs = parseDurationSetting(pick('period'), 'period', DEFAULTS.periodMs, 100, 24 * 3600_000);
   const samplingIntervalMs = parseDurationSetting(pick('samplingInterval'), 'samplingInterval', DEFAULTS.samplingIntervalMs, 0.1, 10_000);
   const heapSamplingIntervalBytes = parseSizeSetting(pick('heapSamplingInterval'), DEFAULTS.heapSamplingIntervalBytes);
+  const heapReadBudget = parseShare(pick('heapReadBudget'), 'heapReadBudget', DEFAULTS.heapReadBudget, 'every GC interval read');
   const outDir = parseOutDir(pick('outDir'), context);
   const exporters = parseExporters(pick('exporter'));
   const pyroscopeUrl = parseUrlSetting(pick('pyroscopeUrl'), 'pyroscopeUrl');
@@ -290,7 +297,7 @@ export function resolveSettings(
   }
 
   const settings: Settings = {
-    service, profiles, periodMs, samplingIntervalMs, heapSamplingIntervalBytes, outDir, exporters,
+    service, profiles, periodMs, samplingIntervalMs, heapSamplingIntervalBytes, heapReadBudget, outDir, exporters,
     datadogUrl, tags, auth, overheadCap, lockShare, exceptionSampling, blockThresholdMs, exportTimeoutMs, sources, warnings,
   };
   if (pyroscopeUrl !== undefined) settings.pyroscopeUrl = pyroscopeUrl;
