@@ -31,9 +31,9 @@ async function aggregate(shape: SyntheticOptions['shape'], batches: number, perB
       const s = syntheticBatch({ samples: perBatch, shape, first: k * perBatch, stringBase });
       stringBase = s.nextStringBase;
       wallNs += s.wallNs;
-      w.postMessage({ code: 1, seq: 1, batch: s.batch });
+      w.postMessage({ code: 1, kind: 'time', seq: 1, batch: s.batch });
     }
-    w.postMessage({ code: 2, seq: 1, threads: [], timeoutMs: 0, timeNanos: '1700000000000000000', durationNanos: 60e9 });
+    w.postMessage({ code: 2, kind: 'time', seq: 1, threads: [], timeoutMs: 0, timeNanos: '1700000000000000000', durationNanos: 60e9 });
     const out = await got;
     return { ...out, wallNs, profile: decodeProfile(out.bytes) };
   } finally {
