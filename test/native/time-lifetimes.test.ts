@@ -40,15 +40,27 @@ function pooled(r: Result): { fns: Map<string, Values>; threads: Map<string, Val
   return { fns, threads };
 }
 
-t.test('100 workers ended by terminate(): every one is in the profiles with >= 80% of its CPU', async (t) => {
+t.test('100 workers ended by terminate(): every one is in the profiles with its CPU', async (t) => {
   const r = run('terminate', '100');
   const { fns } = pooled(r);
   t.equal(r.workers.length, 100, '100 workers ran and were terminated');
-  const shares = r.workers.map((w) => (fns.get(w.fn)?.[2] ?? 0) / w.cpuNs!);
+  const got = r.workers.map((w) => fns.get(w.fn)?.[2] ?? 0);
   const missing = r.workers.filter((w) => !fns.has(w.fn)).map((w) => w.fn);
   t.same(missing, [], 'every function is in the profiles');
-  const low = r.workers.filter((_, i) => shares[i] < 0.8).map((w, i) => `${w.fn} ${(100 * shares[i]).toFixed(0)}%`);
-  t.same(low, [], `each has >= 80% of the CPU its thread clock measured (min ${(100 * Math.min(...shares)).toFixed(0)}%, median ${(100 * shares.sort((a, b) => a - b)[50]).toFixed(0)}%)`);
+  // What a worker may lack is its last sampling interval (the CPU between its last timer signal
+  // and the end of its loop) and a little of the first: two intervals (2 ms each), plus 10%.
+  // A share alone (>= 80%, as before) failed on a loaded machine where a worker got only ~20 ms
+  // of CPU in its 300 ms, so that one interval was 10% of it; a lost hand-off loses whole
+  // periods (1 s, longer than a worker lives), far beyond this bound.
+  const INTERVAL_NS = 2e6;
+  const short = r.workers
+    .map((w, i) => ({ w, lack: w.cpuNs! - got[i]! }))
+    .filter(({ w, lack }) => lack > 2 * INTERVAL_NS + 0.1 * w.cpuNs!)
+    .map(({ w, lack }) => `${w.fn}: ${(lack / 1e6).toFixed(1)} of ${(w.cpuNs! / 1e6).toFixed(1)} ms missing`);
+  const shares = r.workers.map((w, i) => got[i]! / w.cpuNs!).sort((a, b) => a - b);
+  t.same(short, [], `each lacks at most two intervals + 10% of the CPU its thread clock measured (shares: min ${(100 * shares[0]!).toFixed(0)}%, median ${(100 * shares[50]!).toFixed(0)}%)`);
+  const all = got.reduce((a, b) => a + b, 0) / r.workers.reduce((a, w) => a + w.cpuNs!, 0);
+  t.ok(all >= 0.9, `all 100 together: ${(100 * all).toFixed(1)}% of their measured CPU in the profiles (>= 90%)`);
 });
 
 t.test('three busy threads on two cores: each keeps >= 95% of the wall samples elapsed/interval says', async (t) => {
