@@ -26,7 +26,7 @@ const stdout = execFileSync(process.execPath, ['--import', register, path.join(h
   // Every lock acquire sampled, and every GC interval's heap samples read (a read budget of all
   // the thread's CPU): the profiles then hold all a worker did, and a missing function means
   // data lost, not sampling. With the default 0.2% budget the heap profiler reads ~10% of GC
-  // intervals in runs of four; a worker lives ~40 intervals, so a worker's allocations can fall
+  // intervals in runs of four; a worker lives ~25-40 intervals (23 in a 6-worker run), so its allocations can fall
   // entirely outside the read runs (seen in CI: 1 of 50 missing at a 64 KiB sampling interval).
   env: {
     ...env, HOTPATH_OUT: out, HOTPATH_PROFILES: 'heap,contention,exceptions', HOTPATH_PERIOD: '1h', HOTPATH_LOCK_SHARE: '1',
