@@ -5,6 +5,7 @@
 //   time    src/aggregate/time.ts    (the time and event-loop blocks profiles)
 //   events  src/aggregate/events.ts  (contention, exceptions)
 //   heap    src/aggregate/heap.ts
+//   otlp    src/aggregate/otlp.ts    (the OTLP exporter's encoding)
 // Profiled threads that send data with postMessageToThread wrap it as { service, message }; the
 // one 'workerMessage' listener here hands it on (held until the service has loaded).
 import { parentPort } from 'node:worker_threads';
@@ -19,6 +20,7 @@ const MODULES: Record<ServiceName, string> = {
   time: './time.js',
   events: './events.js',
   heap: './heap.js',
+  otlp: './otlp.js',
 };
 
 const services = new Map<ServiceName, Service>();

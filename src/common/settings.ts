@@ -13,7 +13,7 @@ import { addSecret, redact } from './log.js';
 export const PROFILE_KINDS = ['time', 'heap', 'contention', 'exceptions', 'eventloop'] as const;
 export type ProfileKind = (typeof PROFILE_KINDS)[number];
 
-export const EXPORTER_KINDS = ['file', 'pyroscope', 'datadog'] as const;
+export const EXPORTER_KINDS = ['file', 'pyroscope', 'datadog', 'otlp'] as const;
 /** `none` is accepted in settings and means an empty list. */
 export type ExporterKind = (typeof EXPORTER_KINDS)[number];
 
@@ -50,6 +50,12 @@ export interface Settings {
   pyroscopeUrl?: string;
   /** The Datadog agent (or intake) base URL; defaults from DD_TRACE_AGENT_URL / DD_AGENT_HOST. */
   datadogUrl: string;
+  /** The OTLP profiles endpoint, path included (OTEL_EXPORTER_OTLP_* when not set). */
+  otlpUrl: string;
+  /** OTLP request headers (OTEL_EXPORTER_OTLP_PROFILES_HEADERS / _HEADERS); values are secrets. */
+  otlpHeaders: Record<string, string>;
+  /** The OTLP resource's attributes: OTEL_RESOURCE_ATTRIBUTES, `service.name` always set. */
+  otlpResource: Record<string, string>;
   tags: Record<string, string>;
   auth: AuthSettings;
   /** Fraction of one core, e.g. 0.01 for 1%. */
@@ -83,6 +89,7 @@ export interface HotpathOptions {
   exporter?: string | Array<ExporterKind | 'none'>;
   pyroscopeUrl?: string;
   datadogUrl?: string;
+  otlpUrl?: string;
   tags?: string | Record<string, string | number | boolean>;
   authToken?: string;
   basicAuth?: string | BasicAuth;
@@ -143,12 +150,15 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: "heap: share of each thread's CPU spent reading V8's samples at GCs (more reads, less variance in allocations)", defaultText: '0.2%' },
   { option: 'outDir', flag: 'out', env: 'HOTPATH_OUT', expected: 'a directory',
     description: 'directory of the file exporter', defaultText: './profiles' },
-  { option: 'exporter', flag: 'exporter', env: 'HOTPATH_EXPORTER', expected: 'a list of file, pyroscope, datadog or none',
+  { option: 'exporter', flag: 'exporter', env: 'HOTPATH_EXPORTER', expected: 'a list of file, pyroscope, datadog, otlp or none',
     description: 'where profiles go (several allowed)', defaultText: 'file' },
   { option: 'pyroscopeUrl', flag: 'pyroscope-url', env: 'HOTPATH_PYROSCOPE_URL', expected: 'an http(s) URL',
     description: 'Grafana Pyroscope server (POST {url}/ingest)' },
   { option: 'datadogUrl', flag: 'datadog-url', env: 'HOTPATH_DATADOG_URL', expected: 'an http(s) URL',
     description: 'Datadog agent (POST {url}/profiling/v1/input)', defaultText: 'http://localhost:8126' },
+  { option: 'otlpUrl', flag: 'otlp-url', env: 'HOTPATH_OTLP_URL', expected: 'an http(s) URL',
+    description: 'OpenTelemetry Collector, OTLP/HTTP (POST {url}/v1development/profiles)',
+    defaultText: 'OTEL_EXPORTER_OTLP_PROFILES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318' },
   { option: 'tags', flag: 'tags', env: 'HOTPATH_TAGS', expected: 'tags like k=v,k=v',
     description: 'tags added to every exported profile' },
   { option: 'authToken', flag: 'auth-token', env: 'HOTPATH_AUTH_TOKEN', expected: 'a token',
@@ -254,6 +264,15 @@ export function resolveSettings(
   const exporters = parseExporters(pick('exporter'));
   const pyroscopeUrl = parseUrlSetting(pick('pyroscopeUrl'), 'pyroscopeUrl');
   const datadogUrl = parseUrlSetting(pick('datadogUrl'), 'datadogUrl') ?? defaultDatadogUrl(env);
+  const otlpBase = parseUrlSetting(pick('otlpUrl'), 'otlpUrl');
+  // OpenTelemetry's variables are read only for the otlp exporter: a bad one elsewhere is not ours.
+  const otlp = exporters.includes('otlp');
+  const otlpUrl = otlpBase !== undefined ? otlpBase + OTLP_PROFILES_PATH : otlp ? otlpUrlFromEnv(env) : DEFAULT_OTLP_URL;
+  const otlpHeaders = otlp ? parseOtelList(env, ['OTEL_EXPORTER_OTLP_PROFILES_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS'], true) : {};
+  const otlpResource = otlp ? parseOtelList(env, ['OTEL_RESOURCE_ATTRIBUTES'], false) : {};
+  // OpenTelemetry's own precedence (OTEL_SERVICE_NAME over the resource's), under hotpath's setting.
+  otlpResource['service.name'] = sources.service !== 'default' ? service
+    : env.OTEL_SERVICE_NAME || otlpResource['service.name'] || service;
   const tags = parseTags(pick('tags'));
   const token = parseSecretString(pick('authToken'), 'authToken');
   const basic = parseBasicAuth(pick('basicAuth'));
@@ -298,7 +317,7 @@ export function resolveSettings(
 
   const settings: Settings = {
     service, profiles, periodMs, samplingIntervalMs, heapSamplingIntervalBytes, heapReadBudget, outDir, exporters,
-    datadogUrl, tags, auth, overheadCap, lockShare, exceptionSampling, blockThresholdMs, exportTimeoutMs, sources, warnings,
+    datadogUrl, otlpUrl, otlpHeaders, otlpResource, tags, auth, overheadCap, lockShare, exceptionSampling, blockThresholdMs, exportTimeoutMs, sources, warnings,
   };
   if (pyroscopeUrl !== undefined) settings.pyroscopeUrl = pyroscopeUrl;
   return settings;
@@ -317,6 +336,8 @@ export function publicSettings(s: Settings): Omit<Settings, 'auth'> & { auth: Re
   const out = { ...s, auth, sources: { ...s.sources }, warnings: [...s.warnings] };
   if (out.pyroscopeUrl) out.pyroscopeUrl = redact(out.pyroscopeUrl);
   out.datadogUrl = redact(out.datadogUrl);
+  out.otlpUrl = redact(out.otlpUrl);
+  out.otlpHeaders = Object.fromEntries(Object.keys(out.otlpHeaders).map((k) => [k, '[redacted]']));
   return out;
 }
 
@@ -462,7 +483,7 @@ function parseProfiles(raw: Raw | undefined): ProfileKind[] {
 
 function parseExporters(raw: Raw | undefined): ExporterKind[] {
   if (!raw) return ['file'];
-  const expected = 'a list of file, pyroscope, datadog or none';
+  const expected = 'a list of file, pyroscope, datadog, otlp or none';
   const items = listOf(raw);
   if (!items || items.length === 0) throw invalid(raw, 'exporter', expected);
   const out: ExporterKind[] = [];
@@ -564,6 +585,49 @@ function defaultDatadogUrl(env: NodeJS.ProcessEnv): string {
   const host = env.DD_AGENT_HOST || 'localhost';
   const port = env.DD_TRACE_AGENT_PORT || '8126';
   return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+}
+
+/** Where OTLP/HTTP puts the profiles signal under a base URL. */
+export const OTLP_PROFILES_PATH = '/v1development/profiles';
+const DEFAULT_OTLP_URL = 'http://localhost:4318' + OTLP_PROFILES_PATH;
+
+/** OpenTelemetry's variables: the signal's endpoint as given, else the base URL plus the path. */
+function otlpUrlFromEnv(env: NodeJS.ProcessEnv): string {
+  const fromEnv = (name: string): string | undefined =>
+    env[name] ? parseUrlSetting({ value: env[name], source: 'env', label: name }, 'otlpUrl') : undefined;
+  const signal = fromEnv('OTEL_EXPORTER_OTLP_PROFILES_ENDPOINT');
+  if (signal !== undefined) return signal;
+  const base = fromEnv('OTEL_EXPORTER_OTLP_ENDPOINT');
+  return base !== undefined ? base + OTLP_PROFILES_PATH : DEFAULT_OTLP_URL;
+}
+
+/**
+ * OpenTelemetry's `key=value,key=value` lists (headers, resource attributes), values
+ * percent-decoded; the first variable of `names` that is set. Header values are credentials.
+ */
+function parseOtelList(env: NodeJS.ProcessEnv, names: readonly string[], secret: boolean): Record<string, string> {
+  const name = names.find((n) => env[n] !== undefined && env[n] !== '');
+  const out: Record<string, string> = {};
+  if (name === undefined) return out;
+  for (const item of env[name]!.split(',')) {
+    if (item.trim() === '') continue;
+    const eq = item.indexOf('=');
+    let value: string | undefined;
+    try {
+      value = eq > 0 ? decodeURIComponent(item.slice(eq + 1).trim()) : undefined;
+    } catch {
+      value = undefined;
+    }
+    if (value === undefined) {
+      if (secret) addSecret(item.slice(eq + 1).trim());
+      const shown = secret ? `"${item.slice(0, Math.max(0, eq)).trim()}=[redacted]"` : JSON.stringify(item.trim());
+      throw new SettingsError(`hotpath: invalid ${name}: expected key=value pairs separated by commas, values percent-encoded (bad entry ${shown})`,
+        'otlpUrl', 'env');
+    }
+    if (secret) addSecret(value);
+    out[item.slice(0, eq).trim()] = value;
+  }
+  return out;
 }
 
 const TAG_KEY = /^[A-Za-z_][A-Za-z0-9_.\-/]*$/;

@@ -1,8 +1,10 @@
 // Exporters from settings, and a fan-out that sends each period to all of them.
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import type { Settings } from '../common/settings.js';
 import { FileExporter } from './file.js';
 import type { HttpExporterOptions } from './http.js';
+import type { OtlpCodec } from './otlp.js';
 import type { Exporter, ExporterStats, ProfileExport } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -37,6 +39,7 @@ export class MultiExporter implements Exporter {
       sum.dropped += s.dropped;
       sum.retries += s.retries;
       sum.queued += s.queued;
+      if (s.rejected !== undefined) sum.rejected = (sum.rejected ?? 0) + s.rejected;
       if (s.lastError) sum.lastError = `${e.name}: ${s.lastError}`;
     }
     return sum;
@@ -50,7 +53,7 @@ export class MultiExporter implements Exporter {
  * The exporters the settings ask for, behind one MultiExporter (empty for `none`). An HTTP
  * exporter's code (and node:http's) loads only when the settings ask for it (require(esm)).
  */
-export function createExporter(settings: Settings, http: HttpExporterOptions = {}): MultiExporter {
+export function createExporter(settings: Settings, http: HttpExporterOptions = {}, otlpCodec?: () => OtlpCodec): MultiExporter {
   const list: Exporter[] = [];
   const common = { timeoutMs: settings.exportTimeoutMs, ...http };
   for (const kind of settings.exporters) {
@@ -77,9 +80,29 @@ export function createExporter(settings: Settings, http: HttpExporterOptions = {
         tags: settings.tags,
         ...(settings.auth.datadogApiKey ? { apiKey: settings.auth.datadogApiKey } : {}),
       }));
+    } else if (kind === 'otlp') {
+      if (!otlpCodec) throw new Error('hotpath: this should not happen: the otlp exporter was asked for without its codec');
+      const { OtlpExporter } = require('./otlp.js') as typeof import('./otlp.js');
+      list.push(new OtlpExporter({
+        ...common,
+        url: settings.otlpUrl,
+        headers: settings.otlpHeaders,
+        resource: { ...processResource(), ...settings.otlpResource },
+        codec: otlpCodec(),
+      }));
     }
   }
   return new MultiExporter(list);
+}
+
+/** The OpenTelemetry resource attributes of this process (semantic conventions' process.* and host.name). */
+function processResource(): Record<string, string | number> {
+  return {
+    'process.pid': process.pid,
+    'process.runtime.name': 'nodejs',
+    'process.runtime.version': process.versions.node,
+    'host.name': os.hostname(),
+  };
 }
 
 /** What changed between two stats() readings (for "since the last profile" in the self-report). */
@@ -91,6 +114,7 @@ export function diffStats(before: ExporterStats, after: ExporterStats): Exporter
     retries: after.retries - before.retries,
     queued: after.queued,
   };
+  if (after.rejected !== undefined) d.rejected = after.rejected - (before.rejected ?? 0);
   if (after.lastError !== undefined && after.lastError !== before.lastError) d.lastError = after.lastError;
   return d;
 }
@@ -103,6 +127,7 @@ export function diffStats(before: ExporterStats, after: ExporterStats): Exporter
 export function exportComment(delta: ExporterStats): string {
   let line = `hotpath: export since last profile: ${delta.exported} exported, ${delta.failed} failed, ` +
     `${delta.dropped} dropped, ${delta.retries} retries, ${delta.queued} queued`;
+  if (delta.rejected) line += `, ${delta.rejected} rejected by the collector`;
   if (delta.lastError) line += `; last error: ${delta.lastError}`;
   return line;
 }

@@ -1,9 +1,10 @@
 // Uploads with node:http(s), retried with exponential backoff and full jitter.
 //
 // - One attempt has a hard timeout (10 s by default) covering connect, upload and response.
-// - Retried: network errors (refused, reset, timeout, DNS), 5xx, 408 and 429. A Retry-After
-//   header (seconds or an HTTP date) replaces the backoff delay, capped at maxRetryAfterMs.
-// - Not retried: other 4xx; the profiles count as failed and the reason is logged once.
+// - Retried: network errors (refused, reset, timeout, DNS), and the statuses retryableStatus()
+//   names (5xx, 408 and 429 unless an exporter's protocol says otherwise). A Retry-After header
+//   (seconds or an HTTP date) replaces the backoff delay, capped at maxRetryAfterMs.
+// - Not retried: other statuses; the profiles count as failed and the reason is logged once.
 // - node:http rather than fetch: its socket can be unref'd, so an upload in flight does not keep
 //   the application alive at exit unless a flush asks for it, and destroy() ends it at once.
 // - No credential is ever logged: messages show the URL's origin and path only, and go through
@@ -40,7 +41,12 @@ export interface HttpRequestSpec {
 export interface HttpResult {
   status: number;
   headers: http.IncomingHttpHeaders;
+  /** The body of a 2xx answer, its first MAX_ANSWER_BYTES. */
+  body: Buffer;
 }
+
+/** How much of a 2xx answer's body is kept (an OTLP partial success is a few bytes). */
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 export class HttpStatusError extends Error {
   constructor(readonly status: number, readonly retryAfterMs: number | undefined, where: string) {
@@ -89,26 +95,33 @@ export abstract class HttpExporter extends QueuedExporter {
   }
 
   /** Builds the request for one job; called once, the body is reused by every retry. */
-  protected abstract buildRequest(profiles: readonly ProfileExport[]): HttpRequestSpec;
+  protected abstract buildRequest(profiles: readonly ProfileExport[]): HttpRequestSpec | Promise<HttpRequestSpec>;
+
+  /** Whether an answer with this (non-2xx) status is worth another attempt. */
+  protected retryableStatus(status: number): boolean {
+    return status >= 500 || status === 429 || status === 408;
+  }
+
+  /** Reads a 2xx answer (an exporter whose protocol says something in it overrides this). */
+  protected async delivered(_result: HttpResult, _profiles: readonly ProfileExport[]): Promise<void> {}
 
   protected async deliver(profiles: readonly ProfileExport[], signal: AbortSignal): Promise<Outcome> {
-    const spec = this.buildRequest(profiles);
+    const spec = await this.buildRequest(profiles);
     const where = showUrl(spec.url);
     for (let attempt = 0; ; attempt++) {
       let retryAfterMs: number | undefined;
-      let reason: string;
-      let key: string;
+      let reason = '';
+      let key = '';
+      let result: HttpResult | undefined;
       try {
-        await this.send(spec, signal);
-        return 'exported';
+        result = await this.send(spec, signal);
       } catch (err) {
         if (signal.aborted) {
           this.noteError(`${this.name}:aborted`, `${this.name} export to ${where} stopped by close()`);
           return 'failed';
         }
         if (err instanceof HttpStatusError) {
-          const retryable = err.status >= 500 || err.status === 429 || err.status === 408;
-          if (!retryable) {
+          if (!this.retryableStatus(err.status)) {
             this.noteError(`${this.name}:http-${err.status}`,
               `${this.name} export failed: HTTP ${err.status} from ${where}; not retried`);
             return 'failed';
@@ -120,6 +133,11 @@ export abstract class HttpExporter extends QueuedExporter {
           reason = errText(err);
           key = `${this.name}:${(err as NodeJS.ErrnoException)?.code ?? 'network'}`;
         }
+      }
+      if (result) {
+        // Outside the try: what the answer says is never a reason to send again.
+        await this.delivered(result, profiles);
+        return 'exported';
       }
       if (attempt >= this.maxRetries) {
         this.noteError(key, `${this.name} export to ${where} failed after ${attempt + 1} attempts: ${reason}`);
@@ -156,11 +174,18 @@ export abstract class HttpExporter extends QueuedExporter {
         headers: { ...spec.headers, 'content-length': String(spec.body.byteLength), connection: 'close' },
       }, (res) => {
         const status = res.statusCode ?? 0;
-        // Drain the body: we never show it (it could echo a header back), but must read it.
-        res.on('data', () => {});
+        // Drain the body: we never show it (it could echo a header back), but must read it. A
+        // 2xx answer's first bytes are kept for delivered().
+        const kept: Buffer[] = [];
+        let keptBytes = 0;
+        res.on('data', (c: Buffer) => {
+          if (status < 200 || status >= 300 || keptBytes >= MAX_ANSWER_BYTES) return;
+          kept.push(c.subarray(0, MAX_ANSWER_BYTES - keptBytes));
+          keptBytes += kept[kept.length - 1]!.length;
+        });
         res.on('error', (e) => settle(e));
         res.on('end', () => {
-          if (status >= 200 && status < 300) settle(undefined, { status, headers: res.headers });
+          if (status >= 200 && status < 300) settle(undefined, { status, headers: res.headers, body: Buffer.concat(kept) });
           else settle(new HttpStatusError(status, parseRetryAfter(res.headers['retry-after']), where));
         });
       });

@@ -30,6 +30,8 @@ export interface ExporterStats {
   dropped: number;
   retries: number;
   queued: number;
+  /** OTLP only: profiles the collector said it rejected (partial_success), in requests it took. */
+  rejected?: number;
   /** The latest failure, redacted, for the self-report comment. */
   lastError?: string;
 }

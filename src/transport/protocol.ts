@@ -28,6 +28,8 @@ export const TIME_CHANNEL = 'hotpath:time';
  *   Bye        thread -> worker    the thread ends (with its last batch, if any)
  *   Labels     thread -> worker    new label sets and source maps (time)
  *   Hello      thread -> owner     a thread joined (the event kinds wait for it at period ends)
+ *   Convert    owner -> worker     write a period's profiles in another format (OTLP), or read
+ *                                  a collector's answer
  */
 export const enum Code {
   Batch = 1,
@@ -39,6 +41,7 @@ export const enum Code {
   Bye = 7,
   Labels = 8,
   Hello = 9,
+  Convert = 10,
 }
 
 export interface LabelsMessage {

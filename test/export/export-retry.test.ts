@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { PyroscopeExporter } from '../../dist/src/export/pyroscope.js';
 import { DatadogExporter } from '../../dist/src/export/datadog.js';
 import { fullJitter, parseRetryAfter } from '../../dist/src/export/http.js';
-import { setLogSink, resetLogOnce } from '../../dist/src/common/log.js';
+import { captureLog } from '../helpers/capture-log.js';
 import { pprofFixture, respondAfterBody, startServer } from '../helpers/export-server.js';
 
 // The exporters' timers and sockets are unref'd by design (they never keep an application
@@ -22,15 +22,6 @@ const end = new Date();
 const fast = { baseDelayMs: 5, maxDelayMs: 50 };
 const addon = loadNative()!;
 const profile = (kind = 'time', pad = 0) => ({ kind, bytes: pprofFixture(kind, 'fn', pad), start, end });
-
-/** Captures the profiler's log lines for the duration of a test. */
-function captureLog(t: Tap.Test): string[] {
-  const lines: string[] = [];
-  resetLogOnce();
-  setLogSink((l) => lines.push(l));
-  t.teardown(() => setLogSink(undefined));
-  return lines;
-}
 
 t.test('backoff helpers', async (t) => {
   t.equal(fullJitter(0, 1000, 30_000, () => 0.999), 999);
