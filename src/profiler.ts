@@ -12,7 +12,7 @@ import type { CliFlags, HotpathOptions, ProfileKind, Settings } from './common/s
 import { createExporter, diffStats, exportComment } from './export/exporters.js';
 import { FileExporter } from './export/file.js';
 import type { MultiExporter } from './export/exporters.js';
-import { otlpServiceCodec } from './transport/otlp-client.js';
+import { otlpCodec, relabeler } from './transport/convert-client.js';
 import type { ExporterStats, ProfileExport } from './export/types.js';
 import { createRequire } from 'node:module';
 import type { ThreadProfiler } from './collect/time-profiler.js';
@@ -172,7 +172,7 @@ function writeNowTo(settings: Settings): WriteNow {
 }
 
 function startOwner(settings: Settings, onProfile: StartOptions['onProfile']): Profiler {
-  const exporter: MultiExporter = createExporter(settings, {}, otlpServiceCodec);
+  const exporter: MultiExporter = createExporter(settings, {}, { otlpCodec, relabeler });
   const collectors: KindCollector[] = [];
   const writeNow = writeNowTo(settings);
   for (const kind of settings.profiles) {

@@ -165,7 +165,12 @@ void TakeSample(ThreadSampler* s, int clock, int overrun, ucontext_t* uc, int64_
     r.externalCallback = reinterpret_cast<uintptr_t>(info.external_callback_entry);
     r.weight = weight;
     r.label = s->labelSlot ? __atomic_load_n(s->labelSlot, __ATOMIC_RELAXED) : 0;
-    r.trace = s->traceSlot ? __atomic_load_n(s->traceSlot, __ATOMIC_RELAXED) : 0;
+    if (s->traceSlot) {
+      const int32_t* cur = s->traceSlot + 1 + (__atomic_load_n(s->traceSlot, __ATOMIC_ACQUIRE) & 1) * kTraceInts;
+      for (int k = 0; k < kTraceInts; k++) r.trace[k] = uint32_t(cur[k]);
+    } else {
+      for (int k = 0; k < kTraceInts; k++) r.trace[k] = 0;
+    }
     r.turn = s->loopTurn.load(std::memory_order_relaxed);
     r.spanNs = span;
     r.frameCount = uint16_t(n);
@@ -379,10 +384,11 @@ void EndSampling(ThreadSampler* s, bool handOff) {
         DrainRing(s);
       }
       g.live.erase(std::remove(g.live.begin(), g.live.end(), s), g.live.end());
-      // The drain thread no longer reads it; the label slot's memory goes with the isolate.
+      // The drain thread no longer reads it; the slots' memory goes with the isolate.
       if (s->schedstatFd >= 0) close(s->schedstatFd);
       s->schedstatFd = -1;
       s->labelSlot = nullptr;
+      s->traceSlot = nullptr;
       s->ended = true;
       if (handOff) g.ended.push_back(s);
       if (g.live.empty() && g.run) {

@@ -51,6 +51,12 @@ struct BlockRecord {
   int64_t runDelayNs;  // time the thread was runnable but not running during the turn
 };
 
+// The trace-context slot (src/collect/trace-context.ts) is an Int32Array of 1 + 2 * kTraceInts:
+// element 0 says which of the two buffers after it is current. The JS thread fills the other
+// one and then flips element 0, so the handler, which interrupts that same thread, never sees
+// a buffer half written.
+constexpr int kTraceSlotInts = 1 + 2 * kTraceInts;
+
 // One signal's record, written by the handler.
 struct RawSample {
   uint64_t frameStart;  // index of the first frame in the thread's frame ring
@@ -59,7 +65,7 @@ struct RawSample {
   uintptr_t pc, tos, externalCallback;
   uint32_t weight;      // 1 + the timer's overrun count
   int32_t label;        // the thread's label slot
-  int32_t trace;        // the thread's trace-context slot
+  uint32_t trace[kTraceInts];  // the thread's trace context (kTraceInts), zero for none
   uint32_t turn;        // the thread's event-loop turn
   int64_t spanNs;       // the time on the timer's clock since its previous sample
   uint16_t frameCount;
@@ -90,7 +96,7 @@ struct ThreadSampler {
   std::atomic<uint32_t> flags{0};
   std::atomic<uint32_t> loopTurn{1};
   int32_t* labelSlot = nullptr;          // element 0 of an Int32Array the JS side owns
-  int32_t* traceSlot = nullptr;          // reserved for trace context (null: none)
+  int32_t* traceSlot = nullptr;          // kTraceSlotInts elements of an Int32Array the JS side owns
   v8::RegisterState regs;
   void* scratch[kMaxFrames];
 

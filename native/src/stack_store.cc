@@ -1,5 +1,7 @@
 #include "stack_store.h"
 
+#include <algorithm>
+
 namespace hotpath {
 
 namespace {
@@ -26,12 +28,28 @@ int32_t StackStore::Stack(int32_t parent, int32_t frame) {
   return id;
 }
 
+int32_t StackStore::Trace(const uint32_t* context) {
+  if ((context[0] | context[1] | context[2] | context[3]) == 0) return 0;
+  uint64_t key = (uint64_t(context[4]) << 32) | context[5];
+  auto [first, last] = traceIds_.equal_range(key);
+  for (auto it = first; it != last; ++it) {
+    const uint32_t* known = &traces[size_t(it->second) * kTraceInts];
+    if (std::equal(known, known + kTraceInts, context)) return it->second + 1;
+  }
+  int32_t index = int32_t(traces.size() / kTraceInts);
+  traces.insert(traces.end(), context, context + kTraceInts);
+  traceIds_.emplace(key, index);
+  return index + 1;
+}
+
 void StackStore::Clear() {
   frames.clear();
   stacks.clear();
   samples.clear();
+  traces.clear();
   frameIds_.clear();
   stackIds_.clear();
+  traceIds_.clear();
   leaves = LeafStats();
   idleNs = 0;
 }

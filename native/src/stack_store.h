@@ -23,6 +23,10 @@ enum FrameKind : int32_t {
   kFrameNative = 5,  // builtins, RegExp code
 };
 
+// A trace context as the JS side writes it (src/collect/trace-context.ts): trace id (4 words),
+// span id (2), local root span id (2), the root span's name id (1); all zero for none.
+constexpr int kTraceInts = 9;
+
 // Which clock's timer took a sample.
 enum SampleClock : uint8_t { kClockWall = 0, kClockCpu = 1 };
 
@@ -35,7 +39,7 @@ struct StoredFrame {
 struct StoredSample {
   int32_t stack;
   int32_t label;
-  int32_t trace;
+  int32_t trace;  // 1 + the index of its context in StackStore::traces, 0 for none
   uint32_t turn;
   uint32_t weight;
   uint32_t micros;  // the time the sample stands for (its span of the timer's clock)
@@ -52,11 +56,14 @@ struct StackStore {
   std::vector<StoredFrame> frames;
   std::vector<std::pair<int32_t, int32_t>> stacks;  // (parent stack or -1, frame), parents first
   std::vector<StoredSample> samples;
+  std::vector<uint32_t> traces;  // distinct trace contexts of the samples, kTraceInts words each
   LeafStats leaves;
   int64_t idleNs = 0;  // wall time parked idle (no signals), booked as `(idle)`
 
   int32_t Frame(const StoredFrame& f);
   int32_t Stack(int32_t parent, int32_t frame);
+  // A sample's trace field for this context (kTraceInts words): 0 when the trace id is zero.
+  int32_t Trace(const uint32_t* context);
   void Clear();
 
  private:
@@ -74,6 +81,8 @@ struct StackStore {
   };
   std::unordered_map<FrameKey, int32_t, FrameKeyHash> frameIds_;
   std::unordered_map<uint64_t, int32_t> stackIds_;
+  // The span id's words: unique enough to find a context's entry, which is then compared whole.
+  std::unordered_multimap<uint64_t, int32_t> traceIds_;
 };
 
 // A thread's strings, kept across periods: a batch hands out only the ones new since the last.

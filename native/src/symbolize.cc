@@ -95,7 +95,7 @@ void Symbolize(StackStore& store, const RawSample& r, const uintptr_t* frames) {
     stack = -1;
     for (int i = n - 1; i >= 0; i--) stack = store.Stack(stack, chain[i]);
   }
-  store.samples.push_back({stack, r.label, r.trace, r.turn, r.weight, uint32_t(r.spanNs / 1000), r.clock, r.flags});
+  store.samples.push_back({stack, r.label, store.Trace(r.trace), r.turn, r.weight, uint32_t(r.spanNs / 1000), r.clock, r.flags});
 }
 
 }  // namespace hotpath

@@ -32,6 +32,7 @@ struct LoopState {
   uv_loop_t* loop = nullptr;
   napi_env env = nullptr;
   napi_ref labelSlotRef = nullptr;
+  napi_ref traceSlotRef = nullptr;
   int intervalMicros = 10000;  // as configured; the cap may lengthen the sampler's
 
   // Event-loop turns: a turn runs from one uv_prepare (just before the loop waits for I/O) to
@@ -166,7 +167,9 @@ void Dispose(LoopState* l, bool handOff) {
   l->isolate->RemoveGCPrologueCallback(OnGcPrologue, l);
   l->isolate->RemoveGCEpilogueCallback(OnGcEpilogue, l);
   if (l->labelSlotRef && !handOff) napi_delete_reference(l->env, l->labelSlotRef);
+  if (l->traceSlotRef && !handOff) napi_delete_reference(l->env, l->traceSlotRef);
   l->labelSlotRef = nullptr;
+  l->traceSlotRef = nullptr;
   if (tLoop == l) tLoop = nullptr;
   uv_close(reinterpret_cast<uv_handle_t*>(&l->prepare), OnHandleClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&l->check), OnHandleClosed);
@@ -253,6 +256,8 @@ Napi::Object BuildBatch(Napi::Env env, TakenPeriod& t) {
   SetArray<Napi::Uint8Array>(env, b, "sampleClock", sClock);
   SetArray<Napi::Int32Array>(env, b, "sampleLabel", sLabel);
   SetArray<Napi::Int32Array>(env, b, "sampleTrace", sTrace);
+  std::vector<int32_t> traces(store.traces.begin(), store.traces.end());
+  SetArray<Napi::Int32Array>(env, b, "traceContexts", traces);
   SetArray<Napi::Int32Array>(env, b, "sampleTurn", sTurn);
   SetArray<Napi::Uint8Array>(env, b, "sampleFlags", sFlags);
   b.Set("idleNs", double(store.idleNs));
@@ -299,11 +304,18 @@ LoopState* Current(Napi::Env env) {
 
 }  // namespace
 
-// timeInit(labelSlot: Int32Array, threadId, threadName, intervalMicros)
+// timeInit(labelSlot: Int32Array, threadId, threadName, intervalMicros, traceSlot: Int32Array)
 Napi::Value JsTimeInit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (tLoop) return Fail(env, "hotpath: the time profiler is already initialised on this thread");
   Napi::Int32Array slot = info[0].As<Napi::Int32Array>();
+  if (!info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    return Fail(env, "hotpath: timeInit needs the trace-context slot (an Int32Array)");
+  }
+  Napi::Int32Array traceSlot = info[4].As<Napi::Int32Array>();
+  if (traceSlot.ElementLength() < size_t(kTraceSlotInts)) {
+    return Fail(env, "hotpath: the trace-context slot is too short");
+  }
   auto* s = new ThreadSampler();
   auto* l = new LoopState();
   l->sampler = s;
@@ -317,6 +329,8 @@ Napi::Value JsTimeInit(const Napi::CallbackInfo& info) {
   s->osThreadId = pid_t(syscall(SYS_gettid));
   s->labelSlot = reinterpret_cast<int32_t*>(slot.Data());
   napi_create_reference(env, slot, 1, &l->labelSlotRef);
+  s->traceSlot = reinterpret_cast<int32_t*>(traceSlot.Data());
+  napi_create_reference(env, traceSlot, 1, &l->traceSlotRef);
   s->strings.Intern("");  // string 0 is ""
 
   // The code map first: registering walks the heap once (do it before the code gets hot).

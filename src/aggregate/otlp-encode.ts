@@ -12,7 +12,7 @@ import protobuf from 'protobufjs';
 import { decodeProfile } from '../profile/decode.js';
 import { gzip } from '../profile/gzip.js';
 import type { Label, Profile } from '../profile/model.js';
-import type { OtlpPeriod, ResourceValue } from '../transport/otlp-protocol.js';
+import type { OtlpPeriod, ResourceValue } from '../transport/convert-protocol.js';
 import { OTLP_PROFILES_SCHEMA } from './otlp-schema.js';
 
 const root = protobuf.parse(OTLP_PROFILES_SCHEMA, { keepCase: true }).root;

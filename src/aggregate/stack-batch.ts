@@ -18,6 +18,7 @@
 // longer than MAX_STRING_CHARS (a 100 KB function name, a data: URL as a script name) are cut
 // and marked. A JS function of a script without a name (eval, new Function, vm code with
 // filename '') gets the file UNNAMED_SCRIPT.
+import { TRACE_INTS } from '../transport/time-batch.js';
 import type { NativeTimeBatch } from '../transport/time-batch.js';
 import type { Labels } from '../transport/protocol.js';
 
@@ -109,6 +110,7 @@ export function stackPaths<T>(stacks: Int32Array, frameOf: (frame: number) => T,
 export class ThreadTable {
   readonly strings: string[] = [];
   readonly labelSets = new Map<number, ExpandedLabel[]>();
+  readonly spanNames = new Map<number, string>();
   threadLabels: ExpandedLabel[] = [];
   threadName = '';
   osThreadId = 0;
@@ -134,6 +136,29 @@ export class ThreadTable {
       }
       this.labelSets.set(s.id, out);
     }
+  }
+
+  /** Root span names the thread made (with its label sets). */
+  learnSpanNames(names: { id: number; name: string }[] | undefined): void {
+    for (const n of names ?? []) this.spanNames.set(n.id, n.name);
+  }
+
+  /**
+   * The labels of trace context `index` (0-based) of the batch: `span_id` (the local root
+   * span's id, 16 hex digits), `span_name` (the root span's name) and `trace_id` (32 hex).
+   */
+  traceLabels(contexts: Int32Array, index: number): ExpandedLabel[] {
+    const o = index * TRACE_INTS;
+    const hex = (from: number, n: number): string => {
+      let s = '';
+      for (let k = 0; k < n; k++) s += (contexts[o + from + k]! >>> 0).toString(16).padStart(8, '0');
+      return s;
+    };
+    const out: ExpandedLabel[] = [{ key: 'span_id', str: hex(6, 2) }];
+    const name = this.spanNames.get(contexts[o + 8]!);
+    if (name) out.push({ key: 'span_name', str: name });
+    out.push({ key: 'trace_id', str: hex(0, 4) });
+    return out;
   }
 
   labelsFor(labelSetId: number): ExpandedLabel[] {
@@ -193,9 +218,23 @@ export function expandBatch(table: ThreadTable, b: NativeTimeBatch, frames: read
   const stackOf = stackPaths(b.stacks, (f) => frames[f]!, omittedFrame);
   const totals: ExpandTotals = { samples: 0, wallNs: 0, cpuNs: 0 };
   const n = b.sampleStack.length;
+  // Label lists with trace context, once per (label set, context) pair of the batch.
+  const traced = new Map<number, ExpandedLabel[]>();
+  const contexts = b.traceContexts;
+  const nContexts = contexts ? contexts.length / TRACE_INTS : 0;
   for (let i = 0; i < n; i++) {
     const ns = b.sampleMicros[i] * 1000;
-    const labels = table.labelsFor(b.sampleLabel[i]);
+    let labels = table.labelsFor(b.sampleLabel[i]);
+    const trace = b.sampleTrace[i]!;
+    if (trace > 0 && trace <= nContexts) {
+      const key = b.sampleLabel[i]! * (nContexts + 1) + trace;
+      let l = traced.get(key);
+      if (l === undefined) {
+        l = labels.concat(table.traceLabels(contexts, trace - 1));
+        traced.set(key, l);
+      }
+      labels = l;
+    }
     if (b.sampleClock[i] === CLOCK_CPU) {
       totals.cpuNs += ns;
       sink(stackOf(b.sampleStack[i]!), [0, 0, ns], labels, i, b.sampleStack[i]!);

@@ -5,7 +5,7 @@
 //   time    src/aggregate/time.ts    (the time and event-loop blocks profiles)
 //   events  src/aggregate/events.ts  (contention, exceptions)
 //   heap    src/aggregate/heap.ts
-//   otlp    src/aggregate/otlp.ts    (the OTLP exporter's encoding)
+//   convert src/aggregate/convert.ts (the exporters' rewrites: OTLP, labels a backend must not get)
 // Profiled threads that send data with postMessageToThread wrap it as { service, message }; the
 // one 'workerMessage' listener here hands it on (held until the service has loaded).
 import { parentPort } from 'node:worker_threads';
@@ -20,7 +20,7 @@ const MODULES: Record<ServiceName, string> = {
   time: './time.js',
   events: './events.js',
   heap: './heap.js',
-  otlp: './otlp.js',
+  convert: './convert.js',
 };
 
 const services = new Map<ServiceName, Service>();

@@ -24,7 +24,7 @@ export interface CodeMapStats {
 
 export interface NativeAddon {
   version(): number;
-  timeInit(labelSlot: Int32Array, threadId: number, threadName: string, intervalMicros: number): void;
+  timeInit(labelSlot: Int32Array, threadId: number, threadName: string, intervalMicros: number, traceSlot: Int32Array): void;
   timeStart(): void;
   /** The sampling interval from now on (the overhead cap); never below the configured one. */
   timeSetInterval(micros: number): void;

@@ -12,6 +12,7 @@ import { threadName } from './thread-name.js';
 import type { NativeAddon, NativeTimeBatch } from './native.js';
 import { labelSlot, takeNewLabelSets } from './labels.js';
 import type { Labels } from './labels.js';
+import { startWatchingTraceContext, takeNewSpanNames, traceSlot, watchTraceContext } from './trace-context.js';
 
 export interface ThreadCollectorOptions {
   intervalMicros: number;
@@ -22,9 +23,10 @@ export interface ThreadCollectorOptions {
   blockThresholdMs?: number;
 }
 
-/** What only the thread itself knows at a period end: its new label sets and in-memory source maps. */
+/** What only the thread itself knows at a period end: its new label sets, root span names and in-memory source maps. */
 export interface ThreadLabels {
   labelSets: { id: number; labels: Labels }[];
+  spanNames: { id: number; name: string }[];
   sourceMaps: MemorySourceMap[];
 }
 
@@ -32,7 +34,8 @@ export class ThreadCollector {
   private stopped = false;
 
   constructor(private readonly addon: NativeAddon, opts: ThreadCollectorOptions) {
-    addon.timeInit(labelSlot(), isMainThread ? 0 : currentThreadId, opts.threadName ?? threadName(), opts.intervalMicros);
+    addon.timeInit(labelSlot(), isMainThread ? 0 : currentThreadId, opts.threadName ?? threadName(), opts.intervalMicros, traceSlot());
+    startWatchingTraceContext();
     if (opts.blockThresholdMs !== undefined) addon.timeSetBlockThreshold(Math.round(opts.blockThresholdMs * 1e6));
     addon.timeStart();
   }
@@ -42,9 +45,10 @@ export class ThreadCollector {
     if (!this.stopped) this.addon.timeSetInterval(micros);
   }
 
-  /** This thread's label sets and source maps new since the last call. */
+  /** This thread's label sets, root span names and source maps new since the last call. */
   labels(): ThreadLabels {
-    return { labelSets: takeNewLabelSets(), sourceMaps: memorySourceMaps(this.addon.timeNewScripts()) };
+    watchTraceContext();
+    return { labelSets: takeNewLabelSets(), spanNames: takeNewSpanNames(), sourceMaps: memorySourceMaps(this.addon.timeNewScripts()) };
   }
 
   /** On the owner thread: ends its period and returns its batch (the others: takeOthers). */

@@ -5,6 +5,7 @@ import type { Settings } from '../common/settings.js';
 import { FileExporter } from './file.js';
 import type { HttpExporterOptions } from './http.js';
 import type { OtlpCodec } from './otlp.js';
+import type { LabelDropper } from './pyroscope.js';
 import type { Exporter, ExporterStats, ProfileExport } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -49,11 +50,17 @@ export class MultiExporter implements Exporter {
   }
 }
 
+/** Rewrites of finished profiles that run in the aggregation worker (src/transport/convert-client.ts). */
+export interface Converters {
+  otlpCodec(): OtlpCodec;
+  relabeler(): LabelDropper;
+}
+
 /**
  * The exporters the settings ask for, behind one MultiExporter (empty for `none`). An HTTP
  * exporter's code (and node:http's) loads only when the settings ask for it (require(esm)).
  */
-export function createExporter(settings: Settings, http: HttpExporterOptions = {}, otlpCodec?: () => OtlpCodec): MultiExporter {
+export function createExporter(settings: Settings, http: HttpExporterOptions = {}, converters?: Converters): MultiExporter {
   const list: Exporter[] = [];
   const common = { timeoutMs: settings.exportTimeoutMs, ...http };
   for (const kind of settings.exporters) {
@@ -70,6 +77,7 @@ export function createExporter(settings: Settings, http: HttpExporterOptions = {
         ...(settings.auth.basic ? { basic: settings.auth.basic } : {}),
         ...(settings.auth.tenantId ? { tenantId: settings.auth.tenantId } : {}),
         sampleRateHz: 1000 / settings.samplingIntervalMs,
+        ...(converters ? { relabel: converters.relabeler() } : {}),
       }));
     } else if (kind === 'datadog') {
       const { DatadogExporter } = require('./datadog.js') as typeof import('./datadog.js');
@@ -81,14 +89,14 @@ export function createExporter(settings: Settings, http: HttpExporterOptions = {
         ...(settings.auth.datadogApiKey ? { apiKey: settings.auth.datadogApiKey } : {}),
       }));
     } else if (kind === 'otlp') {
-      if (!otlpCodec) throw new Error('hotpath: this should not happen: the otlp exporter was asked for without its codec');
+      if (!converters) throw new Error('hotpath: this should not happen: the otlp exporter was asked for without its codec');
       const { OtlpExporter } = require('./otlp.js') as typeof import('./otlp.js');
       list.push(new OtlpExporter({
         ...common,
         url: settings.otlpUrl,
         headers: settings.otlpHeaders,
         resource: { ...processResource(), ...settings.otlpResource },
-        codec: otlpCodec(),
+        codec: converters.otlpCodec(),
       }));
     }
   }

@@ -5,8 +5,8 @@
 //   body: ExportProfilesServiceRequest (opentelemetry.proto.collector.profiles.v1development)
 //
 // The request is written off the application's threads: `codec` is the aggregation worker's
-// otlp service (src/aggregate/otlp.ts, wired by src/profiler.ts), which turns the period's
-// pprof profiles into the request and reads the collector's answer.
+// convert service (src/aggregate/convert.ts, wired by src/profiler.ts), which turns the
+// period's pprof profiles into the request and reads the collector's answer.
 //
 // Retries as the OTLP/HTTP specification says: 429, 502, 503 and 504 (with Retry-After when
 // the server sends one) and network failures; every other status is final. A 2xx answer may

@@ -15,11 +15,24 @@
 //
 // Auth: `Authorization: Bearer <token>` or Basic (user:password, also taken from the URL's user
 // info), and `X-Scope-OrgID: <tenant>` for multi-tenant servers.
+//
+// Pyroscope makes series of string sample labels, so labels of high cardinality are left out
+// (`relabel`, the aggregation worker's convert service): `trace_id` (one a request) and
+// `os thread id`. `span_id` and `span_name` stay: they are its span profiles.
 
 import { HttpExporter, type HttpExporterOptions, type HttpRequestSpec } from './http.js';
 import { buildMultipart } from './multipart.js';
 import { addSecret } from '../common/log.js';
 import type { ProfileExport } from './types.js';
+
+/** Leaves sample labels out of a gzipped pprof (off the application's threads). */
+export interface LabelDropper {
+  drop(profile: Uint8Array, keys: string[]): Promise<Uint8Array>;
+  close(): void;
+}
+
+/** Sample labels Pyroscope must not get: one series per value. */
+export const PYROSCOPE_DROPPED_LABELS = ['trace_id', 'os thread id'];
 
 export interface PyroscopeExporterOptions extends HttpExporterOptions {
   /** Server base URL, e.g. http://pyroscope:4040 (a path prefix is kept). */
@@ -32,6 +45,8 @@ export interface PyroscopeExporterOptions extends HttpExporterOptions {
   tenantId?: string;
   /** sampleRate when a profile does not give one, Hz. */
   sampleRateHz?: number;
+  /** Leaves PYROSCOPE_DROPPED_LABELS out; without it profiles go as they are. */
+  relabel?: LabelDropper;
 }
 
 interface SampleTypeConfig {
@@ -92,6 +107,7 @@ export class PyroscopeExporter extends HttpExporter {
   private readonly tenantId: string | undefined;
   private readonly sampleRateHz: number;
   private readonly sampleTypeConfig: string;
+  private readonly relabel: LabelDropper | undefined;
 
   constructor(options: PyroscopeExporterOptions) {
     super(options);
@@ -117,10 +133,17 @@ export class PyroscopeExporter extends HttpExporter {
     this.tenantId = options.tenantId;
     this.sampleRateHz = options.sampleRateHz ?? 100;
     this.sampleTypeConfig = JSON.stringify(SAMPLE_TYPE_CONFIG);
+    this.relabel = options.relabel;
   }
 
-  protected buildRequest(profiles: readonly ProfileExport[]): HttpRequestSpec {
+  override async close(timeoutMs?: number): Promise<void> {
+    await super.close(timeoutMs);
+    this.relabel?.close();
+  }
+
+  protected async buildRequest(profiles: readonly ProfileExport[]): Promise<HttpRequestSpec> {
     const p = profiles[0];
+    const bytes = this.relabel ? await this.relabel.drop(p.bytes, PYROSCOPE_DROPPED_LABELS) : p.bytes;
     const url = new URL(this.base.toString());
     url.pathname = url.pathname.replace(/\/+$/, '') + '/ingest';
     const from = Math.floor(p.start.getTime() / 1000);
@@ -132,7 +155,7 @@ export class PyroscopeExporter extends HttpExporter {
     url.searchParams.set('spyName', 'nodespy');
     url.searchParams.set('sampleRate', String(Math.max(1, Math.round(p.sampleRateHz ?? this.sampleRateHz))));
     const mp = buildMultipart([
-      { name: 'profile', filename: 'profile.pprof', contentType: 'application/octet-stream', data: p.bytes },
+      { name: 'profile', filename: 'profile.pprof', contentType: 'application/octet-stream', data: bytes },
       { name: 'sample_type_config', filename: 'sample_type_config.json', contentType: 'application/json', data: this.sampleTypeConfig },
     ]);
     const headers: Record<string, string> = { 'content-type': mp.contentType, 'user-agent': 'hotpath' };

@@ -4,7 +4,7 @@
 import type { MessagePort } from 'node:worker_threads';
 
 /** The services the aggregation worker hosts, each on a MessagePort of its own. */
-export type ServiceName = 'time' | 'events' | 'heap' | 'otlp';
+export type ServiceName = 'time' | 'events' | 'heap' | 'convert';
 
 export interface AttachMessage {
   code: 'attach';

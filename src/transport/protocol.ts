@@ -50,6 +50,8 @@ export interface LabelsMessage {
   seq: number;
   threadId: number;
   labelSets: { id: number; labels: Labels }[];
+  /** Root span names first seen (src/collect/trace-context.ts), by the id the trace contexts carry. */
+  spanNames: { id: number; name: string }[];
   /** Maps of scripts first compiled in the period that exist only in the thread's memory. */
   sourceMaps: MemorySourceMap[];
 }

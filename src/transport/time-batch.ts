@@ -5,6 +5,9 @@
  * One period's stack batch from one thread, as native/src/time_profiler.cc builds it: frames,
  * stacks as (parent, frame), samples as (stack, weight, time, clock, labels, turn).
  */
+/** Ints of one trace context (native kTraceInts): trace id 4, span id 2, local root span id 2, root span name id 1. */
+export const TRACE_INTS = 9;
+
 export interface NativeTimeBatch {
   threadId: number;
   threadName: string;
@@ -27,8 +30,10 @@ export interface NativeTimeBatch {
   /** 0: the thread's wall-clock timer, 1: its CPU-clock timer. */
   sampleClock: Uint8Array;
   sampleLabel: Int32Array;
-  /** Trace-context slot (0: none). */
+  /** 1 + the index of the sample's trace context in traceContexts (0: none). */
   sampleTrace: Int32Array;
+  /** Distinct trace contexts, TRACE_INTS (9) ints each: trace id (4), span id (2), local root span id (2), root span name id. */
+  traceContexts: Int32Array;
   /** The event-loop turn each sample was taken in. */
   sampleTurn: Int32Array;
   /** ThreadFlag bits (native/src/sampler.h) when the sample was taken. */
@@ -69,6 +74,6 @@ export interface NativeBatchStats {
 
 export function batchTransferList(b: NativeTimeBatch): ArrayBuffer[] {
   return [b.frames.buffer, b.stacks.buffer, b.sampleStack.buffer, b.sampleWeight.buffer, b.sampleMicros.buffer,
-    b.sampleClock.buffer, b.sampleLabel.buffer, b.sampleTrace.buffer, b.sampleTurn.buffer, b.sampleFlags.buffer,
+    b.sampleClock.buffer, b.sampleLabel.buffer, b.sampleTrace.buffer, b.traceContexts.buffer, b.sampleTurn.buffer, b.sampleFlags.buffer,
     b.blocks.buffer] as ArrayBuffer[];
 }

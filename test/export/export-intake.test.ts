@@ -8,6 +8,8 @@ import { DatadogExporter, HOTPATH_VERSION } from '../../dist/src/export/datadog.
 import { createExporter } from '../../dist/src/export/index.js';
 import { resolveSettings } from '../../dist/src/common/settings.js';
 import { decodePprof, parseMultipart, pprofFixture, startServer } from '../helpers/export-server.js';
+import { decodeProfile, encodeProfile } from '../../dist/src/profile/index.js';
+import { relabeler } from '../../dist/src/transport/convert-client.js';
 
 const start = new Date('2026-01-25T08:00:00.250Z');
 const end = new Date('2026-01-25T08:01:00.750Z');
@@ -194,4 +196,34 @@ t.test('self-report: stats since the last profile, as a comment line', async (t)
   t.same(d, { exported: 3, failed: 1, dropped: 4, retries: 4, queued: 0, lastError: 'HTTP 503 from http://h/ingest' });
   t.equal(exportComment(d), 'hotpath: export since last profile: 3 exported, 1 failed, 4 dropped, 4 retries, 0 queued; last error: HTTP 503 from http://h/ingest');
   t.equal(diffStats(after, after).lastError, undefined, 'an old error is not repeated');
+});
+
+t.test('pyroscope: trace_id and os thread id are left out (one series a value); span labels stay', async (t) => {
+  const server = await startServer();
+  t.teardown(() => server.close());
+  const thread = [{ key: 'thread id', str: '3' }, { key: 'thread name', str: 'w' }, { key: 'os thread id', str: '4242' }];
+  const span = (root: string, trace: string) => [{ key: 'span_id', str: root }, { key: 'span_name', str: 'GET /a' }, { key: 'trace_id', str: trace }];
+  const bytes = encodeProfile({
+    sampleType: [{ type: 'samples', unit: 'count' }, { type: 'wall', unit: 'nanoseconds' }],
+    sample: [
+      { locationId: [1], value: [1, 10], label: [...thread, ...span('00000000000000aa', '1'.repeat(32))] },
+      { locationId: [1], value: [2, 20], label: [...thread, ...span('00000000000000aa', '2'.repeat(32))] },
+      { locationId: [1], value: [4, 40], label: thread },
+    ],
+    mapping: [], location: [{ id: 1, mappingId: 0, address: 0, line: [{ functionId: 1, line: 3, column: 0 }], isFolded: false }],
+    function: [{ id: 1, name: 'handler', systemName: 'handler', filename: '/app.js', startLine: 0 }],
+    dropFrames: '', keepFrames: '', timeNanos: 1_700_000_000_000_000_000n, durationNanos: 1e9,
+    periodType: { type: 'wall', unit: 'nanoseconds' }, period: 1e7, comment: [], defaultSampleType: '',
+  });
+  const exp = new PyroscopeExporter({ url: server.url, service: 's', relabel: relabeler() });
+  t.teardown(() => exp.close(100));
+  await exp.export({ kind: 'time', bytes, start: new Date(), end: new Date() });
+  const parts = await parseMultipart(server.requests[0]!.headers['content-type']!, server.requests[0]!.body);
+  const sent = decodeProfile(parts.find((p) => p.name === 'profile')!.data);
+  const labels = sent.sample.map((s) => Object.fromEntries(s.label.map((l) => [l.key, l.str])));
+  t.same(labels.map((l) => Object.keys(l).sort()), [
+    ['span_id', 'span_name', 'thread id', 'thread name'], ['thread id', 'thread name'],
+  ], 'no trace_id, no os thread id');
+  t.same(sent.sample.map((s) => s.value), [[3, 30], [4, 40]], 'the two requests of one root span summed');
+  t.equal(labels[0]!.span_id, '00000000000000aa');
 });

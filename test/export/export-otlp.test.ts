@@ -4,7 +4,7 @@
 // period; it retries what OTLP/HTTP says to retry (429 with Retry-After, 502, 503, 504, timeouts,
 // refused and reset connections), counts each retry, gives up at once on 400 and 500, and counts
 // what a partial success says was rejected. The requests are written by the aggregation
-// worker's otlp service (the real one).
+// worker's convert service (the real one).
 import t from 'tap';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import protobuf from 'protobufjs';
 import { ungzip } from 'pako';
 import { start } from '../../dist/src/index.js';
 import { OtlpExporter } from '../../dist/src/export/otlp.js';
-import { otlpServiceCodec } from '../../dist/src/transport/otlp-client.js';
+import { otlpCodec } from '../../dist/src/transport/convert-client.js';
 import { resolveSettings } from '../../dist/src/common/settings.js';
 import { captureLog } from '../helpers/capture-log.js';
 import { ProfileType, pprofFixture, respondAfterBody, startServer } from '../helpers/export-server.js';
@@ -174,7 +174,7 @@ const fast = { baseDelayMs: 5, maxDelayMs: 50 };
 const profile = (kind = 'time') => ({ kind, bytes: pprofFixture(kind, 'fn'), start: start0, end: new Date() });
 
 function exporter(t: Tap.Test, url: string, more: object = {}): OtlpExporter {
-  const e = new OtlpExporter({ url: `${url}/v1development/profiles`, resource: { 'service.name': 's' }, codec: otlpServiceCodec(), ...fast, ...more });
+  const e = new OtlpExporter({ url: `${url}/v1development/profiles`, resource: { 'service.name': 's' }, codec: otlpCodec(), ...fast, ...more });
   t.teardown(() => e.close(100));
   return e;
 }

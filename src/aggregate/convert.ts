@@ -1,0 +1,42 @@
+// The convert service of the aggregation worker (src/aggregate/worker-entry.ts): rewrites
+// finished profiles for the exporters (messages: src/transport/convert-protocol.ts). The OTLP
+// exporter's requests (otlp-encode.ts) and answers, and the pprof a backend gets with the sample
+// labels it must not have left out (relabel.ts).
+import type { MessagePort } from 'node:worker_threads';
+import type { Service } from '../transport/aggregation-protocol.js';
+import { Code } from '../transport/protocol.js';
+import type { ConvertedMessage, ToConvert } from '../transport/convert-protocol.js';
+import { encodeOtlpRequest, readPartialSuccess } from './otlp-encode.js';
+import { withoutLabels } from './relabel.js';
+
+function convert(m: ToConvert): ConvertedMessage {
+  const answer = { code: Code.Profile, kind: 'convert', seq: m.seq } as const;
+  if ('period' in m) return { ...answer, bytes: encodeOtlpRequest(m.period) };
+  if ('profile' in m) return { ...answer, bytes: withoutLabels(m.profile, m.drop) };
+  return { ...answer, ...readPartialSuccess(m.response) };
+}
+
+export function serve(port: MessagePort): Service {
+  port.on('message', (m: ToConvert | { code: Code.Stop; kind: 'convert' }) => {
+    if (m.kind !== 'convert') {
+      throw new Error(`hotpath: this should not happen: a message of kind ${String(m.kind)} reached the convert service`);
+    }
+    if (m.code === Code.Stop) {
+      port.close();
+      return;
+    }
+    if (m.code !== Code.Convert) {
+      throw new Error(`hotpath: this should not happen: unknown convert message code ${(m as { code: unknown }).code}`);
+    }
+    let out: ConvertedMessage;
+    try {
+      out = convert(m);
+    } catch (e) {
+      port.postMessage({ code: Code.Error, kind: 'convert', seq: m.seq, message: (e as Error).message });
+      return;
+    }
+    port.postMessage(out, out.bytes ? [out.bytes.buffer as ArrayBuffer] : []);
+  });
+  // Only the owner talks to this service: no profiled thread sends it anything.
+  return { onThreadMessage: () => {} };
+}

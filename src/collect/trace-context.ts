@@ -1,0 +1,178 @@
+// OpenTelemetry span context on time samples. When the application has registered a context
+// manager with @opentelemetry/api (the SDK's AsyncLocalStorage one), the span of the active
+// context is kept in `traceSlot()`, an Int32Array the native signal handler copies into every
+// sample (native/src/sampler.h, kTraceInts): trace id, span id, the local root span's id and
+// the id of the root span's name. Per-request ids never go through label sets (interned for the
+// thread's life and capped): the aggregation worker turns each sample's copy into labels.
+//
+// No import of @opentelemetry/api: the API keeps its registry on globalThis under
+// Symbol.for('opentelemetry.js.api.1'), its context manager at `.context`, and a Context keeps
+// its span under Symbol.for('OpenTelemetry Context Key SPAN'). Nothing is loaded or hooked
+// until a context manager is registered; the registry is looked at when the thread starts,
+// 1 s and 5 s later, and at every period end.
+//
+// When the slot is written: on every async context switch (an async_hooks before/after pair,
+// as for labels), inside the manager's `with()` (a span made active synchronously), and after
+// its `attach()`. A span is encoded once (WeakMap). Only sampled spans are written; an
+// unsampled one, or none, writes zeros.
+//
+// The two buffers: element 0 names the current one; a write fills the other and then flips
+// element 0 with Atomics.store, so the handler, which interrupts this same thread, never copies
+// a half-written context.
+import { createHook } from 'node:async_hooks';
+import { TRACE_INTS } from '../transport/time-batch.js';
+/** Most distinct root span names a thread keeps; later ones share OVERFLOW_NAME. */
+export const MAX_SPAN_NAMES = 1000;
+const OVERFLOW_NAME = 'hotpath span names: overflow';
+
+const API_KEY = Symbol.for('opentelemetry.js.api.1');
+const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
+const SAMPLED = 1;
+
+interface SpanContext { traceId: string; spanId: string; traceFlags: number; isRemote?: boolean }
+interface Span { spanContext(): SpanContext; name?: string; parentSpanContext?: SpanContext; parentSpanId?: string }
+interface Context { getValue(key: symbol): unknown }
+interface ContextManager {
+  active(): Context;
+  with(...args: unknown[]): unknown;
+  attach?(context: Context): { dispose(): void } | undefined;
+}
+
+const slot = new Int32Array(1 + 2 * TRACE_INTS);
+const encoded = new WeakMap<Span, Int32Array>();
+const roots = new WeakMap<Span, Span>();
+const names = new Map<string, number>();
+let newNames: { id: number; name: string }[] = [];
+/** The span written now (undefined: none). */
+let current: Span | undefined;
+const outer: (Span | undefined)[] = [];
+let manager: ContextManager | undefined;
+
+/** The Int32Array the native handler copies (timeInit's traceSlot). */
+export function traceSlot(): Int32Array {
+  return slot;
+}
+
+/** Root span names first seen since the last call (the aggregation worker learns each once). */
+export function takeNewSpanNames(): { id: number; name: string }[] {
+  const out = newNames;
+  newNames = [];
+  return out;
+}
+
+function spanOf(ctx: Context | undefined): Span | undefined {
+  const span = ctx?.getValue(SPAN_KEY) as Span | undefined;
+  return span !== undefined && (span.spanContext().traceFlags & SAMPLED) === SAMPLED ? span : undefined;
+}
+
+/**
+ * The local root: the span itself when its parent is remote or absent; else the root of the
+ * span active when it was first seen, if that span is its parent.
+ */
+function rootOf(span: Span, active: Span | undefined): Span {
+  let root = roots.get(span);
+  if (root !== undefined) return root;
+  // SDK 2.x keeps the parent's context (isRemote only set when it came from another process),
+  // 1.x its id.
+  const parent = span.parentSpanContext;
+  const parentId = parent !== undefined ? (parent.isRemote === true ? undefined : parent.spanId) : span.parentSpanId;
+  root = active !== undefined && parentId !== undefined && active.spanContext().spanId === parentId ? rootOf(active, undefined) : span;
+  roots.set(span, root);
+  return root;
+}
+
+function nameId(name: string): number {
+  let id = names.get(name);
+  if (id === undefined) {
+    if (names.size >= MAX_SPAN_NAMES) return nameId(OVERFLOW_NAME);
+    id = names.size + 1;
+    names.set(name, id);
+    newNames.push({ id, name });
+  }
+  return id;
+}
+
+/** Hex digits [from, from + 8) as one 32-bit word. */
+function word(hex: string, from: number): number {
+  return parseInt(hex.slice(from, from + 8), 16) | 0;
+}
+
+function encode(span: Span, active: Span | undefined): Int32Array {
+  let e = encoded.get(span);
+  if (e !== undefined) return e;
+  const c = span.spanContext();
+  const root = rootOf(span, active);
+  const r = root.spanContext().spanId;
+  e = Int32Array.of(word(c.traceId, 0), word(c.traceId, 8), word(c.traceId, 16), word(c.traceId, 24),
+    word(c.spanId, 0), word(c.spanId, 8), word(r, 0), word(r, 8), nameId(root.name ?? ''));
+  encoded.set(span, e);
+  return e;
+}
+
+function write(span: Span | undefined): void {
+  if (span === current) return;
+  const next = 1 - (slot[0]! & 1);
+  const at = 1 + next * TRACE_INTS;
+  if (span === undefined) slot.fill(0, at, at + TRACE_INTS);
+  else slot.set(encode(span, current), at);
+  Atomics.store(slot, 0, next);
+  current = span;
+}
+
+function sync(): void {
+  write(spanOf(manager!.active()));
+}
+
+function install(m: ContextManager): void {
+  manager = m;
+  const originalWith = m.with;
+  m.with = function withSpan(this: unknown, ctx: unknown, ...rest: unknown[]): unknown {
+    const prev = current;
+    write(spanOf(ctx as Context));
+    try {
+      return originalWith.call(this, ctx, ...rest);
+    } finally {
+      write(prev);
+    }
+  };
+  const originalAttach = m.attach;
+  if (typeof originalAttach === 'function') {
+    m.attach = function attachSpan(this: unknown, ctx: Context) {
+      const token = originalAttach.call(this, ctx);
+      sync();
+      if (token && typeof token.dispose === 'function') {
+        const dispose = token.dispose;
+        token.dispose = function disposeSpan(this: unknown) {
+          dispose.call(this);
+          sync();
+        };
+      }
+      return token;
+    };
+  }
+  createHook({
+    before() {
+      outer.push(current);
+      sync();
+    },
+    after() {
+      // An uncaught exception can skip `after`s; the stack then drains back to the loop.
+      write(outer.length > 0 ? outer.pop() : undefined);
+    },
+  }).enable();
+  sync();
+}
+
+/** Hooks the registered context manager once there is one; cheap to call again. */
+export function watchTraceContext(): void {
+  if (manager !== undefined) return;
+  const registry = (globalThis as Record<symbol, { context?: ContextManager } | undefined>)[API_KEY];
+  const m = registry?.context;
+  if (m && typeof m.active === 'function' && typeof m.with === 'function') install(m);
+}
+
+/** Looks for a context manager now, 1 s and 5 s from now (timers that keep nothing alive). */
+export function startWatchingTraceContext(): void {
+  watchTraceContext();
+  for (const ms of [1000, 5000]) setTimeout(watchTraceContext, ms).unref();
+}
