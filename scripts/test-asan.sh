@@ -46,6 +46,7 @@ for major in "$@"; do
   }
   for i in 1 2 3; do run "time churn $i (150 workers at 1 kHz)" test/fixtures/time/churn.mjs 150; done
   run "terminate mid-sample (40 workers)" test/fixtures/time/lifetimes.mjs terminate 40
+  run "traced workers terminated mid-span (40 workers)" test/fixtures/time/otel-churn.mjs 40
   run "fs, net, child_process, GC, deopt, terminate at 1 kHz" test/fixtures/time/safety.mjs exercise 1000
   run "40,000 new Functions (code map eviction)" test/fixtures/time/safety.mjs churn 40000
   HOTPATH_PROFILES=time,heap,contention,exceptions,eventloop \

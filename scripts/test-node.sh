@@ -12,7 +12,7 @@ node=$("$root/scripts/build-native.sh" "$major" | tail -n 1)
 cd "$root"
 [ -f dist/src/index.js ] || npm run build:ts
 if [ $# -eq 0 ]; then
-  set -- test/native/time-*.test.ts test/aggregate/time-labels.test.ts test/accuracy/time-accuracy.test.ts \
+  set -- test/native/time-*.test.ts test/aggregate/time-labels.test.ts test/accuracy/time-accuracy.test.ts test/accuracy/time-otel-spans.test.ts \
     test/accuracy/eventloop-blocks.test.ts test/aggregate/hostile-deep.test.ts test/aggregate/hostile-shapes.test.ts \
     test/accuracy/heap-accuracy.test.ts test/export/heap-pull.test.ts test/e2e/heap-oom.test.ts test/e2e/heap-threads.test.ts \
     test/aggregate/hostile-heap.test.ts test/e2e/thread-names.test.ts \
