@@ -66,8 +66,19 @@ function spanOf(ctx: Context | undefined): Span | undefined {
 }
 
 /**
- * The local root: the span itself when its parent is remote or absent; else the root of the
- * span active when it was first seen, if that span is its parent.
+ * A span's local root as hotpath/otel's span processor saw it start (its true parent): the span
+ * itself when the parent is absent or remote, else the parent's root. Returns the root.
+ */
+export function spanStarted(span: Span, parentContext: Context | undefined): Span {
+  const parent = parentContext?.getValue(SPAN_KEY) as Span | undefined;
+  const root = parent === undefined || parent.spanContext().isRemote === true ? span : roots.get(parent) ?? parent;
+  roots.set(span, root);
+  return root;
+}
+
+/**
+ * The local root, when no span processor said it: the span itself when its parent is remote or
+ * absent; else the root of the span active when it was first seen, if that span is its parent.
  */
 function rootOf(span: Span, active: Span | undefined): Span {
   let root = roots.get(span);

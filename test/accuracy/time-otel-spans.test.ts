@@ -7,7 +7,10 @@
 // - at least 95% of the CPU sampled in a route's work function carries its own request's span;
 // - CPU outside requests, and in a route whose spans are not sampled, carries no span;
 // - each span_id's trace_id and span_name are its root span's, as the SDK finished it; a
-//   child span's samples carry the root's span_id.
+//   child span's samples carry the root's span_id;
+// - hotpath/otel's span processor gives each root span (only) the attribute
+//   pyroscope.profile.id, equal to the span_id its samples carry (checked on the finished spans
+//   of an in-memory exporter).
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -23,7 +26,7 @@ interface Run {
   requests: number;
   cpuBySpan: Record<string, Record<string, number>>;
   traceOf: Record<string, { traceId?: string; spanName?: string }>;
-  finished: { name: string; spanId: string; traceId: string; parent: string | null }[];
+  finished: { name: string; spanId: string; traceId: string; parent: string | null; profileId: string | null }[];
 }
 
 function run(): Run {
@@ -98,5 +101,8 @@ t.test("trace_id and span_name are the root span's; child spans carry the root's
     t.same(bad, [], 'every span_id is a root span with its trace_id and name');
     const childIds = new Set(children.map((c) => c.spanId));
     t.notOk(seen.some(([id]) => childIds.has(id)), 'no sample carries a child span as span_id');
+    t.ok([...roots.values()].every((s) => s.profileId === s.spanId), 'hotpath/otel: every root span\'s pyroscope.profile.id is its span id');
+    t.ok(children.every((s) => s.profileId === null), 'and no child span has one');
+    t.ok(seen.every(([id]) => roots.get(id)?.profileId === id), 'every span_id the samples carry is a root span\'s pyroscope.profile.id');
   }
 });

@@ -114,7 +114,7 @@ for (const install of installs) {
       });
     }
 
-    t.test('a TypeScript file importing hotpath, hotpath/http, hotpath/register and hotpath/browser type-checks', async (t) => {
+    t.test('a TypeScript file importing hotpath, hotpath/http, hotpath/otel, hotpath/register and hotpath/browser type-checks', async (t) => {
       const r = await run('node', [join(install.dir, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], install.dir, userEnv(install.bin('20')));
       t.equal(r.code, 0, `tsc: ${r.stdout}${r.stderr}`);
     });
