@@ -5,8 +5,10 @@
 // (src/aggregate/otlp-schema.ts names the revision).
 //
 // pprof labels become dictionary attributes; the thread labels take the OpenTelemetry names
-// (`thread id` -> `thread.id` as an integer, `thread name` -> `thread.name`). A pprof sample with
-// a zero value for a sample type is left out of that type's Profile.
+// (`thread id` -> `thread.id` as an integer, `thread name` -> `thread.name`). A sample's span
+// context (`trace_id` and `active_span_id`, src/aggregate/stack-batch.ts) becomes its link in
+// the link table instead; `span_id` and `span_name` (its local root span) stay attributes. A
+// pprof sample with a zero value for a sample type is left out of that type's Profile.
 import { randomBytes } from 'node:crypto';
 import protobuf from 'protobufjs';
 import { decodeProfile } from '../profile/decode.js';
@@ -18,6 +20,10 @@ import { OTLP_PROFILES_SCHEMA } from './otlp-schema.js';
 const root = protobuf.parse(OTLP_PROFILES_SCHEMA, { keepCase: true }).root;
 export const ExportRequest = root.lookupType('otlp.ExportProfilesServiceRequest');
 export const ExportResponse = root.lookupType('otlp.ExportProfilesServiceResponse');
+
+/** The labels that make a sample's link (trace id, active span id), not attributes. */
+const LINK_TRACE = 'trace_id';
+const LINK_SPAN = 'active_span_id';
 
 /** pprof thread labels under their OpenTelemetry names; an integer where the value is one. */
 const RENAMED: Record<string, { key: string; int: boolean }> = {
@@ -57,6 +63,8 @@ class Dictionary {
   readonly mappings = new Table<object>({});
   readonly stacks = new Table<object>({});
   readonly attributes = new Table<object>({});
+  // No trace context: the zero link, in the 16- and 8-byte form the specification prefers.
+  readonly links = new Table<object>({ trace_id: new Uint8Array(16), span_id: new Uint8Array(8) });
 
   str(s: string): number {
     return s === '' ? 0 : this.strings.intern(s, () => s);
@@ -100,6 +108,14 @@ class Dictionary {
     return out;
   }
 
+  /** The link of a sample's labels: its trace and active span, 0 when it has none. */
+  link(labels: readonly Label[]): number {
+    const trace = labels.find((l) => l.key === LINK_TRACE)?.str;
+    const span = labels.find((l) => l.key === LINK_SPAN)?.str;
+    if (trace === undefined || span === undefined || !/^[0-9a-f]{32}$/.test(trace) || !/^[0-9a-f]{16}$/.test(span)) return 0;
+    return this.links.intern(trace + span, () => ({ trace_id: Buffer.from(trace, 'hex'), span_id: Buffer.from(span, 'hex') }));
+  }
+
   stack(locationIndexes: number[]): number {
     return this.stacks.intern(locationIndexes.join(','), () => ({ location_indices: locationIndexes }));
   }
@@ -115,7 +131,8 @@ export function encodeOtlpRequest(period: OtlpPeriod): Uint8Array {
     // Stacks and attributes once per pprof sample, shared by the Profiles of its sample types.
     const samples = p.sample.map((s) => ({
       stack_index: dict.stack(s.locationId.map((id) => locs.get(id) ?? 0)),
-      attribute_indices: s.label.map((l) => dict.attribute(l)),
+      attribute_indices: s.label.filter((l) => l.key !== LINK_TRACE && l.key !== LINK_SPAN).map((l) => dict.attribute(l)),
+      link_index: dict.link(s.label),
       values: s.value,
     }));
     const periodType = { type_strindex: dict.str(p.periodType.type), unit_strindex: dict.str(p.periodType.unit) };
@@ -123,7 +140,7 @@ export function encodeOtlpRequest(period: OtlpPeriod): Uint8Array {
       profiles.push({
         sample_type: { type_strindex: dict.str(st.type), unit_strindex: dict.str(st.unit) },
         samples: samples.filter((s) => s.values[v] !== 0).map((s) => ({
-          stack_index: s.stack_index, attribute_indices: s.attribute_indices, values: [s.values[v]],
+          stack_index: s.stack_index, attribute_indices: s.attribute_indices, link_index: s.link_index, values: [s.values[v]],
         })),
         time_unix_nano: p.timeNanos.toString(),
         duration_nano: p.durationNanos,
@@ -142,8 +159,7 @@ export function encodeOtlpRequest(period: OtlpPeriod): Uint8Array {
       mapping_table: dict.mappings.rows,
       location_table: dict.locations.rows,
       function_table: dict.functions.rows,
-      // No trace context yet: the zero link, in the 16- and 8-byte form the specification prefers.
-      link_table: [{ trace_id: new Uint8Array(16), span_id: new Uint8Array(8) }],
+      link_table: dict.links.rows,
       string_table: dict.strings.rows,
       attribute_table: dict.attributes.rows,
       stack_table: dict.stacks.rows,

@@ -145,7 +145,9 @@ export class ThreadTable {
 
   /**
    * The labels of trace context `index` (0-based) of the batch: `span_id` (the local root
-   * span's id, 16 hex digits), `span_name` (the root span's name) and `trace_id` (32 hex).
+   * span's id, 16 hex digits), `span_name` (the root span's name), `trace_id` (32 hex) and
+   * `active_span_id` (the span active at the sample, 16 hex), which the exporters translate
+   * (src/aggregate/relabel.ts, otlp-encode.ts).
    */
   traceLabels(contexts: Int32Array, index: number): ExpandedLabel[] {
     const o = index * TRACE_INTS;
@@ -157,7 +159,7 @@ export class ThreadTable {
     const out: ExpandedLabel[] = [{ key: 'span_id', str: hex(6, 2) }];
     const name = this.spanNames.get(contexts[o + 8]!);
     if (name) out.push({ key: 'span_name', str: name });
-    out.push({ key: 'trace_id', str: hex(0, 4) });
+    out.push({ key: 'trace_id', str: hex(0, 4) }, { key: 'active_span_id', str: hex(4, 2) });
     return out;
   }
 

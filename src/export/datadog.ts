@@ -14,13 +14,27 @@
 // The same fields the Node tracer sends (family node, version 4, the language/runtime/
 // process_id/profiler_version/format tags), so the backend files them as a Node profile. A URL
 // with a path (e.g. an agentless intake .../api/v2/profile) is used as given.
+//
+// Span context as dd-trace-js writes it for code hotspots and endpoints (`relabel`, the
+// aggregation worker's convert service): `local root span id` and `span id` as decimal
+// strings, `trace endpoint` the root span's name; hotpath's own span labels are left out.
 
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { HttpExporter, type HttpExporterOptions, type HttpRequestSpec } from './http.js';
 import { buildMultipart, type Part } from './multipart.js';
 import { addSecret } from '../common/log.js';
-import type { ProfileExport } from './types.js';
+import type { ProfileExport, Relabeler } from './types.js';
+
+/** hotpath's span labels (src/aggregate/stack-batch.ts) as dd-trace-js names them. */
+export const DATADOG_LABEL_RULES = {
+  drop: ['trace_id'],
+  rename: {
+    span_id: { key: 'local root span id', decimal: true },
+    active_span_id: { key: 'span id', decimal: true },
+    span_name: { key: 'trace endpoint' },
+  },
+};
 
 export interface DatadogExporterOptions extends HttpExporterOptions {
   /** Agent base URL, e.g. http://localhost:8126. */
@@ -31,6 +45,8 @@ export interface DatadogExporterOptions extends HttpExporterOptions {
   apiKey?: string;
   /** Defaults to os.hostname(). */
   hostname?: string;
+  /** Applies DATADOG_LABEL_RULES; without it profiles go as they are. */
+  relabel?: Relabeler;
 }
 
 /** hotpath's own version, for DD-EVP-ORIGIN-VERSION and the profiler_version tag. */
@@ -60,6 +76,7 @@ export class DatadogExporter extends HttpExporter {
   private readonly tags: Record<string, string>;
   private readonly apiKey: string | undefined;
   private readonly hostname: string;
+  private readonly relabel: Relabeler | undefined;
 
   constructor(options: DatadogExporterOptions) {
     super(options);
@@ -71,6 +88,12 @@ export class DatadogExporter extends HttpExporter {
     this.apiKey = options.apiKey;
     if (this.apiKey) addSecret(this.apiKey);
     this.hostname = options.hostname ?? os.hostname();
+    this.relabel = options.relabel;
+  }
+
+  override async close(timeoutMs?: number): Promise<void> {
+    await super.close(timeoutMs);
+    this.relabel?.close();
   }
 
   /** One job per period: all kinds go in one request. */
@@ -130,15 +153,16 @@ export class DatadogExporter extends HttpExporter {
     };
   }
 
-  protected buildRequest(profiles: readonly ProfileExport[]): HttpRequestSpec {
+  protected async buildRequest(profiles: readonly ProfileExport[]): Promise<HttpRequestSpec> {
     const parts: Part[] = [];
     const names: string[] = [];
     for (const p of profiles) {
+      const data = this.relabel ? await this.relabel.relabel(p.bytes, DATADOG_LABEL_RULES) : p.bytes;
       let name = attachmentName(p.kind);
       // Two profiles of one kind in a period should not happen; never send two parts of one name.
       for (let i = 2; names.includes(name); i++) name = attachmentName(`${p.kind}_${i}`);
       names.push(name);
-      parts.push({ name, filename: name, contentType: 'application/octet-stream', data: p.bytes });
+      parts.push({ name, filename: name, contentType: 'application/octet-stream', data });
     }
     const event = JSON.stringify(this.eventFor(profiles, names));
     const mp = buildMultipart([

@@ -5,8 +5,7 @@ import type { Settings } from '../common/settings.js';
 import { FileExporter } from './file.js';
 import type { HttpExporterOptions } from './http.js';
 import type { OtlpCodec } from './otlp.js';
-import type { LabelDropper } from './pyroscope.js';
-import type { Exporter, ExporterStats, ProfileExport } from './types.js';
+import type { Exporter, ExporterStats, ProfileExport, Relabeler } from './types.js';
 
 const require = createRequire(import.meta.url);
 
@@ -53,7 +52,7 @@ export class MultiExporter implements Exporter {
 /** Rewrites of finished profiles that run in the aggregation worker (src/transport/convert-client.ts). */
 export interface Converters {
   otlpCodec(): OtlpCodec;
-  relabeler(): LabelDropper;
+  relabeler(): Relabeler;
 }
 
 /**
@@ -87,6 +86,7 @@ export function createExporter(settings: Settings, http: HttpExporterOptions = {
         service: settings.service,
         tags: settings.tags,
         ...(settings.auth.datadogApiKey ? { apiKey: settings.auth.datadogApiKey } : {}),
+        ...(converters ? { relabel: converters.relabeler() } : {}),
       }));
     } else if (kind === 'otlp') {
       if (!converters) throw new Error('hotpath: this should not happen: the otlp exporter was asked for without its codec');

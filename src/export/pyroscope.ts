@@ -17,22 +17,16 @@
 // info), and `X-Scope-OrgID: <tenant>` for multi-tenant servers.
 //
 // Pyroscope makes series of string sample labels, so labels of high cardinality are left out
-// (`relabel`, the aggregation worker's convert service): `trace_id` (one a request) and
-// `os thread id`. `span_id` and `span_name` stay: they are its span profiles.
+// (`relabel`, the aggregation worker's convert service): `trace_id`, `active_span_id` (one a
+// request) and `os thread id`. `span_id` and `span_name` stay: they are its span profiles.
 
 import { HttpExporter, type HttpExporterOptions, type HttpRequestSpec } from './http.js';
 import { buildMultipart } from './multipart.js';
 import { addSecret } from '../common/log.js';
-import type { ProfileExport } from './types.js';
-
-/** Leaves sample labels out of a gzipped pprof (off the application's threads). */
-export interface LabelDropper {
-  drop(profile: Uint8Array, keys: string[]): Promise<Uint8Array>;
-  close(): void;
-}
+import type { ProfileExport, Relabeler } from './types.js';
 
 /** Sample labels Pyroscope must not get: one series per value. */
-export const PYROSCOPE_DROPPED_LABELS = ['trace_id', 'os thread id'];
+export const PYROSCOPE_LABEL_RULES = { drop: ['trace_id', 'active_span_id', 'os thread id'] };
 
 export interface PyroscopeExporterOptions extends HttpExporterOptions {
   /** Server base URL, e.g. http://pyroscope:4040 (a path prefix is kept). */
@@ -45,8 +39,8 @@ export interface PyroscopeExporterOptions extends HttpExporterOptions {
   tenantId?: string;
   /** sampleRate when a profile does not give one, Hz. */
   sampleRateHz?: number;
-  /** Leaves PYROSCOPE_DROPPED_LABELS out; without it profiles go as they are. */
-  relabel?: LabelDropper;
+  /** Applies PYROSCOPE_LABEL_RULES; without it profiles go as they are. */
+  relabel?: Relabeler;
 }
 
 interface SampleTypeConfig {
@@ -107,7 +101,7 @@ export class PyroscopeExporter extends HttpExporter {
   private readonly tenantId: string | undefined;
   private readonly sampleRateHz: number;
   private readonly sampleTypeConfig: string;
-  private readonly relabel: LabelDropper | undefined;
+  private readonly relabel: Relabeler | undefined;
 
   constructor(options: PyroscopeExporterOptions) {
     super(options);
@@ -143,7 +137,7 @@ export class PyroscopeExporter extends HttpExporter {
 
   protected async buildRequest(profiles: readonly ProfileExport[]): Promise<HttpRequestSpec> {
     const p = profiles[0];
-    const bytes = this.relabel ? await this.relabel.drop(p.bytes, PYROSCOPE_DROPPED_LABELS) : p.bytes;
+    const bytes = this.relabel ? await this.relabel.relabel(p.bytes, PYROSCOPE_LABEL_RULES) : p.bytes;
     const url = new URL(this.base.toString());
     url.pathname = url.pathname.replace(/\/+$/, '') + '/ingest';
     const from = Math.floor(p.start.getTime() / 1000);

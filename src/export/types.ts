@@ -36,6 +36,15 @@ export interface ExporterStats {
   lastError?: string;
 }
 
+/**
+ * Rewrites the sample labels of a gzipped pprof as a backend wants them: keys left out, keys
+ * renamed, a hex id written in decimal. Runs in the aggregation worker (src/aggregate/relabel.ts).
+ */
+export interface Relabeler {
+  relabel(profile: Uint8Array, rules: { drop?: string[]; rename?: Record<string, { key: string; decimal?: boolean }> }): Promise<Uint8Array>;
+  close(): void;
+}
+
 export interface Exporter {
   readonly name: string;
   /**

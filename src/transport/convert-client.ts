@@ -3,7 +3,7 @@
 // runs on the application's threads. One client per exporter; close() lets the worker go.
 import { ServiceClient } from './service-client.js';
 import { Code } from './protocol.js';
-import type { ConvertedMessage, OtlpPeriod, ToConvert } from './convert-protocol.js';
+import type { ConvertedMessage, LabelRules, OtlpPeriod, ToConvert } from './convert-protocol.js';
 
 type Request = ToConvert extends infer T ? (T extends unknown ? Omit<T, 'seq' | 'code' | 'kind'> : never) : never;
 
@@ -36,11 +36,11 @@ export function otlpCodec(): {
   };
 }
 
-/** Leaves sample labels out of profiles, for an exporter whose backend must not get them. */
-export function relabeler(): { drop(profile: Uint8Array, keys: string[]): Promise<Uint8Array>; close(): void } {
+/** Rewrites profiles' sample labels as an exporter's backend wants them. */
+export function relabeler(): { relabel(profile: Uint8Array, rules: LabelRules): Promise<Uint8Array>; close(): void } {
   const c = convertClient();
   return {
-    drop: async (profile, keys) => (await c.ask({ profile, drop: keys })).bytes ?? profile,
+    relabel: async (profile, rules) => (await c.ask({ profile, rules })).bytes ?? profile,
     close: c.close,
   };
 }

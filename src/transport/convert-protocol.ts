@@ -4,7 +4,7 @@
 // threads:
 //   otlp     a period's profiles as one OpenTelemetry ExportProfilesServiceRequest
 //   answer   the partial_success of a collector's answer
-//   relabel  one pprof with some sample labels left out (what a backend must not get)
+//   relabel  one pprof with its sample labels as a backend wants them (LabelRules)
 import { Code } from './protocol.js';
 
 /** A resource attribute value as OTLP carries it. */
@@ -32,14 +32,19 @@ export interface OtlpAnswerMessage {
   response: Uint8Array;
 }
 
+/** How a backend wants sample labels: keys left out, keys renamed (a hex id written in decimal). */
+export interface LabelRules {
+  drop?: string[];
+  rename?: Record<string, { key: string; decimal?: boolean }>;
+}
+
 export interface RelabelMessage {
   code: Code.Convert;
   kind: 'convert';
   seq: number;
   /** Gzipped pprof. */
   profile: Uint8Array;
-  /** Sample label keys to leave out. */
-  drop: string[];
+  rules: LabelRules;
 }
 
 export type ToConvert = OtlpRequestMessage | OtlpAnswerMessage | RelabelMessage;

@@ -26,6 +26,7 @@ interface Run {
   requests: number;
   cpuBySpan: Record<string, Record<string, number>>;
   traceOf: Record<string, { traceId?: string; spanName?: string }>;
+  rootOfActive: Record<string, string>;
   finished: { name: string; spanId: string; traceId: string; parent: string | null; profileId: string | null }[];
 }
 
@@ -104,5 +105,9 @@ t.test("trace_id and span_name are the root span's; child spans carry the root's
     t.ok([...roots.values()].every((s) => s.profileId === s.spanId), 'hotpath/otel: every root span\'s pyroscope.profile.id is its span id');
     t.ok(children.every((s) => s.profileId === null), 'and no child span has one');
     t.ok(seen.every(([id]) => roots.get(id)?.profileId === id), 'every span_id the samples carry is a root span\'s pyroscope.profile.id');
+    const parentOf = new Map(children.map((c) => [c.spanId, c.parent!]));
+    const active = Object.entries(r.rootOfActive);
+    t.ok(active.some(([id]) => parentOf.has(id)), 'child spans appear as active_span_id');
+    t.same(active.filter(([id, root]) => (parentOf.get(id) ?? id) !== root), [], 'each active_span_id is its root or a child of its root');
   }
 });

@@ -198,16 +198,17 @@ t.test('self-report: stats since the last profile, as a comment line', async (t)
   t.equal(diffStats(after, after).lastError, undefined, 'an old error is not repeated');
 });
 
-t.test('pyroscope: trace_id and os thread id are left out (one series a value); span labels stay', async (t) => {
-  const server = await startServer();
-  t.teardown(() => server.close());
-  const thread = [{ key: 'thread id', str: '3' }, { key: 'thread name', str: 'w' }, { key: 'os thread id', str: '4242' }];
-  const span = (root: string, trace: string) => [{ key: 'span_id', str: root }, { key: 'span_name', str: 'GET /a' }, { key: 'trace_id', str: trace }];
-  const bytes = encodeProfile({
+const thread = [{ key: 'thread id', str: '3' }, { key: 'thread name', str: 'w' }, { key: 'os thread id', str: '4242' }];
+const span = (root: string, trace: string, active = root) => [
+  { key: 'span_id', str: root }, { key: 'span_name', str: 'GET /a' }, { key: 'trace_id', str: trace }, { key: 'active_span_id', str: active },
+];
+/** A time profile with hotpath's span labels: two requests of one root span, one sample outside. */
+function spanProfile(): Uint8Array {
+  return encodeProfile({
     sampleType: [{ type: 'samples', unit: 'count' }, { type: 'wall', unit: 'nanoseconds' }],
     sample: [
       { locationId: [1], value: [1, 10], label: [...thread, ...span('00000000000000aa', '1'.repeat(32))] },
-      { locationId: [1], value: [2, 20], label: [...thread, ...span('00000000000000aa', '2'.repeat(32))] },
+      { locationId: [1], value: [2, 20], label: [...thread, ...span('00000000000000aa', '2'.repeat(32), '00000000000000bb')] },
       { locationId: [1], value: [4, 40], label: thread },
     ],
     mapping: [], location: [{ id: 1, mappingId: 0, address: 0, line: [{ functionId: 1, line: 3, column: 0 }], isFolded: false }],
@@ -215,6 +216,12 @@ t.test('pyroscope: trace_id and os thread id are left out (one series a value); 
     dropFrames: '', keepFrames: '', timeNanos: 1_700_000_000_000_000_000n, durationNanos: 1e9,
     periodType: { type: 'wall', unit: 'nanoseconds' }, period: 1e7, comment: [], defaultSampleType: '',
   });
+}
+
+t.test('pyroscope: trace_id, active_span_id and os thread id are left out (one series a value); span labels stay', async (t) => {
+  const server = await startServer();
+  t.teardown(() => server.close());
+  const bytes = spanProfile();
   const exp = new PyroscopeExporter({ url: server.url, service: 's', relabel: relabeler() });
   t.teardown(() => exp.close(100));
   await exp.export({ kind: 'time', bytes, start: new Date(), end: new Date() });
@@ -223,7 +230,23 @@ t.test('pyroscope: trace_id and os thread id are left out (one series a value); 
   const labels = sent.sample.map((s) => Object.fromEntries(s.label.map((l) => [l.key, l.str])));
   t.same(labels.map((l) => Object.keys(l).sort()), [
     ['span_id', 'span_name', 'thread id', 'thread name'], ['thread id', 'thread name'],
-  ], 'no trace_id, no os thread id');
+  ], 'no trace_id, active_span_id or os thread id');
   t.same(sent.sample.map((s) => s.value), [[3, 30], [4, 40]], 'the two requests of one root span summed');
   t.equal(labels[0]!.span_id, '00000000000000aa');
+});
+
+t.test('datadog: span labels as dd-trace-js writes them (decimal ids, trace endpoint)', async (t) => {
+  const server = await startServer();
+  t.teardown(() => server.close());
+  const exp = new DatadogExporter({ url: server.url, service: 's', relabel: relabeler() });
+  t.teardown(() => exp.close(100));
+  await exp.exportPeriod([{ kind: 'time', bytes: spanProfile(), start: new Date(), end: new Date() }]);
+  const parts = await parseMultipart(server.requests[0]!.headers['content-type']!, server.requests[0]!.body);
+  const sent = decodeProfile(parts.find((p) => p.name === 'wall.pprof')!.data);
+  const labels = sent.sample.map((s) => Object.fromEntries(s.label.map((l) => [l.key, l.str])));
+  t.same(labels, [
+    { 'thread id': '3', 'thread name': 'w', 'os thread id': '4242', 'local root span id': '170', 'trace endpoint': 'GET /a', 'span id': '170' },
+    { 'thread id': '3', 'thread name': 'w', 'os thread id': '4242', 'local root span id': '170', 'trace endpoint': 'GET /a', 'span id': '187' },
+    { 'thread id': '3', 'thread name': 'w', 'os thread id': '4242' },
+  ], 'local root span id and span id in decimal (0xaa = 170, 0xbb = 187), no trace_id');
 });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 import { ungzip } from 'pako';
-import { start } from '../../dist/src/index.js';
+import { encodeProfile, start } from '../../dist/src/index.js';
 import { OtlpExporter } from '../../dist/src/export/otlp.js';
 import { otlpCodec } from '../../dist/src/transport/convert-client.js';
 import { resolveSettings } from '../../dist/src/common/settings.js';
@@ -284,4 +284,37 @@ t.test('settings: where the endpoint, headers and resource come from', async (t)
   t.throws(() => resolveSettings({}, {}, { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://x' }), { message: /invalid OTEL_EXPORTER_OTLP_ENDPOINT "ftp:\/\/x": expected an http\(s\) URL/ });
   t.doesNotThrow(() => resolveSettings({}, {}, { HOTPATH_EXPORTER: 'file', OTEL_EXPORTER_OTLP_HEADERS: 'api-key=%zz' }),
     'OpenTelemetry variables are not read without the otlp exporter');
+});
+
+t.test('span context: a sample\'s trace and active span are its link; span_id and span_name stay attributes', async (t) => {
+  const codec = otlpCodec();
+  t.teardown(() => codec.close());
+  const spanLabels = (active: string) => [{ key: 'thread id', str: '0' }, { key: 'span_id', str: '00000000000000aa' },
+    { key: 'span_name', str: 'GET /a' }, { key: 'trace_id', str: '0123456789abcdef0123456789abcdef' }, { key: 'active_span_id', str: active }];
+  const bytes = encodeProfile({
+    sampleType: [{ type: 'cpu', unit: 'nanoseconds' }],
+    sample: [
+      { locationId: [1], value: [5], label: spanLabels('00000000000000aa') },
+      { locationId: [1], value: [7], label: spanLabels('00000000000000bb') },
+      { locationId: [1], value: [9], label: [{ key: 'thread id', str: '0' }] },
+    ],
+    mapping: [], location: [{ id: 1, mappingId: 0, address: 0, line: [{ functionId: 1, line: 3, column: 0 }], isFolded: false }],
+    function: [{ id: 1, name: 'handler', systemName: 'handler', filename: '/app.js', startLine: 0 }],
+    dropFrames: '', keepFrames: '', timeNanos: 1_700_000_000_000_000_000n, durationNanos: 1e9,
+    periodType: { type: 'cpu', unit: 'nanoseconds' }, period: 1e7, comment: [], defaultSampleType: '',
+  });
+  const body = await codec.encode({ profiles: [{ kind: 'time', bytes }], resource: { 'service.name': 's' }, scope: { name: 'hotpath', version: '0' } });
+  const req = decodeRequest(Buffer.from(body));
+  const d = req.dictionary;
+  const hex = (b: number[]): string => Buffer.from(b).toString('hex');
+  t.same(d.link_table.map((l: Obj) => [hex(l.trace_id), hex(l.span_id)]), [
+    ['00000000000000000000000000000000', '0000000000000000'],
+    ['0123456789abcdef0123456789abcdef', '00000000000000aa'],
+    ['0123456789abcdef0123456789abcdef', '00000000000000bb'],
+  ], 'the zero link, then one per (trace, active span)');
+  const samples = req.resource_profiles[0].scope_profiles[0].profiles[0].samples;
+  t.same(samples.map((s: Obj) => [Number(s.values[0]), s.link_index]), [[5, 1], [7, 2], [9, 0]]);
+  const keys = (s: Obj): string[] => s.attribute_indices.map((i: number) => d.string_table[d.attribute_table[i].key_strindex]).sort();
+  t.same(keys(samples[0]), ['span_id', 'span_name', 'thread.id'], 'trace_id and active_span_id are in the link, not attributes');
+  t.same(keys(samples[2]), ['thread.id']);
 });
