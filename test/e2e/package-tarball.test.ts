@@ -40,7 +40,7 @@ t.test('nothing of the repository itself', async (t) => {
 t.test('no install script; runtime dependencies only what runs in users\' processes', async (t) => {
   t.equal(pkg.gypfile, false, 'gypfile: false');
   for (const s of ['preinstall', 'install', 'postinstall']) t.notOk(pkg.scripts[s], `no ${s} script`);
-  t.same(Object.keys(pkg.dependencies).sort(), ['@jridgewell/trace-mapping', 'pako']);
+  t.same(Object.keys(pkg.dependencies).sort(), ['@jridgewell/trace-mapping', 'pako', 'protobufjs']);
   t.equal(pkg.engines.node, '>=20.19.0', 'engines: require(esm) of the package needs Node 20.19');
 });
 
