@@ -20,6 +20,7 @@
 // element 0 with Atomics.store, so the handler, which interrupts this same thread, never copies
 // a half-written context.
 import { createHook } from 'node:async_hooks';
+import { logOnce } from '../common/log.js';
 import { TRACE_INTS } from '../transport/time-batch.js';
 /** Most distinct root span names a thread keeps; later ones share OVERFLOW_NAME. */
 export const MAX_SPAN_NAMES = 1000;
@@ -60,9 +61,15 @@ export function takeNewSpanNames(): { id: number; name: string }[] {
   return out;
 }
 
+/** The sampled span of a context, or undefined; never throws (see write). */
 function spanOf(ctx: Context | undefined): Span | undefined {
-  const span = ctx?.getValue(SPAN_KEY) as Span | undefined;
-  return span !== undefined && (span.spanContext().traceFlags & SAMPLED) === SAMPLED ? span : undefined;
+  try {
+    const span = ctx?.getValue(SPAN_KEY) as Span | undefined;
+    return span !== undefined && (span.spanContext().traceFlags & SAMPLED) === SAMPLED ? span : undefined;
+  } catch (e) {
+    unreadable(e);
+    return undefined;
+  }
 }
 
 /**
@@ -120,7 +127,7 @@ function encode(span: Span, active: Span | undefined): Int32Array {
   return e;
 }
 
-function write(span: Span | undefined): void {
+function writeSpan(span: Span | undefined): void {
   if (span === current) return;
   const next = 1 - (slot[0]! & 1);
   const at = 1 + next * TRACE_INTS;
@@ -130,8 +137,32 @@ function write(span: Span | undefined): void {
   current = span;
 }
 
+/**
+ * Writes the slot, never throwing: this runs in async hooks (where a throw ends the process) and
+ * inside the application's with(). A span or context manager that throws (not the SDK's) leaves
+ * the samples without a span, said once.
+ */
+function write(span: Span | undefined): void {
+  try {
+    writeSpan(span);
+  } catch (e) {
+    unreadable(e);
+    writeSpan(undefined);
+  }
+}
+
+function unreadable(e: unknown): void {
+  logOnce('trace-context', `the active OpenTelemetry span could not be read (${(e as Error)?.message}): its samples carry no span (said once)`);
+}
+
 function sync(): void {
-  write(spanOf(manager!.active()));
+  let ctx: Context | undefined;
+  try {
+    ctx = manager!.active();
+  } catch (e) {
+    unreadable(e);
+  }
+  write(spanOf(ctx));
 }
 
 function install(m: ContextManager): void {
