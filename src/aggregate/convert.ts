@@ -5,6 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Service } from '../transport/aggregation-protocol.js';
 import { Code } from '../transport/protocol.js';
+import { listen } from '../transport/service-port.js';
 import type { ConvertedMessage, ToConvert } from '../transport/convert-protocol.js';
 import { encodeOtlpRequest, readPartialSuccess } from './otlp-encode.js';
 import { relabelProfile } from './relabel.js';
@@ -17,14 +18,7 @@ function convert(m: ToConvert): ConvertedMessage {
 }
 
 export function serve(port: MessagePort): Service {
-  port.on('message', (m: ToConvert | { code: Code.Stop; kind: 'convert' }) => {
-    if (m.kind !== 'convert') {
-      throw new Error(`hotpath: this should not happen: a message of kind ${String(m.kind)} reached the convert service`);
-    }
-    if (m.code === Code.Stop) {
-      port.close();
-      return;
-    }
+  return listen<ToConvert, never>(port, null, ['convert'], (m) => {
     if (m.code !== Code.Convert) {
       throw new Error(`hotpath: this should not happen: unknown convert message code ${(m as { code: unknown }).code}`);
     }
@@ -37,6 +31,4 @@ export function serve(port: MessagePort): Service {
     }
     port.postMessage(out, out.bytes ? [out.bytes.buffer as ArrayBuffer] : []);
   });
-  // Only the owner talks to this service: no profiled thread sends it anything.
-  return { onThreadMessage: () => {} };
 }
