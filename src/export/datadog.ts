@@ -20,19 +20,20 @@
 // strings, `trace endpoint` the root span's name; hotpath's own span labels are left out.
 
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
+import { HOTPATH_VERSION } from './version.js';
 import { HttpExporter, type HttpExporterOptions, type HttpRequestSpec } from './http.js';
 import { buildMultipart, type Part } from './multipart.js';
 import { addSecret } from '../common/log.js';
+import { SPAN_LABELS } from '../common/span-labels.js';
 import type { ProfileExport, Relabeler } from './types.js';
 
 /** hotpath's span labels (src/aggregate/stack-batch.ts) as dd-trace-js names them. */
 export const DATADOG_LABEL_RULES = {
-  drop: ['trace_id'],
+  drop: [SPAN_LABELS.trace],
   rename: {
-    span_id: { key: 'local root span id', decimal: true },
-    active_span_id: { key: 'span id', decimal: true },
-    span_name: { key: 'trace endpoint' },
+    [SPAN_LABELS.root]: { key: 'local root span id', decimal: true },
+    [SPAN_LABELS.active]: { key: 'span id', decimal: true },
+    [SPAN_LABELS.name]: { key: 'trace endpoint' },
   },
 };
 
@@ -49,16 +50,7 @@ export interface DatadogExporterOptions extends HttpExporterOptions {
   relabel?: Relabeler;
 }
 
-/** hotpath's own version, for DD-EVP-ORIGIN-VERSION and the profiler_version tag. */
-export const HOTPATH_VERSION: string = (() => {
-  try {
-    // dist/src/export/datadog.js -> package.json
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-})();
+export { HOTPATH_VERSION };
 
 /** The attachment name for a profile kind: Datadog's names where it has one. */
 export function attachmentName(kind: string): string {

@@ -13,7 +13,7 @@
 // carry partial_success (protobuf or JSON, by its content type): the profiles it says were
 // rejected are counted (`rejected`) and its message logged once.
 import { HttpExporter, type HttpExporterOptions, type HttpRequestSpec, type HttpResult } from './http.js';
-import { HOTPATH_VERSION } from './datadog.js';
+import { HOTPATH_VERSION } from './version.js';
 import { addSecret } from '../common/log.js';
 import type { ExporterStats, ProfileExport } from './types.js';
 
