@@ -16,14 +16,15 @@ import { gzip } from '../profile/gzip.js';
 import type { Label, Profile } from '../profile/model.js';
 import type { OtlpPeriod, ResourceValue } from '../transport/convert-protocol.js';
 import { OTLP_PROFILES_SCHEMA } from './otlp-schema.js';
+import { SPAN_LABELS } from '../common/span-labels.js';
 
 const root = protobuf.parse(OTLP_PROFILES_SCHEMA, { keepCase: true }).root;
 export const ExportRequest = root.lookupType('otlp.ExportProfilesServiceRequest');
 export const ExportResponse = root.lookupType('otlp.ExportProfilesServiceResponse');
 
 /** The labels that make a sample's link (trace id, active span id), not attributes. */
-const LINK_TRACE = 'trace_id';
-const LINK_SPAN = 'active_span_id';
+const LINK_TRACE = SPAN_LABELS.trace;
+const LINK_SPAN = SPAN_LABELS.active;
 
 /** pprof thread labels under their OpenTelemetry names; an integer where the value is one. */
 const RENAMED: Record<string, { key: string; int: boolean }> = {

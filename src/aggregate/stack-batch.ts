@@ -18,6 +18,7 @@
 // longer than MAX_STRING_CHARS (a 100 KB function name, a data: URL as a script name) are cut
 // and marked. A JS function of a script without a name (eval, new Function, vm code with
 // filename '') gets the file UNNAMED_SCRIPT.
+import { SPAN_LABELS } from '../common/span-labels.js';
 import { TRACE_INTS } from '../transport/time-batch.js';
 import type { NativeTimeBatch } from '../transport/time-batch.js';
 import type { Labels } from '../transport/protocol.js';
@@ -156,10 +157,10 @@ export class ThreadTable {
       for (let k = 0; k < n; k++) s += (contexts[o + from + k]! >>> 0).toString(16).padStart(8, '0');
       return s;
     };
-    const out: ExpandedLabel[] = [{ key: 'span_id', str: hex(6, 2) }];
+    const out: ExpandedLabel[] = [{ key: SPAN_LABELS.root, str: hex(6, 2) }];
     const name = this.spanNames.get(contexts[o + 8]!);
-    if (name) out.push({ key: 'span_name', str: name });
-    out.push({ key: 'trace_id', str: hex(0, 4) }, { key: 'active_span_id', str: hex(4, 2) });
+    if (name) out.push({ key: SPAN_LABELS.name, str: name });
+    out.push({ key: SPAN_LABELS.trace, str: hex(0, 4) }, { key: SPAN_LABELS.active, str: hex(4, 2) });
     return out;
   }
 

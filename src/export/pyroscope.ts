@@ -23,10 +23,11 @@
 import { HttpExporter, type HttpExporterOptions, type HttpRequestSpec } from './http.js';
 import { buildMultipart } from './multipart.js';
 import { addSecret } from '../common/log.js';
+import { SPAN_LABELS } from '../common/span-labels.js';
 import type { ProfileExport, Relabeler } from './types.js';
 
 /** Sample labels Pyroscope must not get: one series per value. */
-export const PYROSCOPE_LABEL_RULES = { drop: ['trace_id', 'active_span_id', 'os thread id'] };
+export const PYROSCOPE_LABEL_RULES = { drop: [SPAN_LABELS.trace, SPAN_LABELS.active, 'os thread id'] };
 
 export interface PyroscopeExporterOptions extends HttpExporterOptions {
   /** Server base URL, e.g. http://pyroscope:4040 (a path prefix is kept). */
