@@ -6,7 +6,7 @@
   "targets": [
     {
       "target_name": "hotpath",
-      "sources": ["src/addon.cc", "src/time_profiler.cc", "src/sampler.cc", "src/symbolize.cc", "src/stack_store.cc", "src/code_map.cc", "src/native_symbols.cc", "src/heap_profiler.cc", "src/thread_end.cc"],
+      "sources": ["src/addon.cc", "src/time_profiler.cc", "src/sampler.cc", "src/symbolize.cc", "src/stack_store.cc", "src/code_map.cc", "src/native_symbols.cc", "src/heap_profiler.cc", "src/thread_end.cc", "src/cpu_clock_event.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS: an error raised while a worker is being terminated
       # cannot be thrown into JS; without it node-addon-api throws a C++ exception out of its own

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "code_map.h"
+#include "cpu_clock_event.h"
 #include "symbolize.h"
 
 namespace hotpath {
@@ -184,8 +185,13 @@ void TakeSample(ThreadSampler* s, int clock, int overrun, ucontext_t* uc, int64_
     // Waiting in the event loop: no more wall signals until the wait ends (UnparkWallTimer).
     SetTimer(s->wallTimer, 0, 0);
     s->parked = 1;
-  } else {
+  } else if (wall || s->cpuEventFd < 0) {
     Arm(wall ? s->wallTimer : s->cpuTimer, &next, last + Jitter(s, interval), interval);
+  } else {
+    // The event's next period, jittered like the timers'; its signal stands for that much CPU.
+    s->cpuPeriodNs = Jitter(s, interval);
+    next = last + s->cpuPeriodNs;
+    SetCpuClockPeriod(s->cpuEventFd, s->cpuPeriodNs);
   }
 }
 
@@ -204,17 +210,22 @@ void SetPrevious(const struct sigaction& a) {
   gPreviousSlot.store(next, std::memory_order_release);
 }
 
+void Sample(ThreadSampler* s, int clock, int overrun, void* context) {
+  if (s == nullptr || !s->armed.load(std::memory_order_acquire)) return;
+  int64_t t0 = MonotonicNs();
+  TakeSample(s, clock, overrun, static_cast<ucontext_t*>(context), t0);
+  int64_t spent = MonotonicNs() - t0;
+  s->handlerNs.fetch_add(spent, std::memory_order_relaxed);
+  gHandlerNsTotal.fetch_add(spent, std::memory_order_relaxed);
+}
+
 void OnSignal(int sig, siginfo_t* info, void* context) {
   int savedErrno = errno;
+  ThreadSampler* s = tSampler;
   if (info != nullptr && info->si_code == SI_TIMER && (info->si_value.sival_int & kTimerMagicMask) == kTimerMagic) {
-    ThreadSampler* s = tSampler;
-    if (s != nullptr && s->armed.load(std::memory_order_acquire)) {
-      int64_t t0 = MonotonicNs();
-      TakeSample(s, info->si_value.sival_int & 1, info->si_overrun, static_cast<ucontext_t*>(context), t0);
-      int64_t spent = MonotonicNs() - t0;
-      s->handlerNs.fetch_add(spent, std::memory_order_relaxed);
-      gHandlerNsTotal.fetch_add(spent, std::memory_order_relaxed);
-    }
+    Sample(s, info->si_value.sival_int & 1, info->si_overrun, context);
+  } else if (info != nullptr && info->si_code == POLL_IN && s != nullptr && s->cpuEventFd >= 0 && info->si_fd == s->cpuEventFd) {
+    Sample(s, kClockCpu, 0, context);  // one signal per period: no overruns
   } else {
     Chain(sig, info, context);  // not one of our timers: whoever had the signal before us
   }
@@ -324,12 +335,19 @@ bool StartSampling(ThreadSampler* s, std::string* error) {
   s->periodStartNs = MonotonicNs();
   s->rng ^= uint64_t(s->osThreadId) * 0x2545f4914f6cdd1dull ^ uint64_t(MonotonicNs());
   s->wallTimer = CreateTimer(CLOCK_MONOTONIC, kTimerMagic | kClockWall, s->osThreadId);
-  s->cpuTimer = CreateTimer(CLOCK_THREAD_CPUTIME_ID, kTimerMagic | kClockCpu, s->osThreadId);
-  if (s->wallTimer < 0 || s->cpuTimer < 0) {
+  int64_t interval = s->intervalNs.load();
+  s->cpuPeriodNs = Jitter(s, interval);
+  int fd = OpenCpuClockEvent(s->osThreadId, gSignal, s->cpuPeriodNs);
+  s->cpuEventFd = fd >= 0 ? fd : -1;
+  s->cpuClockError = fd >= 0 ? 0 : -fd;
+  if (fd < 0) s->cpuTimer = CreateTimer(CLOCK_THREAD_CPUTIME_ID, kTimerMagic | kClockCpu, s->osThreadId);
+  if (s->wallTimer < 0 || (s->cpuTimer < 0 && s->cpuEventFd < 0)) {
     *error = std::string("timer_create failed: ") + strerror(errno);
     if (s->wallTimer >= 0) syscall(SYS_timer_delete, s->wallTimer);
     if (s->cpuTimer >= 0) syscall(SYS_timer_delete, s->cpuTimer);
     s->wallTimer = s->cpuTimer = -1;
+    if (s->cpuEventFd >= 0) CloseCpuClockEvent(s->cpuEventFd);
+    s->cpuEventFd = -1;
     return false;
   }
   Registry& g = R();
@@ -346,11 +364,11 @@ bool StartSampling(ThreadSampler* s, std::string* error) {
   }
   tSampler = s;
   s->armed.store(true, std::memory_order_release);
-  int64_t interval = s->intervalNs.load();
   s->wallCoveredNs = MonotonicNs();
   s->cpuCoveredNs = ThreadCpuNs();
   Arm(s->wallTimer, &s->wallNextNs, s->wallCoveredNs + Jitter(s, interval), interval);
-  Arm(s->cpuTimer, &s->cpuNextNs, s->cpuCoveredNs + Jitter(s, interval), interval);
+  if (s->cpuEventFd >= 0) s->cpuNextNs = s->cpuCoveredNs + s->cpuPeriodNs;  // the event runs already
+  else Arm(s->cpuTimer, &s->cpuNextNs, s->cpuCoveredNs + Jitter(s, interval), interval);
   return true;
 }
 
@@ -371,6 +389,10 @@ void EndSampling(ThreadSampler* s, bool handOff) {
   if (s->wallTimer >= 0) syscall(SYS_timer_delete, s->wallTimer);
   if (s->cpuTimer >= 0) syscall(SYS_timer_delete, s->cpuTimer);
   s->wallTimer = s->cpuTimer = -1;
+  // The handler reads cpuEventFd: it is cleared first, and only this thread's handler reads it.
+  int fd = s->cpuEventFd;
+  s->cpuEventFd = -1;
+  if (fd >= 0) CloseCpuClockEvent(fd);
   if (tSampler == s) tSampler = nullptr;  // a signal still queued finds nothing to sample
   if (s->parked) UnparkWallTimer(s, MonotonicNs());
   Registry& g = R();

@@ -7,6 +7,7 @@
 // transferring the bytes.
 // With the event-loop kind on, it also turns each thread's long loop turns into the
 // event-loop blocks profile (src/aggregate/eventloop-blocks.ts) from the same samples.
+import { constants as osConstants } from 'node:os';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { Service } from '../transport/aggregation-protocol.js';
@@ -111,7 +112,7 @@ export function serve(port: MessagePort, data: unknown): Service {
       s = {
         threadId: b.threadId, threadName: b.threadName, osThreadId: b.osThreadId, batches: 0, samples: 0,
         wallNs: 0, cpuNs: 0, elapsedNs: 0, signals: 0, dropped: 0, handlerNs: 0,
-        exactLines: 0, functionLines: 0, nativeLeaves: 0, expected: 0,
+        exactLines: 0, functionLines: 0, nativeLeaves: 0, expected: 0, cpuClockError: 0,
       };
       stats.set(b.threadId, s);
     }
@@ -127,6 +128,7 @@ export function serve(port: MessagePort, data: unknown): Service {
     s.functionLines += b.stats.functionLines;
     s.nativeLeaves += b.stats.nativeLeaves;
     s.expected += (b.endNs - b.startNs) / (b.stats.intervalMicros * 1000);
+    s.cpuClockError ||= b.stats.cpuClockError ?? 0;
   }
 
   function comments(): string[] {
@@ -142,6 +144,7 @@ export function serve(port: MessagePort, data: unknown): Service {
         out.push(`hotpath: ${who}: JS leaf lines: ${pct(s.exactLines)} exact, ${pct(s.functionLines)} the function's first line only ` +
           `(Sparkplug and Maglev code has no line positions); ${s.nativeLeaves} samples in native callbacks`);
       }
+      if (s.cpuClockError > 0) out.push(cpuTimerNote(who, s.cpuClockError));
       const lost = Math.round(s.expected) - s.samples;
       if (s.expected > 0 && lost > Math.max(2, 0.05 * s.expected)) {
         out.push(`hotpath: ${who}: ${s.samples} wall samples for ~${Math.round(s.expected)} expected (elapsed / interval)`);
@@ -261,4 +264,14 @@ export function serve(port: MessagePort, data: unknown): Service {
   }
 
   return listen(port, channel, ['time'], onMessage, onMessage);
+}
+
+/**
+ * Said when a thread's CPU samples come from a CPU-time timer because the kernel refused its
+ * perf event: such a timer is checked only at the scheduler tick the thread happens to run at.
+ */
+function cpuTimerNote(who: string, errno: number): string {
+  const name = Object.entries(osConstants.errno).find(([, n]) => n === errno)?.[0] ?? `errno ${errno}`;
+  return `hotpath: ${who}: CPU samples from a CPU-time timer (perf_event_open refused: ${name}; ` +
+    'perf_event_paranoid above 2 or a seccomp filter): under CPU contention they land late, on the code after the one that used the CPU';
 }

@@ -160,6 +160,8 @@ export interface ThreadPeriodStats {
   nativeLeaves: number;
   /** Wall samples expected from elapsed time / interval. */
   expected: number;
+  /** 0: its CPU samples came from its perf event; else the errno that refused it (a CPU-time timer then). */
+  cpuClockError: number;
 }
 
 export type ToAggregator = BatchMessage | LabelsMessage | EndPeriodMessage | StopMessage | ByeMessage;

@@ -60,6 +60,8 @@ export interface NativeBatchStats {
   wallSamples: number;
   cpuSamples: number;
   intervalMicros: number;
+  /** 0: CPU samples from the thread's perf event (task-clock); else the errno that refused it (CPU samples from a CPU-time timer). */
+  cpuClockError: number;
   /** Samples whose JS leaf has an exact line, only its function's line; leaves in a native callback. */
   exactLines: number;
   functionLines: number;
