@@ -19,6 +19,8 @@ import type { ExpandedFrame, ExpandedLabel } from './stack-batch.js';
 import { StackCap, stackLocations } from './stack-cap.js';
 import { workerFrameMapper } from './frame-mapper.js';
 import { FRAME_INTS, EVENT_INTS, KIND_SPECS } from '../transport/event-batch.js';
+import { TRACE_INTS } from '../transport/time-batch.js';
+import { spanLabels } from '../common/span-labels.js';
 import type { EventBatch, EventKind } from '../transport/event-batch.js';
 import { EVENTS_DATA_CHANNEL } from '../transport/event-protocol.js';
 import { EventArena, arenaBatch } from '../transport/event-arena.js';
@@ -109,15 +111,24 @@ export function serve(port: MessagePort, _data: unknown): Service {
     }
     const stackOf = stackLocations(cap, frames, batch.stacks);
     const idsOf = (stack: number): number[] => (stack < 0 ? [] : stackOf(stack));
+    // Label lists by (kind label, trace context): (nTraces + 1) * labelId + trace.
     const labelSets = new Map<number, ExpandedLabel[]>();
     const nEvents = batch.events.length / EVENT_INTS;
+    const nTraces = batch.traces.length / TRACE_INTS;
     const values = new Array<number>(batch.nValues);
     for (let e = 0; e < nEvents; e++) {
       const labelId = batch.events[e * EVENT_INTS + 1]!;
-      let labels = labelSets.get(labelId);
+      const trace = batch.events[e * EVENT_INTS + 2]!;
+      const inTrace = trace > 0 && trace <= nTraces;
+      const key = (nTraces + 1) * labelId + (inTrace ? trace : 0);
+      let labels = labelSets.get(key);
       if (!labels) {
         labels = labelKey !== '' && labelId !== 0 ? [...thread, { key: labelKey, str: strings[labelId] }] : thread;
-        labelSets.set(labelId, labels);
+        if (inTrace) {
+          const at = (trace - 1) * TRACE_INTS;
+          labels = labels.concat(spanLabels(batch.traces, at, strings[batch.traces[at + TRACE_INTS - 1]!]));
+        }
+        labelSets.set(key, labels);
       }
       for (let v = 0; v < batch.nValues; v++) values[v] = Math.round(batch.values[e * batch.nValues + v]!);
       cap.addIds(idsOf(batch.events[e * EVENT_INTS]!), values, labels);

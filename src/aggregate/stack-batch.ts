@@ -18,7 +18,7 @@
 // longer than MAX_STRING_CHARS (a 100 KB function name, a data: URL as a script name) are cut
 // and marked. A JS function of a script without a name (eval, new Function, vm code with
 // filename '') gets the file UNNAMED_SCRIPT.
-import { SPAN_LABELS } from '../common/span-labels.js';
+import { spanLabels } from '../common/span-labels.js';
 import { TRACE_INTS } from '../transport/time-batch.js';
 import type { NativeTimeBatch } from '../transport/time-batch.js';
 import type { Labels } from '../transport/protocol.js';
@@ -152,16 +152,7 @@ export class ThreadTable {
    */
   traceLabels(contexts: Int32Array, index: number): ExpandedLabel[] {
     const o = index * TRACE_INTS;
-    const hex = (from: number, n: number): string => {
-      let s = '';
-      for (let k = 0; k < n; k++) s += (contexts[o + from + k]! >>> 0).toString(16).padStart(8, '0');
-      return s;
-    };
-    const out: ExpandedLabel[] = [{ key: SPAN_LABELS.root, str: hex(6, 2) }];
-    const name = this.spanNames.get(contexts[o + 8]!);
-    if (name) out.push({ key: SPAN_LABELS.name, str: name });
-    out.push({ key: SPAN_LABELS.trace, str: hex(0, 4) }, { key: SPAN_LABELS.active, str: hex(4, 2) });
-    return out;
+    return spanLabels(contexts, o, this.spanNames.get(contexts[o + TRACE_INTS - 1]!));
   }
 
   labelsFor(labelSetId: number): ExpandedLabel[] {

@@ -13,6 +13,8 @@ import { EVENT_INTS, FRAME_INTS } from '../transport/event-batch.js';
 import type { EventBatch, EventKind } from '../transport/event-batch.js';
 import { EventArena, Slot, arenaBatchOf } from '../transport/event-arena.js';
 import type { ArenaLimits } from '../transport/event-arena.js';
+import { TRACE_INTS } from '../transport/time-batch.js';
+import { activeTrace, spanName } from './trace-context.js';
 
 /** The subset of V8's CallSite that is read. */
 export interface CallSiteLike {
@@ -156,6 +158,8 @@ export class Recorder {
   private stringIds = new Map<string, number>([['', 0]]);
   private frameIds = new Map<string, number>();
   private stackIds = new Map<number, number>();
+  /** A span's encoded context (one array per span, trace-context.ts) -> 1 + its index in the arena's traces. */
+  private traceIds = new Map<Int32Array, number>();
   private scratch: number[] = [];
   notes: string[] = [];
 
@@ -316,10 +320,12 @@ export class Recorder {
       this.drop();
       return false;
     }
+    const trace = this.trace();
     const a = this.arena;
     const e = this.size;
     a.events[e * EVENT_INTS] = stackId;
     a.events[e * EVENT_INTS + 1] = labelId;
+    a.events[e * EVENT_INTS + 2] = trace;
     const n = this.nValues;
     const at = e * n;
     a.values[at] = v0;
@@ -328,6 +334,27 @@ export class Recorder {
     if (n > 3) a.values[at + 3] = v3;
     a.header[Slot.Events] = e + 1;
     return true;
+  }
+
+  /**
+   * The active span's context for the next event: 0 for none, else 1 + its index in the arena's
+   * traces (one per distinct context and period; the table has a row per event, so an event
+   * that fits has room for its context).
+   */
+  private trace(): number {
+    const words = activeTrace();
+    if (words === undefined) return 0;
+    let id = this.traceIds.get(words);
+    if (id !== undefined) return id;
+    const nameId = this.string(spanName(words[TRACE_INTS - 1]!));
+    const a = this.arena; // after the string: it may have grown it
+    const at = a.count(Slot.Traces);
+    a.traces.set(words.subarray(0, TRACE_INTS - 1), at * TRACE_INTS);
+    a.traces[at * TRACE_INTS + TRACE_INTS - 1] = Math.max(0, nameId);
+    a.header[Slot.Traces] = at + 1;
+    id = at + 1;
+    this.traceIds.set(words, id);
+    return id;
   }
 
   /** Counts an event that could not be recorded (no room, or nothing to record it with). */
@@ -345,6 +372,7 @@ export class Recorder {
     this.stringIds = new Map([['', 0]]);
     this.frameIds = new Map();
     this.stackIds = new Map();
+    this.traceIds = new Map();
     this.notes = [];
     return b;
   }

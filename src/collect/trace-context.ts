@@ -43,6 +43,7 @@ const slot = new Int32Array(1 + 2 * TRACE_INTS);
 const encoded = new WeakMap<Span, Int32Array>();
 const roots = new WeakMap<Span, Span>();
 const names = new Map<string, number>();
+const nameList: string[] = [''];
 let newNames: { id: number; name: string }[] = [];
 /** The span written now (undefined: none). */
 let current: Span | undefined;
@@ -77,8 +78,13 @@ function spanOf(ctx: Context | undefined): Span | undefined {
  * itself when the parent is absent or remote, else the parent's root. Returns the root.
  */
 export function spanStarted(span: Span, parentContext: Context | undefined): Span {
-  const parent = parentContext?.getValue(SPAN_KEY) as Span | undefined;
-  const root = parent === undefined || parent.spanContext().isRemote === true ? span : roots.get(parent) ?? parent;
+  let root = span;
+  try {
+    const parent = parentContext?.getValue(SPAN_KEY) as Span | undefined;
+    if (parent !== undefined && parent.spanContext().isRemote !== true) root = roots.get(parent) ?? parent;
+  } catch (e) {
+    unreadable(e);  // a parent that cannot be read: the span is taken for a root
+  }
   roots.set(span, root);
   return root;
 }
@@ -105,6 +111,7 @@ function nameId(name: string): number {
     if (names.size >= MAX_SPAN_NAMES) return nameId(OVERFLOW_NAME);
     id = names.size + 1;
     names.set(name, id);
+    nameList.push(name);
     newNames.push({ id, name });
   }
   return id;
@@ -213,8 +220,34 @@ export function watchTraceContext(): void {
   if (m && typeof m.active === 'function' && typeof m.with === 'function') install(m);
 }
 
-/** Looks for a context manager now, 1 s and 5 s from now (timers that keep nothing alive). */
+let watching = false;
+
+/** Looks for a context manager now, 1 s and 5 s from now (timers that keep nothing alive); once per thread. */
 export function startWatchingTraceContext(): void {
   watchTraceContext();
+  if (watching) return;
+  watching = true;
   for (const ms of [1000, 5000]) setTimeout(watchTraceContext, ms).unref();
+}
+
+/**
+ * The sampled span active now, as the slot holds it (TRACE_INTS words, the last the id of the
+ * root span's name: spanName()), or undefined; for the events recorded in JS (contention,
+ * exceptions). Asks the context manager itself, hooking it first if it is new. Never throws.
+ */
+export function activeTrace(): Int32Array | undefined {
+  watchTraceContext();
+  if (manager === undefined) return undefined;
+  try {
+    const span = spanOf(manager.active());
+    return span === undefined ? undefined : encode(span, current);
+  } catch (e) {
+    unreadable(e);
+    return undefined;
+  }
+}
+
+/** A root span name by the id activeTrace() gave it. */
+export function spanName(id: number): string {
+  return nameList[id] ?? '';
 }

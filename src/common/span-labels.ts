@@ -1,5 +1,5 @@
 // The sample labels hotpath's time profile gives a sample taken in an OpenTelemetry span
-// (src/aggregate/stack-batch.ts writes them; the exporters translate them per backend).
+// (src/aggregate/stack-batch.ts and events.ts write them; the exporters translate them per backend).
 export const SPAN_LABELS = {
   /** The local root span's id, 16 hex digits (Pyroscope's span profiles). */
   root: 'span_id',
@@ -10,3 +10,20 @@ export const SPAN_LABELS = {
   /** The span active at the sample, 16 hex digits. */
   active: 'active_span_id',
 } as const;
+
+/**
+ * The labels of one span context: `ids` from `at` holds the trace id (4 words), the active
+ * span's id (2) and the local root span's id (2), as the trace slot has them
+ * (src/collect/trace-context.ts); `rootName` is the root span's name ('' when unknown).
+ */
+export function spanLabels(ids: ArrayLike<number>, at: number, rootName: string | undefined): { key: string; str: string }[] {
+  const hex = (from: number, n: number): string => {
+    let s = '';
+    for (let k = 0; k < n; k++) s += (ids[at + from + k]! >>> 0).toString(16).padStart(8, '0');
+    return s;
+  };
+  const out: { key: string; str: string }[] = [{ key: SPAN_LABELS.root, str: hex(6, 2) }];
+  if (rootName) out.push({ key: SPAN_LABELS.name, str: rootName });
+  out.push({ key: SPAN_LABELS.trace, str: hex(0, 4) }, { key: SPAN_LABELS.active, str: hex(4, 2) });
+  return out;
+}

@@ -7,11 +7,12 @@
 //
 // Layout: HEADER_INTS Int32 slots (counts written after the records they count, so an arena
 // left in the middle of a record reads as the records before it), then the tables at fixed
-// offsets sized by the limits: string ends, frames, stacks (parent, frame), events, values,
-// string bytes (UTF-8). A recorder starts with a small arena and moves to one twice as big
+// offsets sized by the limits: string ends, frames, stacks (parent, frame), events, trace
+// contexts (one per event at most), values, string bytes (UTF-8). A recorder starts with a small arena and moves to one twice as big
 // when a table fills, up to its limits (the allocator zero-fills, so every byte costs RSS).
 import type { EventBatch, EventKind } from './event-batch.js';
 import { EVENT_INTS, FRAME_INTS } from './event-batch.js';
+import { TRACE_INTS } from './time-batch.js';
 
 export const enum Slot {
   /** 1 once the thread's environment has ended (set by the addon). */
@@ -28,6 +29,7 @@ export const enum Slot {
   MaxFrames,
   MaxStacks,
   MaxEvents,
+  Traces,
 }
 
 const HEADER_INTS = 16;
@@ -49,6 +51,7 @@ export class EventArena {
   readonly frames: Int32Array;
   readonly stacks: Int32Array;
   readonly events: Int32Array;
+  readonly traces: Int32Array;
   readonly values: Float64Array;
   readonly bytes: Uint8Array;
 
@@ -57,7 +60,7 @@ export class EventArena {
     const maxStrings = 2 * limits.maxFrames + limits.maxEvents + 1;
     // Room for strings of 32 bytes on average (a name, a file path); past it the arena grows or drops frames, counted.
     const maxStringBytes = 32 * maxStrings;
-    const ints = HEADER_INTS + maxStrings + FRAME_INTS * limits.maxFrames + 2 * limits.maxStacks + EVENT_INTS * limits.maxEvents;
+    const ints = HEADER_INTS + maxStrings + FRAME_INTS * limits.maxFrames + 2 * limits.maxStacks + (EVENT_INTS + TRACE_INTS) * limits.maxEvents;
     const intBytes = Math.ceil(ints / 2) * 8;
     const buffer = new SharedArrayBuffer(intBytes + 8 * nValues * limits.maxEvents + maxStringBytes);
     const h = new Int32Array(buffer, 0, HEADER_INTS);
@@ -86,6 +89,7 @@ export class EventArena {
     this.frames = ints(FRAME_INTS * h[Slot.MaxFrames]!);
     this.stacks = ints(2 * h[Slot.MaxStacks]!);
     this.events = ints(EVENT_INTS * h[Slot.MaxEvents]!);
+    this.traces = ints(TRACE_INTS * h[Slot.MaxEvents]!);
     at = Math.ceil(at / 8) * 8;
     this.values = new Float64Array(buffer, at, h[Slot.NValues]! * h[Slot.MaxEvents]!);
     at += this.values.byteLength;
@@ -108,8 +112,9 @@ export class EventArena {
     to.frames.set(this.frames.subarray(0, FRAME_INTS * n(Slot.Frames)));
     to.stacks.set(this.stacks.subarray(0, 2 * n(Slot.Stacks)));
     to.events.set(this.events.subarray(0, EVENT_INTS * n(Slot.Events)));
+    to.traces.set(this.traces.subarray(0, TRACE_INTS * n(Slot.Traces)));
     to.values.set(this.values.subarray(0, n(Slot.NValues) * n(Slot.Events)));
-    for (const slot of [Slot.Strings, Slot.StringBytes, Slot.Frames, Slot.Stacks, Slot.Events, Slot.Dropped]) to.header[slot] = n(slot);
+    for (const slot of [Slot.Strings, Slot.StringBytes, Slot.Frames, Slot.Stacks, Slot.Events, Slot.Traces, Slot.Dropped]) to.header[slot] = n(slot);
   }
 
   /** Empties the arena for the next period: string 0 is ''. */
@@ -121,6 +126,7 @@ export class EventArena {
     h[Slot.StringBytes] = 0;
     h[Slot.Frames] = 0;
     h[Slot.Stacks] = 0;
+    h[Slot.Traces] = 0;
     h[Slot.Dropped] = 0;
   }
 
@@ -163,6 +169,7 @@ export function arenaBatchOf(arena: EventArena, strings: string[], thread: Arena
     frames: arena.frames.slice(0, FRAME_INTS * arena.count(Slot.Frames)),
     stacks: arena.stacks.slice(0, 2 * arena.count(Slot.Stacks)),
     events: arena.events.slice(0, EVENT_INTS * nEvents),
+    traces: arena.traces.slice(0, TRACE_INTS * arena.count(Slot.Traces)),
     values: arena.values.slice(0, nValues * nEvents),
     nValues,
     dropped: arena.count(Slot.Dropped),

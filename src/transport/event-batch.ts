@@ -19,8 +19,13 @@ export interface EventBatch {
   frames: Int32Array;
   /** Two ints per stack: parent stack (-1 at the root), frame; parents come first (the time batch's format). */
   stacks: Int32Array;
-  /** Per event: stack id (-1: no frames), string id of the kind's label value (0: none). */
+  /** Per event: stack id (-1: no frames), string id of the kind's label value (0: none), trace context (0: none, else 1 + its index in traces). */
   events: Int32Array;
+  /**
+   * The period's distinct OpenTelemetry span contexts, TRACE_INTS ints each: as the time
+   * samples' (trace id, span id, local root span id), then the string id of the root span's name.
+   */
+  traces: Int32Array;
   /** Per event: `nValues` numbers, already scaled to estimates of true totals. */
   values: Float64Array;
   nValues: number;
@@ -31,7 +36,7 @@ export interface EventBatch {
 }
 
 export const FRAME_INTS = 4;
-export const EVENT_INTS = 2;
+export const EVENT_INTS = 3;
 
 /** The sample types of each kind, in the order of EventBatch.values. */
 export const KIND_SPECS: Record<EventKind, KindSpec> = {
@@ -61,5 +66,5 @@ export interface KindSpec {
 
 /** Buffers of a batch, for the transfer list. */
 export function batchBuffers(b: EventBatch): ArrayBuffer[] {
-  return [b.frames.buffer, b.stacks.buffer, b.events.buffer, b.values.buffer] as ArrayBuffer[];
+  return [b.frames.buffer, b.stacks.buffer, b.events.buffer, b.values.buffer, b.traces.buffer] as ArrayBuffer[];
 }

@@ -5,11 +5,12 @@ import t from 'tap';
 import { Worker } from 'node:worker_threads';
 import { Recorder } from '../../dist/src/collect/event-recorder.js';
 import { EventArena, arenaBatch } from '../../dist/src/transport/event-arena.js';
+import { EVENT_INTS } from '../../dist/src/transport/event-batch.js';
 
 const thread = { kind: 'contention' as const, threadId: 7, threadName: 'w', osThreadId: 70 };
 
 function plain(b: ReturnType<Recorder['take']>): unknown {
-  return { ...b, frames: [...b.frames], stacks: [...b.stacks], events: [...b.events], values: [...b.values], notes: [] };
+  return { ...b, frames: [...b.frames], stacks: [...b.stacks], events: [...b.events], traces: [...b.traces], values: [...b.values], notes: [] };
 }
 
 /** Records `n` events on stacks of up to 6 frames with names that need UTF-8 and a long one. */
@@ -62,7 +63,7 @@ t.test('past the limits events are dropped and counted, in the arena too', async
   t.ok(added <= 100 && added > 0, `${added} of 400 recorded`);
   const outside = arenaBatch(new EventArena(r.arena.buffer), thread);
   t.equal(outside.dropped, 400 - added, `${400 - added} drops counted`);
-  t.equal(outside.events.length / 2, added, 'the recorded ones are there');
+  t.equal(outside.events.length / EVENT_INTS, added, 'the recorded ones are there');
 });
 
 t.test('another thread reads the arena of a worker ended by terminate() in the middle of recording', async (t) => {
@@ -85,14 +86,14 @@ t.test('another thread reads the arena of a worker ended by terminate() in the m
   await new Promise((resolve) => setTimeout(resolve, 300));
   await w.terminate();
   const b = arenaBatch(new EventArena(latest!), { ...thread, kind: 'exceptions' });
-  const n = b.events.length / 2;
+  const n = b.events.length / EVENT_INTS;
   t.ok(n > 0, `${n} events readable`);
   let consistent = true;
   for (let e = 0; e < n; e++) {
-    const stack = b.events[e * 2]!;
+    const stack = b.events[e * EVENT_INTS]!;
     const [parent, frame] = [b.stacks[stack * 2]!, b.stacks[stack * 2 + 1]!];
     const name = b.strings[b.frames[frame * 4]!];
-    if (!(stack * 2 < b.stacks.length && parent === -1 && name === `f${b.frames[frame * 4 + 2]}` && b.strings[b.events[e * 2 + 1]!] === 'Error')) consistent = false;
+    if (!(stack * 2 < b.stacks.length && parent === -1 && name === `f${b.frames[frame * 4 + 2]}` && b.strings[b.events[e * EVENT_INTS + 1]!] === 'Error')) consistent = false;
   }
   t.ok(consistent, 'every event refers to a recorded stack, frame and strings');
 });

@@ -9,6 +9,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { startTimeProfiler } from '../../dist/src/collect/time-profiler.js';
 import { decodeProfile } from '../../dist/src/profile/index.js';
 import { captureLog } from '../helpers/capture-log.js';
+import { ProfileSpanProcessor, PROFILE_ID_ATTRIBUTE } from '../../dist/src/otel.js';
 
 t.test('a span that throws: the program runs on, samples carry no span, said once', async (t) => {
   const lines = captureLog(t);
@@ -33,4 +34,18 @@ t.test('a span that throws: the program runs on, samples carry no span, said onc
   const said = lines.filter((l) => l.includes('OpenTelemetry span could not be read'));
   t.equal(said.length, 1, 'said once');
   t.match(said[0], /no context here/);
+});
+
+t.test('the span processor, given a parent span that throws: the span is taken for a root, nothing thrown', async (t) => {
+  const lines = captureLog(t);
+  const hostile = { spanContext(): never { throw new Error('no parent here'); } };
+  const parentContext = ROOT_CONTEXT.setValue(Symbol.for('OpenTelemetry Context Key SPAN'), hostile);
+  const attributes: Record<string, string> = {};
+  const span = {
+    spanContext: () => ({ spanId: '00000000000000aa', traceId: '0000000000000000000000000000000b', traceFlags: 1 }),
+    setAttribute: (key: string, value: string) => { attributes[key] = value; },
+  };
+  t.doesNotThrow(() => new ProfileSpanProcessor().onStart(span, parentContext), 'onStart returned');
+  t.equal(attributes[PROFILE_ID_ATTRIBUTE], '00000000000000aa', 'the span got its profile id, as a root');
+  t.ok(lines.some((l) => l.includes('OpenTelemetry span could not be read') && l.includes('no parent here')), 'said');
 });
