@@ -7,14 +7,16 @@
 // `pyroscope.profile.id` to the span's id: the `span_id` label the time samples of that request
 // carry (Grafana's span profiles link a trace to its profile with it). It also tells the time
 // profiler each span's true local root, which it otherwise infers from the span active when a
-// span is first seen (src/collect/trace-context.ts). No import of @opentelemetry/api: the
+// span is first seen (src/collect/trace-context.ts), and, when a root span ends, its final name
+// (HTTP instrumentations rename it once the route is known). No import of @opentelemetry/api: the
 // processor is written to the SpanProcessor interface.
-import { spanStarted } from './collect/trace-context.js';
+import { spanEnded, spanStarted } from './collect/trace-context.js';
 
 /** The attribute Grafana Pyroscope links a root span to its profile samples with. */
 export const PROFILE_ID_ATTRIBUTE = 'pyroscope.profile.id';
 
 interface StartedSpan {
+  name?: string;
   spanContext(): { spanId: string; traceId: string; traceFlags: number; isRemote?: boolean };
   setAttribute(key: string, value: string): unknown;
 }
@@ -24,7 +26,10 @@ export class ProfileSpanProcessor {
     if (spanStarted(span, parentContext) === span) span.setAttribute(PROFILE_ID_ATTRIBUTE, span.spanContext().spanId);
   }
 
-  onEnd(): void {}
+  /** A root span renamed after its first sample (updateName) gets its final name on the samples. */
+  onEnd(span: StartedSpan): void {
+    spanEnded(span);
+  }
 
   forceFlush(): Promise<void> {
     return Promise.resolve();

@@ -18,7 +18,7 @@
 // longer than MAX_STRING_CHARS (a 100 KB function name, a data: URL as a script name) are cut
 // and marked. A JS function of a script without a name (eval, new Function, vm code with
 // filename '') gets the file UNNAMED_SCRIPT.
-import { spanLabels } from '../common/span-labels.js';
+import { rootSpanId, spanLabels } from '../common/span-labels.js';
 import { TRACE_INTS } from '../transport/time-batch.js';
 import type { NativeTimeBatch } from '../transport/time-batch.js';
 import type { Labels } from '../transport/protocol.js';
@@ -33,6 +33,8 @@ export const MAX_STACK_FRAMES = 128;
 export const MAX_STRING_CHARS = 1024;
 /** The file of a JS frame whose script has no name. */
 export const UNNAMED_SCRIPT = '(eval or unnamed script)';
+/** Most renamed root spans a thread's table remembers (as src/collect/trace-context.ts). */
+const MAX_RENAMES = 10_000;
 
 /** s, or its first MAX_STRING_CHARS characters marked with the length it had. */
 export function capString(s: string): string {
@@ -112,6 +114,7 @@ export class ThreadTable {
   readonly strings: string[] = [];
   readonly labelSets = new Map<number, ExpandedLabel[]>();
   readonly spanNames = new Map<number, string>();
+  private readonly renamed = new Map<string, string>();
   threadLabels: ExpandedLabel[] = [];
   threadName = '';
   osThreadId = 0;
@@ -144,6 +147,14 @@ export class ThreadTable {
     for (const n of names ?? []) this.spanNames.set(n.id, n.name);
   }
 
+  /** Root spans renamed after their first sample: their final names (kept for the last MAX_RENAMES). */
+  learnSpanRenames(renames: { root: string; name: string }[] | undefined): void {
+    for (const r of renames ?? []) {
+      if (this.renamed.size >= MAX_RENAMES) this.renamed.delete(this.renamed.keys().next().value!);
+      this.renamed.set(r.root, r.name);
+    }
+  }
+
   /**
    * The labels of trace context `index` (0-based) of the batch: `span_id` (the local root
    * span's id, 16 hex digits), `span_name` (the root span's name), `trace_id` (32 hex) and
@@ -152,7 +163,8 @@ export class ThreadTable {
    */
   traceLabels(contexts: Int32Array, index: number): ExpandedLabel[] {
     const o = index * TRACE_INTS;
-    return spanLabels(contexts, o, this.spanNames.get(contexts[o + TRACE_INTS - 1]!));
+    const name = this.renamed.get(rootSpanId(contexts, o)) ?? this.spanNames.get(contexts[o + TRACE_INTS - 1]!);
+    return spanLabels(contexts, o, name);
   }
 
   labelsFor(labelSetId: number): ExpandedLabel[] {

@@ -74,6 +74,7 @@ export function serve(port: MessagePort, data: unknown): Service {
   function onLabels(m: LabelsMessage): void {
     tableOf(m.threadId).learnLabels(m.labelSets);
     tableOf(m.threadId).learnSpanNames(m.spanNames);
+    tableOf(m.threadId).learnSpanRenames(m.spanRenames);
     for (const map of m.sourceMaps) frameMapper.provide(map.file, map.payload);
     answers.answer(m.threadId, m.seq);
   }

@@ -14,7 +14,8 @@ import type { EventBatch, EventKind } from '../transport/event-batch.js';
 import { EventArena, Slot, arenaBatchOf } from '../transport/event-arena.js';
 import type { ArenaLimits } from '../transport/event-arena.js';
 import { TRACE_INTS } from '../transport/time-batch.js';
-import { activeTrace, spanName } from './trace-context.js';
+import { activeTrace, renamedRoot, spanName } from './trace-context.js';
+import { rootSpanId } from '../common/span-labels.js';
 
 /** The subset of V8's CallSite that is read. */
 export interface CallSiteLike {
@@ -357,6 +358,15 @@ export class Recorder {
     return id;
   }
 
+  /** Root spans renamed since their events were recorded (updateName) get their final names. */
+  private renameRoots(): void {
+    for (let i = 0; i < this.arena.count(Slot.Traces); i++) {
+      const name = renamedRoot(rootSpanId(this.arena.traces, i * TRACE_INTS));
+      const id = name === undefined ? -1 : this.string(name);
+      if (id >= 0) this.arena.traces[i * TRACE_INTS + TRACE_INTS - 1] = id;
+    }
+  }
+
   /** Counts an event that could not be recorded (no room, or nothing to record it with). */
   drop(n = 1): void {
     this.arena.header[Slot.Dropped] += n;
@@ -364,6 +374,7 @@ export class Recorder {
 
   /** The period's batch; the recorder starts empty again. */
   take(threadId: number, threadName: string, osThreadId: number): EventBatch {
+    this.renameRoots();
     const b = arenaBatchOf(this.arena, this.strings, { kind: this.kind, threadId, threadName, osThreadId });
     b.notes = this.notes;
     // Cleared after the copy: a thread ended in between leaves its events in the arena.

@@ -118,7 +118,7 @@ function withDefaults(opts: ThreadProfilerOptions): { intervalMicros: number; pe
 }
 
 function labelsMessage(seq: number, l: ThreadLabels): LabelsMessage {
-  return { code: Code.Labels, kind: 'time', seq, threadId: wt.threadId, labelSets: l.labelSets, spanNames: l.spanNames, sourceMaps: l.sourceMaps };
+  return { code: Code.Labels, kind: 'time', seq, threadId: wt.threadId, labelSets: l.labelSets, spanNames: l.spanNames, spanRenames: l.spanRenames, sourceMaps: l.sourceMaps };
 }
 
 function unixNanosNow(): bigint {

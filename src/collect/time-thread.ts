@@ -12,7 +12,7 @@ import { threadName } from './thread-name.js';
 import type { NativeAddon, NativeTimeBatch } from './native.js';
 import { labelSlot, takeNewLabelSets } from './labels.js';
 import type { Labels } from './labels.js';
-import { startWatchingTraceContext, takeNewSpanNames, traceSlot, watchTraceContext } from './trace-context.js';
+import { startWatchingTraceContext, takeNewSpanNames, takeSpanRenames, traceSlot, watchTraceContext } from './trace-context.js';
 
 export interface ThreadCollectorOptions {
   intervalMicros: number;
@@ -27,6 +27,7 @@ export interface ThreadCollectorOptions {
 export interface ThreadLabels {
   labelSets: { id: number; labels: Labels }[];
   spanNames: { id: number; name: string }[];
+  spanRenames: { root: string; name: string }[];
   sourceMaps: MemorySourceMap[];
 }
 
@@ -48,7 +49,7 @@ export class ThreadCollector {
   /** This thread's label sets, root span names and source maps new since the last call. */
   labels(): ThreadLabels {
     watchTraceContext();
-    return { labelSets: takeNewLabelSets(), spanNames: takeNewSpanNames(), sourceMaps: memorySourceMaps(this.addon.timeNewScripts()) };
+    return { labelSets: takeNewLabelSets(), spanNames: takeNewSpanNames(), spanRenames: takeSpanRenames(), sourceMaps: memorySourceMaps(this.addon.timeNewScripts()) };
   }
 
   /** On the owner thread: ends its period and returns its batch (the others: takeOthers). */

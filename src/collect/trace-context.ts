@@ -24,6 +24,8 @@ import { logOnce } from '../common/log.js';
 import { TRACE_INTS } from '../transport/time-batch.js';
 /** Most distinct root span names a thread keeps; later ones share OVERFLOW_NAME. */
 export const MAX_SPAN_NAMES = 1000;
+/** Most renamed root spans a thread remembers (the oldest go first). */
+const MAX_RENAMES = 10_000;
 const OVERFLOW_NAME = 'hotpath span names: overflow';
 
 const API_KEY = Symbol.for('opentelemetry.js.api.1');
@@ -44,6 +46,11 @@ const encoded = new WeakMap<Span, Int32Array>();
 const roots = new WeakMap<Span, Span>();
 const names = new Map<string, number>();
 const nameList: string[] = [''];
+/** The name id a root span was last encoded with. */
+const rootNameIds = new WeakMap<Span, number>();
+/** Root span id (hex) -> its final name, for roots renamed after their first sample (updateName). */
+const renamed = new Map<string, string>();
+let newRenames: { root: string; name: string }[] = [];
 let newNames: { id: number; name: string }[] = [];
 /** The span written now (undefined: none). */
 let current: Span | undefined;
@@ -60,6 +67,37 @@ export function takeNewSpanNames(): { id: number; name: string }[] {
   const out = newNames;
   newNames = [];
   return out;
+}
+
+/** Root spans renamed since the last call: their final names (the time aggregator applies them). */
+export function takeSpanRenames(): { root: string; name: string }[] {
+  const out = newRenames;
+  newRenames = [];
+  return out;
+}
+
+/** The final name of a root span (hex id) renamed after its first sample, if it was. */
+export function renamedRoot(rootSpanId: string): string | undefined {
+  return renamed.get(rootSpanId);
+}
+
+/**
+ * A span ended (hotpath/otel's span processor): a root span renamed since its first sample
+ * (HTTP instrumentations name the route when it is resolved) gets its final name on the samples.
+ * Never throws.
+ */
+export function spanEnded(span: Span): void {
+  try {
+    const id = rootNameIds.get(span);
+    const name = span.name;
+    if (id === undefined || name === undefined || nameList[id] === name) return;
+    const root = span.spanContext().spanId;
+    if (renamed.size >= MAX_RENAMES) renamed.delete(renamed.keys().next().value!);
+    renamed.set(root, name);
+    newRenames.push({ root, name });
+  } catch (e) {
+    unreadable(e);
+  }
 }
 
 /** The sampled span of a context, or undefined; never throws (see write). */
@@ -128,8 +166,10 @@ function encode(span: Span, active: Span | undefined): Int32Array {
   const c = span.spanContext();
   const root = rootOf(span, active);
   const r = root.spanContext().spanId;
+  const rootName = nameId(root.name ?? '');
+  rootNameIds.set(root, rootName);
   e = Int32Array.of(word(c.traceId, 0), word(c.traceId, 8), word(c.traceId, 16), word(c.traceId, 24),
-    word(c.spanId, 0), word(c.spanId, 8), word(r, 0), word(r, 8), nameId(root.name ?? ''));
+    word(c.spanId, 0), word(c.spanId, 8), word(r, 0), word(r, 8), rootName);
   encoded.set(span, e);
   return e;
 }

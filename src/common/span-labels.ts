@@ -17,13 +17,19 @@ export const SPAN_LABELS = {
  * (src/collect/trace-context.ts); `rootName` is the root span's name ('' when unknown).
  */
 export function spanLabels(ids: ArrayLike<number>, at: number, rootName: string | undefined): { key: string; str: string }[] {
-  const hex = (from: number, n: number): string => {
-    let s = '';
-    for (let k = 0; k < n; k++) s += (ids[at + from + k]! >>> 0).toString(16).padStart(8, '0');
-    return s;
-  };
-  const out: { key: string; str: string }[] = [{ key: SPAN_LABELS.root, str: hex(6, 2) }];
+  const out: { key: string; str: string }[] = [{ key: SPAN_LABELS.root, str: rootSpanId(ids, at) }];
   if (rootName) out.push({ key: SPAN_LABELS.name, str: rootName });
-  out.push({ key: SPAN_LABELS.trace, str: hex(0, 4) }, { key: SPAN_LABELS.active, str: hex(4, 2) });
+  out.push({ key: SPAN_LABELS.trace, str: hexWords(ids, at, 4) }, { key: SPAN_LABELS.active, str: hexWords(ids, at + 4, 2) });
   return out;
+}
+
+/** The local root span's id (16 hex digits) of the span context at `at` (see spanLabels). */
+export function rootSpanId(ids: ArrayLike<number>, at: number): string {
+  return hexWords(ids, at + 6, 2);
+}
+
+function hexWords(ids: ArrayLike<number>, at: number, n: number): string {
+  let s = '';
+  for (let k = 0; k < n; k++) s += (ids[at + k]! >>> 0).toString(16).padStart(8, '0');
+  return s;
 }

@@ -52,6 +52,8 @@ export interface LabelsMessage {
   labelSets: { id: number; labels: Labels }[];
   /** Root span names first seen (src/collect/trace-context.ts), by the id the trace contexts carry. */
   spanNames: { id: number; name: string }[];
+  /** Root spans renamed after their first sample (updateName), by id: their final names. */
+  spanRenames?: { root: string; name: string }[];
   /** Maps of scripts first compiled in the period that exist only in the thread's memory. */
   sourceMaps: MemorySourceMap[];
 }

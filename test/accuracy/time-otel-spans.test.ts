@@ -6,7 +6,8 @@
 //   measured CPU within ±15% (the samples also hold the handler's own glue, a few %);
 // - at least 95% of the CPU sampled in a route's work function carries its own request's span;
 // - CPU outside requests, and in a route whose spans are not sampled, carries no span;
-// - each span_id's trace_id and span_name are its root span's, as the SDK finished it; a
+// - each span_id's trace_id and span_name are its root span's, as the SDK finished it (the beta
+//   route's root spans are renamed just before they end, with updateName); a
 //   child span's samples carry the root's span_id;
 // - hotpath/otel's span processor gives each root span (only) the attribute
 //   pyroscope.profile.id, equal to the span_id its samples carry (checked on the finished spans
