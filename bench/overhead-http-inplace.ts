@@ -19,12 +19,13 @@ import { againstNeighbouringOffs, Figures, meanOf, median, quick, ratioCells, re
 import { PEERS, startProfiler } from './lib/profilers.js';
 import type { ProfilerName, RunningProfiler } from './lib/profilers.js';
 import { jsonServer } from './lib/workloads.js';
+import { tracedJsonServer } from './lib/traced-server.js';
 import { loadNative } from '../src/collect/native.js';
 
 type Autocannon = (opts: Record<string, unknown>) => { stop(): void };
 const autocannon = autocannonUntyped as Autocannon;
 
-const ROUNDS = setting('ROUNDS', 4, 1);
+export const ROUNDS = setting('ROUNDS', 4, 1);
 const PAIRS = setting('PAIRS', 20, 3);
 const WINDOW_MS = setting('WINDOW_MS', 1200, 700);
 /** Before each window: the profiler's start (or stop) and its after-effects settle. */
@@ -35,7 +36,7 @@ const CONNECTIONS = 10;
 const PERIOD_MS = 60_000;
 const self = fileURLToPath(import.meta.url);
 
-interface Window { on: boolean; cpuPerReqUs: number; mainPerReqUs: number }
+export interface Window { on: boolean; cpuPerReqUs: number; mainPerReqUs: number }
 
 /** The configurations compared: the peers, or PROFILERS (then nothing is written but stdout). */
 const CHOSEN: readonly string[] = process.env.PROFILERS ? process.env.PROFILERS.split(',') : PEERS;
@@ -43,7 +44,8 @@ const CHOSEN: readonly string[] = process.env.PROFILERS ? process.env.PROFILERS.
 async function child(config: string): Promise<void> {
   const name = config as ProfilerName;
   let requests = 0;
-  const server = jsonServer(() => requests++);
+  // TRACED=1 (bench/otel-spans.ts): the same service under the OpenTelemetry SDK.
+  const server = (process.env.TRACED === '1' ? tracedJsonServer : jsonServer)(() => requests++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   process.stdout.write(`READY ${(server.address() as { port: number }).port}\n`);
   await new Promise((r) => process.stdin.once('data', r));  // the load has started
@@ -72,10 +74,11 @@ async function child(config: string): Promise<void> {
   process.exit(0);
 }
 
-function runOnce(name: string): Promise<Window[]> {
+/** One server process of configuration `name` (a profiler), its windows; `env` adds to this process's environment. */
+export function runOnce(name: string, env: NodeJS.ProcessEnv = {}): Promise<Window[]> {
   return new Promise((resolve, reject) => {
     // The child reads the same settings (environment, --quick) as this process.
-    const p = spawn(process.execPath, [self, 'child', name, ...(quick ? ['--quick'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, [self, 'child', name, ...(quick ? ['--quick'] : [])], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
     let out = '';
     let load: { stop(): void } | null = null;
     const timer = setTimeout(() => p.kill('SIGKILL'), WARM_MS + 2 * PAIRS * (SETTLE_MS + WINDOW_MS) + 60_000);
@@ -99,7 +102,7 @@ function runOnce(name: string): Promise<Window[]> {
 }
 
 /** Each on-window's value over the mean of the off-windows on either side of it. */
-function onOffRatios(ws: Window[], key: 'cpuPerReqUs' | 'mainPerReqUs', diff = false): number[] {
+export function onOffRatios(ws: Window[], key: 'cpuPerReqUs' | 'mainPerReqUs', diff = false): number[] {
   return againstNeighbouringOffs(ws, (on, offs) => {
     const off = meanOf(offs, (w) => w[key]);
     return diff ? on[key] - off : on[key] / off;
@@ -157,4 +160,4 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === 'child') await child(process.argv[3]);
-else await main();
+else if (process.argv[1] === self) await main();

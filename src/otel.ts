@@ -15,9 +15,12 @@ import { spanEnded, spanStarted } from './collect/trace-context.js';
 /** The attribute Grafana Pyroscope links a root span to its profile samples with. */
 export const PROFILE_ID_ATTRIBUTE = 'pyroscope.profile.id';
 
-interface StartedSpan {
-  name?: string;
+interface EndedSpan {
+  readonly name?: string;
   spanContext(): { spanId: string; traceId: string; traceFlags: number; isRemote?: boolean };
+}
+
+interface StartedSpan extends EndedSpan {
   setAttribute(key: string, value: string): unknown;
 }
 
@@ -27,7 +30,7 @@ export class ProfileSpanProcessor {
   }
 
   /** A root span renamed after its first sample (updateName) gets its final name on the samples. */
-  onEnd(span: StartedSpan): void {
+  onEnd(span: EndedSpan): void {
     spanEnded(span);
   }
 
