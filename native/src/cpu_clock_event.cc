@@ -22,9 +22,10 @@ int OpenCpuClockEvent(pid_t tid, int signal, int64_t periodNs) {
   // call is booked, at the return to user space, on the JS that made the call.
   int fd = int(syscall(SYS_perf_event_open, &a, 0 /* this thread */, -1, -1, PERF_FLAG_FD_CLOEXEC));
   if (fd < 0) return -errno;
+  // fcntl by system call: glibc 2.28's fcntl64 symbol would raise the prebuilds' glibc floor.
   struct f_owner_ex owner = {F_OWNER_TID, tid};
-  if (fcntl(fd, F_SETOWN_EX, &owner) != 0 || fcntl(fd, F_SETSIG, signal) != 0 ||
-      fcntl(fd, F_SETFL, O_ASYNC) != 0 || ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
+  if (syscall(SYS_fcntl, fd, F_SETOWN_EX, &owner) != 0 || syscall(SYS_fcntl, fd, F_SETSIG, signal) != 0 ||
+      syscall(SYS_fcntl, fd, F_SETFL, O_ASYNC) != 0 || ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
     int e = errno;
     close(fd);
     return -e;
