@@ -89,7 +89,6 @@ struct ThreadSampler {
   // the thread open one, else from cpuTimer: cpuClockError is then why (an errno).
   int cpuEventFd = -1;
   int cpuClockError = 0;
-  int64_t cpuPeriodNs = 0;  // the CPU time the event's pending signal stands for
   std::atomic<int64_t> intervalNs{10000000};
   uint64_t rng = 0x9e3779b97f4a7c15ull;  // the handler's jitter (xorshift), this thread only
   // Each timer's next expiry, absolute on its clock: a late delivery (the kernel checks CPU
