@@ -225,7 +225,7 @@ void OnSignal(int sig, siginfo_t* info, void* context) {
     // One signal per period, no overruns. Its sample stands for the thread's CPU since the
     // previous one, read now: a new period starts when the handler sets it, not at the overflow
     // (booking the periods lost the signal's delivery time, 3% of the CPU at 1 kHz).
-    if (s->armed.load(std::memory_order_acquire)) s->cpuNextNs = ThreadCpuNs();
+    s->cpuNextNs = ThreadCpuNs();  // unused unless Sample() finds the thread armed
     Sample(s, kClockCpu, 0, context);
   } else {
     Chain(sig, info, context);  // not one of our timers: whoever had the signal before us

@@ -94,7 +94,8 @@ struct ThreadSampler {
   // Each timer's next expiry, absolute on its clock: a late delivery (the kernel checks CPU
   // timers at its tick) does not push the ones after it back. A sample stands for the span of
   // its clock from the previous one's expiries to its own (jitter and overruns included), so
-  // a thread's samples add up to its elapsed wall and CPU time exactly.
+  // a thread's samples add up to its elapsed wall and CPU time exactly. (With the CPU perf
+  // event, cpuNextNs is the thread's CPU clock read at each of its signals instead.)
   int64_t wallNextNs = 0, cpuNextNs = 0;
   int64_t wallCoveredNs = 0, cpuCoveredNs = 0;
   std::atomic<uint32_t> flags{0};

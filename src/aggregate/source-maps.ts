@@ -15,6 +15,7 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setCapped } from '../common/capped-map.js';
 import {
   AnyMap, GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND, originalPositionFor, type TraceMap,
 } from '@jridgewell/trace-mapping';
@@ -180,8 +181,7 @@ export class SourceMapper {
       return;
     }
     const entry = this.fromJson(file, payload, url);
-    if (this.provided.size >= this.maxProvided) this.provided.delete(this.provided.keys().next().value as string);
-    this.provided.set(file, entry);
+    setCapped(this.provided, file, entry, this.maxProvided);
   }
 
   private entry(file: string): Entry {

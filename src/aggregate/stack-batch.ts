@@ -18,7 +18,8 @@
 // longer than MAX_STRING_CHARS (a 100 KB function name, a data: URL as a script name) are cut
 // and marked. A JS function of a script without a name (eval, new Function, vm code with
 // filename '') gets the file UNNAMED_SCRIPT.
-import { rootSpanId, spanLabels } from '../common/span-labels.js';
+import { MAX_RENAMES, rootSpanId, spanLabels } from '../common/span-labels.js';
+import { setCapped } from '../common/capped-map.js';
 import { TRACE_INTS } from '../transport/time-batch.js';
 import type { NativeTimeBatch } from '../transport/time-batch.js';
 import type { Labels } from '../transport/protocol.js';
@@ -33,8 +34,6 @@ export const MAX_STACK_FRAMES = 128;
 export const MAX_STRING_CHARS = 1024;
 /** The file of a JS frame whose script has no name. */
 export const UNNAMED_SCRIPT = '(eval or unnamed script)';
-/** Most renamed root spans a thread's table remembers (as src/collect/trace-context.ts). */
-const MAX_RENAMES = 10_000;
 
 /** s, or its first MAX_STRING_CHARS characters marked with the length it had. */
 export function capString(s: string): string {
@@ -149,10 +148,7 @@ export class ThreadTable {
 
   /** Root spans renamed after their first sample: their final names (kept for the last MAX_RENAMES). */
   learnSpanRenames(renames: { root: string; name: string }[] | undefined): void {
-    for (const r of renames ?? []) {
-      if (this.renamed.size >= MAX_RENAMES) this.renamed.delete(this.renamed.keys().next().value!);
-      this.renamed.set(r.root, r.name);
-    }
+    for (const r of renames ?? []) setCapped(this.renamed, r.root, r.name, MAX_RENAMES);
   }
 
   /**

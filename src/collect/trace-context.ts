@@ -21,11 +21,11 @@
 // a half-written context.
 import { createHook } from 'node:async_hooks';
 import { logOnce } from '../common/log.js';
+import { setCapped } from '../common/capped-map.js';
+import { MAX_RENAMES } from '../common/span-labels.js';
 import { TRACE_INTS } from '../transport/time-batch.js';
 /** Most distinct root span names a thread keeps; later ones share OVERFLOW_NAME. */
 export const MAX_SPAN_NAMES = 1000;
-/** Most renamed root spans a thread remembers (the oldest go first). */
-const MAX_RENAMES = 10_000;
 const OVERFLOW_NAME = 'hotpath span names: overflow';
 
 const API_KEY = Symbol.for('opentelemetry.js.api.1');
@@ -92,8 +92,7 @@ export function spanEnded(span: Span): void {
     const name = span.name;
     if (id === undefined || name === undefined || nameList[id] === name) return;
     const root = span.spanContext().spanId;
-    if (renamed.size >= MAX_RENAMES) renamed.delete(renamed.keys().next().value!);
-    renamed.set(root, name);
+    setCapped(renamed, root, name, MAX_RENAMES);
     newRenames.push({ root, name });
   } catch (e) {
     unreadable(e);

@@ -11,6 +11,9 @@ export const SPAN_LABELS = {
   active: 'active_span_id',
 } as const;
 
+/** Most renamed root spans (updateName) a thread, and its table in the aggregator, remember. */
+export const MAX_RENAMES = 10_000;
+
 /**
  * The labels of one span context: `ids` from `at` holds the trace id (4 words), the active
  * span's id (2) and the local root span's id (2), as the trace slot has them
