@@ -1,5 +1,7 @@
 // Ground truth for the heap profile, each workload in its own process (test/fixtures/heap):
-//   - siteA allocates 80% of the bytes, siteB 20%: alloc_space shares within ±5 points;
+//   - siteA allocates 80% of the bytes, siteB 20%: alloc_space share of three runs pooled within
+//     ±3 points, each run within ±7 (a run reads ~900 samples at the default read budget: one
+//     standard error is ~1.4 points, the pool's ~0.8);
 //   - the scaled alloc_space total within ±20% of the bytes truly allocated (object size
 //     measured with gc() and heapUsed, times the calls);
 //   - siteA keeps everything, siteB nothing: >= 90% of inuse_space on siteA.
@@ -35,7 +37,8 @@ function run(mode: string, ms: number): Result {
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
-t.test('alloc_space: 80/20 split within ±5 points, total within ±20% of the truth', async (tt) => {
+t.test('alloc_space: 80/20 split within ±3 points pooled (±7 a run), total within ±20% of the truth', async (tt) => {
+  const pooled = { a: 0, b: 0, truthA: 0, truth: 0 };
   for (let i = 0; i < 3; i++) {
     const r = run('ab', 2500);
     if (i === 0) {
@@ -48,7 +51,8 @@ t.test('alloc_space: 80/20 split within ±5 points, total within ±20% of the tr
     const b = r.byLeaf.siteB?.alloc_space ?? 0;
     const share = a / (a + b);
     const trueShare = r.trueBytes.siteA / r.trueBytes.total;
-    tt.ok(Math.abs(share - trueShare) <= 0.05, `run ${i + 1}: siteA ${pct(share)} of alloc_space (truth ${pct(trueShare)})`);
+    tt.ok(Math.abs(share - trueShare) <= 0.07, `run ${i + 1}: siteA ${pct(share)} of alloc_space (truth ${pct(trueShare)})`);
+    pooled.a += a; pooled.b += b; pooled.truthA += r.trueBytes.siteA; pooled.truth += r.trueBytes.total;
     const ratio = (a + b) / r.trueBytes.total;
     tt.ok(Math.abs(ratio - 1) <= 0.2, `run ${i + 1}: alloc_space of the sites ${(a / 1e9 + b / 1e9).toFixed(2)} GB vs ` +
       `${(r.trueBytes.total / 1e9).toFixed(2)} GB allocated (x${ratio.toFixed(3)}); ${r.comments[0]}`);
@@ -56,6 +60,9 @@ t.test('alloc_space: 80/20 split within ±5 points, total within ±20% of the tr
     const calls = r.calls.siteA + r.calls.siteB;
     tt.ok(Math.abs(objs / calls - 1) <= 0.2, `run ${i + 1}: alloc_objects ${objs} vs ${calls} calls (x${(objs / calls).toFixed(3)})`);
   }
+  const share = pooled.a / (pooled.a + pooled.b);
+  const trueShare = pooled.truthA / pooled.truth;
+  tt.ok(Math.abs(share - trueShare) <= 0.03, `3 runs pooled: siteA ${pct(share)} of alloc_space (truth ${pct(trueShare)})`);
 });
 
 t.test('inuse_space: the site that keeps everything holds >= 90%', async (tt) => {
