@@ -29,14 +29,20 @@ constexpr int kTimerMagicMask = ~0xff;
 // Initial-exec: one load from the thread pointer, no __tls_get_addr (not signal-safe) in the
 // handler.
 __attribute__((tls_model("initial-exec"))) thread_local ThreadSampler* tSampler = nullptr;
+// This thread opened a CPU perf event (a SIGIO the kernel sends it in its stead is ours).
+__attribute__((tls_model("initial-exec"))) thread_local bool tOpenedCpuEvent = false;
 
 // The signal, and the handler signals that are not our timers' go to: the one there before ours
 // (SIG_DFL when we took the signal: those are then dropped), or one installed over ours later
 // (ReclaimSamplingSignal). Plain data, read by the handler.
 int gSignal = 0;
+bool gSigioGuard = false;  // SIGIO guarded (sampler.cc OnSigio; under signalLock)
 // Two slots, so that a handler running on another thread never reads one half-written.
-struct sigaction gPreviousSlots[2];
-std::atomic<int> gPreviousSlot{0};
+struct PreviousHandler {
+  struct sigaction slots[2];
+  std::atomic<int> slot{0};
+};
+PreviousHandler gSignalPrevious, gSigioPrevious;
 // Time spent in the handler on every thread, ever: the overhead cap counts it.
 std::atomic<int64_t> gHandlerNsTotal{0};
 
@@ -192,19 +198,27 @@ void TakeSample(ThreadSampler* s, int clock, int overrun, ucontext_t* uc, int64_
   }
 }
 
-void Chain(int sig, siginfo_t* info, void* context) {
-  const struct sigaction& previous = gPreviousSlots[gPreviousSlot.load(std::memory_order_acquire)];
+// Passes a signal that is not hotpath's to the handler before ours. Its default action is
+// carried out only when asked (SIGIO's; our real-time signal's would end the process).
+void Chain(const PreviousHandler& p, bool defaultAction, int sig, siginfo_t* info, void* context) {
+  const struct sigaction& previous = p.slots[p.slot.load(std::memory_order_acquire)];
   if (previous.sa_flags & SA_SIGINFO) {
     if (previous.sa_sigaction) previous.sa_sigaction(sig, info, context);
   } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN && previous.sa_handler) {
     previous.sa_handler(sig);
+  } else if (previous.sa_handler == SIG_DFL && defaultAction) {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, nullptr);
+    raise(sig);  // delivered when the handler returns: the default action
   }
 }
 
-void SetPrevious(const struct sigaction& a) {
-  int next = 1 - gPreviousSlot.load(std::memory_order_relaxed);
-  gPreviousSlots[next] = a;
-  gPreviousSlot.store(next, std::memory_order_release);
+void SetPrevious(PreviousHandler& p, const struct sigaction& a) {
+  int next = 1 - p.slot.load(std::memory_order_relaxed);
+  p.slots[next] = a;
+  p.slot.store(next, std::memory_order_release);
 }
 
 void Sample(ThreadSampler* s, int clock, int overrun, void* context) {
@@ -228,7 +242,28 @@ void OnSignal(int sig, siginfo_t* info, void* context) {
     s->cpuNextNs = ThreadCpuNs();  // unused unless Sample() finds the thread armed
     Sample(s, kClockCpu, 0, context);
   } else {
-    Chain(sig, info, context);  // not one of our timers: whoever had the signal before us
+    Chain(gSignalPrevious, false, sig, info, context);  // not one of our timers: whoever had the signal before us
+  }
+  errno = savedErrno;
+}
+
+// The kernel sends a perf event's F_SETSIG signal with its siginfo, and when it cannot queue
+// one (the user's pending signals at RLIMIT_SIGPENDING, `ulimit -i`) a plain SIGIO instead
+// (fs/fcntl.c, send_sigio_to_task), whose default action ends the process and which the
+// application's handler (signal-exit's, say) may take for a real one. Such a SIGIO (si_code
+// SI_KERNEL, to a thread that opened an event) is the event's sample, taken here and counted;
+// any other goes to the handler before ours, or gets the default action.
+void OnSigio(int sig, siginfo_t* info, void* context) {
+  int savedErrno = errno;
+  if (info != nullptr && info->si_code == SI_KERNEL && tOpenedCpuEvent) {
+    ThreadSampler* s = tSampler;
+    if (s != nullptr && s->cpuEventFd >= 0) {
+      s->cpuSigioSamples.fetch_add(1, std::memory_order_relaxed);
+      s->cpuNextNs = ThreadCpuNs();  // as for the event's own signal (OnSignal)
+      Sample(s, kClockCpu, 0, context);
+    }
+  } else {
+    Chain(gSigioPrevious, true, sig, info, context);
   }
   errno = savedErrno;
 }
@@ -274,20 +309,32 @@ void DrainMain() {
   }
 }
 
-bool IsOurs(const struct sigaction& a) { return (a.sa_flags & SA_SIGINFO) && a.sa_sigaction == OnSignal; }
+using Handler = void (*)(int, siginfo_t*, void*);
+bool IsOurs(const struct sigaction& a, Handler h) { return (a.sa_flags & SA_SIGINFO) && a.sa_sigaction == h; }
 
-// Installs hotpath's handler for sig; `previous` gets the signals that are not our timers'.
-bool InstallOurs(int sig, const struct sigaction& previous) {
-  SetPrevious(previous);
+// Installs hotpath's handler h for sig; `previous` gets the signals that are not hotpath's.
+bool InstallOurs(int sig, Handler h, PreviousHandler& p, const struct sigaction& previous) {
+  SetPrevious(p, previous);
   struct sigaction mine;
   memset(&mine, 0, sizeof mine);
-  mine.sa_sigaction = OnSignal;
+  mine.sa_sigaction = h;
   sigemptyset(&mine.sa_mask);
   // V8's SIGPROF handler (--cpu-prof, another profiler in the process) must not run nested
-  // inside ours.
+  // inside ours, nor our two handlers inside each other (both write the thread's rings).
   sigaddset(&mine.sa_mask, SIGPROF);
+  sigaddset(&mine.sa_mask, SIGIO);
+  if (gSignal != 0) sigaddset(&mine.sa_mask, gSignal);
   mine.sa_flags = SA_RESTART | SA_SIGINFO | SA_ONSTACK;
   return sigaction(sig, &mine, nullptr) == 0;
+}
+
+// Puts OnSigio in front of SIGIO's handler (caller holds signalLock). Not over SIG_IGN: such a
+// SIGIO is ignored anyway, and a handler would reset the children's SIGIO to its default at exec.
+void GuardSigio() {
+  struct sigaction current;
+  if (sigaction(SIGIO, nullptr, &current) != 0 || IsOurs(current, OnSigio)) return;
+  if (!(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_IGN) return;
+  InstallOurs(SIGIO, OnSigio, gSigioPrevious, current);
 }
 
 }  // namespace
@@ -301,12 +348,12 @@ bool EnsureSamplingSignal(std::string* error) {
   for (int sig = SIGRTMAX - 1; sig >= SIGRTMIN + 4; sig--) {
     struct sigaction current;
     if (sigaction(sig, nullptr, &current) != 0) continue;
-    if (IsOurs(current)) {
+    if (IsOurs(current, OnSignal)) {
       gSignal = sig;
       return true;
     }
     if ((current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL) continue;
-    if (!InstallOurs(sig, current)) continue;
+    if (!InstallOurs(sig, OnSignal, gSignalPrevious, current)) continue;
     gSignal = sig;
     return true;
   }
@@ -318,15 +365,28 @@ bool ReclaimSamplingSignal() {
   Registry& g = R();
   std::lock_guard<std::mutex> lk(g.signalLock);
   struct sigaction current;
-  if (gSignal == 0 || sigaction(gSignal, nullptr, &current) != 0 || IsOurs(current)) return true;
+  // SIGIO's handler, put back in front silently: the application's own SIGIO handler
+  // (process.on('SIGIO'), signal-exit) is normal, and gets every SIGIO that is not hotpath's.
+  if (gSigioGuard) GuardSigio();
+  if (gSignal == 0 || sigaction(gSignal, nullptr, &current) != 0 || IsOurs(current, OnSignal)) return true;
   // Someone installed a handler over ours: ours goes back in front (our timers keep signalling,
   // and a real-time signal nobody handles would kill the process), theirs gets every signal
   // that is not one of our timers'.
-  InstallOurs(gSignal, current);
+  InstallOurs(gSignal, OnSignal, gSignalPrevious, current);
   return false;
 }
 
 int SamplingSignal() { return gSignal; }
+
+namespace {
+// Guards SIGIO from the first perf event on (before it is opened).
+void EnsureSigioGuard() {
+  std::lock_guard<std::mutex> lk(R().signalLock);
+  if (gSigioGuard) return;
+  gSigioGuard = true;
+  GuardSigio();
+}
+}  // namespace
 
 int64_t HandlerNsTotal() { return gHandlerNsTotal.load(std::memory_order_relaxed); }
 
@@ -337,7 +397,9 @@ bool StartSampling(ThreadSampler* s, std::string* error) {
   s->rng ^= uint64_t(s->osThreadId) * 0x2545f4914f6cdd1dull ^ uint64_t(MonotonicNs());
   s->wallTimer = CreateTimer(CLOCK_MONOTONIC, kTimerMagic | kClockWall, s->osThreadId);
   int64_t interval = s->intervalNs.load();
+  EnsureSigioGuard();
   int fd = OpenCpuClockEvent(s->osThreadId, gSignal, Jitter(s, interval));
+  if (fd >= 0) tOpenedCpuEvent = true;
   s->cpuEventFd = fd >= 0 ? fd : -1;
   s->cpuClockError = fd >= 0 ? 0 : -fd;
   if (fd < 0) s->cpuTimer = CreateTimer(CLOCK_THREAD_CPUTIME_ID, kTimerMagic | kClockCpu, s->osThreadId);
@@ -444,7 +506,7 @@ void DrainRing(ThreadSampler* s) {
 }
 
 TakenPeriod TakePeriod(ThreadSampler* s) {
-  TakenPeriod t{s, {}, {}, 0, 0, 0, 0, 0, 0, 0, false};
+  TakenPeriod t{s, {}, {}, 0, 0, 0, 0, 0, 0, 0, 0, false};
   std::lock_guard<std::mutex> st(s->storeLock);
   DrainRing(s);
   std::swap(t.store, s->store);
@@ -456,6 +518,7 @@ TakenPeriod TakePeriod(ThreadSampler* s) {
   t.signals = signals - s->periodStartSignals;
   t.droppedWeight = dropped - s->periodStartDroppedWeight;
   t.handlerNs = handler - s->periodStartHandlerNs;
+  t.cpuSigioSamples = s->cpuSigioSamples.exchange(0, std::memory_order_relaxed);
   t.storeFullDropped = s->storeFullDropped;
   s->storeFullDropped = 0;
   s->periodStartSignals = signals;

@@ -118,6 +118,9 @@ struct ThreadSampler {
 
   // Counters (the handler's, read at period ends).
   std::atomic<uint64_t> signals{0}, droppedSamples{0}, droppedWeight{0};
+  // CPU event samples that came by SIGIO: the kernel could not queue the event's signal
+  // (sampler.cc OnSigio).
+  std::atomic<uint64_t> cpuSigioSamples{0};
   std::atomic<int64_t> handlerNs{0};
 
   // Run-queue delay for the event-loop kind, read by the drain thread from
@@ -171,7 +174,7 @@ struct TakenPeriod {
   ThreadSampler* sampler;  // stays alive until the caller's next TakeEnded: only it frees samplers
   StackStore store;
   std::vector<BlockRecord> blocks;
-  uint64_t blocksDropped, signals, droppedWeight, storeFullDropped;
+  uint64_t blocksDropped, signals, droppedWeight, storeFullDropped, cpuSigioSamples;
   int64_t handlerNs, startNs, endNs;
   bool ended;
 };

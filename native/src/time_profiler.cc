@@ -284,6 +284,7 @@ Napi::Object BuildBatch(Napi::Env env, TakenPeriod& t) {
   st.Set("cpuSamples", double(cpuWeight));
   st.Set("intervalMicros", double(s->intervalNs.load() / 1000));
   st.Set("cpuClockError", double(s->cpuClockError));
+  st.Set("cpuSigioSamples", double(t.cpuSigioSamples));
   st.Set("exactLines", double(store.leaves.exactLine));
   st.Set("functionLines", double(store.leaves.functionLine));
   st.Set("nativeLeaves", double(store.leaves.nativeLeaf));

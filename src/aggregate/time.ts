@@ -113,7 +113,7 @@ export function serve(port: MessagePort, data: unknown): Service {
       s = {
         threadId: b.threadId, threadName: b.threadName, osThreadId: b.osThreadId, batches: 0, samples: 0,
         wallNs: 0, cpuNs: 0, elapsedNs: 0, signals: 0, dropped: 0, handlerNs: 0,
-        exactLines: 0, functionLines: 0, nativeLeaves: 0, expected: 0, cpuClockError: 0,
+        exactLines: 0, functionLines: 0, nativeLeaves: 0, expected: 0, cpuClockError: 0, cpuSigioSamples: 0,
       };
       stats.set(b.threadId, s);
     }
@@ -130,6 +130,7 @@ export function serve(port: MessagePort, data: unknown): Service {
     s.nativeLeaves += b.stats.nativeLeaves;
     s.expected += (b.endNs - b.startNs) / (b.stats.intervalMicros * 1000);
     s.cpuClockError ||= b.stats.cpuClockError ?? 0;
+    s.cpuSigioSamples += b.stats.cpuSigioSamples ?? 0;
   }
 
   function comments(): string[] {
@@ -146,6 +147,10 @@ export function serve(port: MessagePort, data: unknown): Service {
           `(Sparkplug and Maglev code has no line positions); ${s.nativeLeaves} samples in native callbacks`);
       }
       if (s.cpuClockError > 0) out.push(cpuTimerNote(who, s.cpuClockError));
+      if (s.cpuSigioSamples > 0) {
+        out.push(`hotpath: ${who}: ${s.cpuSigioSamples} CPU samples came by SIGIO: the kernel could not queue their ` +
+          'real-time signal (the user\'s pending signals at their limit, ulimit -i)');
+      }
       const lost = Math.round(s.expected) - s.samples;
       if (s.expected > 0 && lost > Math.max(2, 0.05 * s.expected)) {
         out.push(`hotpath: ${who}: ${s.samples} wall samples for ~${Math.round(s.expected)} expected (elapsed / interval)`);

@@ -164,6 +164,8 @@ export interface ThreadPeriodStats {
   expected: number;
   /** 0: its CPU samples came from its perf event; else the errno that refused it (a CPU-time timer then). */
   cpuClockError: number;
+  /** CPU samples that came by SIGIO: the kernel could not queue their signal (pending-signal limit). */
+  cpuSigioSamples: number;
 }
 
 export type ToAggregator = BatchMessage | LabelsMessage | EndPeriodMessage | StopMessage | ByeMessage;

@@ -62,6 +62,8 @@ export interface NativeBatchStats {
   intervalMicros: number;
   /** 0: CPU samples from the thread's perf event (task-clock); else the errno that refused it (CPU samples from a CPU-time timer). */
   cpuClockError: number;
+  /** CPU samples that came by SIGIO: the kernel could not queue the event's signal (pending-signal limit). */
+  cpuSigioSamples: number;
   /** Samples whose JS leaf has an exact line, only its function's line; leaves in a native callback. */
   exactLines: number;
   functionLines: number;

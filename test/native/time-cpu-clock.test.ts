@@ -1,9 +1,11 @@
 // Where the CPU samples come from: the thread's perf event (task-clock) when the kernel allows
 // it, else a CPU-time timer, which the profile then says, with the kernel's reason. The kernel's
 // refusal is made by preloading refuse-perf-events.c (perf_event_open fails with EACCES, as
-// under perf_event_paranoid 3 or Docker's default seccomp filter).
+// under perf_event_paranoid 3 or Docker's default seccomp filter). The event's signal that the
+// kernel cannot queue comes as a plain SIGIO instead, made here by a pending-signal limit
+// (`ulimit -i`) just above what the user's processes hold: the samples must still add up.
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,11 +20,14 @@ interface Result {
   comments: string[];
 }
 
-function run(env: NodeJS.ProcessEnv = process.env): Result {
-  const out = execFileSync(process.execPath, [fixture, 'pure', '1000'], { encoding: 'utf8', timeout: 60000, env });
+function parse(out: string): Result {
   const line = out.split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`no RESULT: ${out}`);
   return JSON.parse(line.slice(7)) as Result;
+}
+
+function run(env: NodeJS.ProcessEnv = process.env): Result {
+  return parse(execFileSync(process.execPath, [fixture, 'pure', '1000'], { encoding: 'utf8', timeout: 60000, env }));
 }
 
 /** The profile's CPU of a and b against their own thread clocks, summed. */
@@ -54,4 +59,40 @@ t.test('the kernel refuses perf events: CPU samples from the CPU-time timer, sai
   // The timer's samples add up to the thread's CPU (their spans are the timer's expiries).
   const ratio = cpuRatio(r);
   tt.ok(Math.abs(ratio - 1) <= 0.1, `CPU of a and b: x${ratio.toFixed(3)} of their thread clocks (±10%)`);
+});
+
+t.test('the kernel cannot queue the event\'s signal: its SIGIO instead is the sample, counted', async (tt) => {
+  // RLIMIT_SIGPENDING counts the pending and timer-preallocated signals of all the user's
+  // processes: the limit is set `extra` above what they hold when the fixture starts. At +1 the
+  // main thread's wall timer takes the last slot and every CPU sample comes by SIGIO; other
+  // processes' signals come and go (tests run side by side), so a run may find timer_create
+  // refused or every signal queued: then +2, up to +5. Before the SIGIO guard SIGIO's default
+  // action ended the process.
+  const BY_SIGIO = /(\d+) CPU samples came by SIGIO/;
+  const tries: string[] = [];
+  let bySigio: Result | undefined;
+  for (let extra = 1; extra <= 5 && !bySigio; extra++) {
+    const script = `n=$(awk '/^SigQ/ { split($2, a, "/"); print a[1] }' /proc/self/status); ulimit -i $((n + ${extra})); ` +
+      `exec "${process.execPath}" "${fixture}" pure 1000`;
+    const p = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 60000 });
+    tries.push(`+${extra}: exit ${p.status ?? p.signal}`);
+    tt.equal(p.signal, null, `limit +${extra}: not ended by a signal (${p.signal ?? 'none'})`);
+    if (p.status !== 0) continue;  // the wall timer refused (others took the slots): try higher
+    const r = parse(p.stdout);
+    if (r.comments.some((c) => BY_SIGIO.test(c))) bySigio = r;
+  }
+  tt.ok(bySigio, `a run had CPU samples by SIGIO (${tries.join(', ')})`);
+  if (!bySigio) return;
+  tt.comment(bySigio.comments.find((c) => BY_SIGIO.test(c))!);
+  const ratio = cpuRatio(bySigio);
+  tt.ok(Math.abs(ratio - 1) <= 0.1, `CPU of a and b: x${ratio.toFixed(3)} of their thread clocks (±10%)`);
+});
+
+t.test('a SIGIO that is not hotpath\'s: the application\'s handler gets it; without one the process ends by it', async (tt) => {
+  const sigio = fileURLToPath(new URL('../fixtures/time/sigio.mjs', import.meta.url));
+  const bare = spawnSync(process.execPath, [sigio, 'default'], { encoding: 'utf8', timeout: 30000 });
+  tt.equal(bare.signal, 'SIGIO', `no handler: ended by ${bare.signal ?? `exit ${bare.status}`}, as without hotpath`);
+  const handled = spawnSync(process.execPath, [sigio, 'handler'], { encoding: 'utf8', timeout: 30000 });
+  tt.equal(handled.status, 0, `with process.on('SIGIO'): exit ${handled.status ?? handled.signal}`);
+  tt.match(handled.stdout, /got SIGIO\nalive\n/, 'its handler got the signal');
 });
