@@ -36,7 +36,7 @@ __attribute__((tls_model("initial-exec"))) thread_local bool tOpenedCpuEvent = f
 // (SIG_DFL when we took the signal: those are then dropped), or one installed over ours later
 // (ReclaimSamplingSignal). Plain data, read by the handler.
 int gSignal = 0;
-bool gSigioGuard = false;  // SIGIO guarded (sampler.cc OnSigio; under signalLock)
+bool gSigioGuard = false;  // SIGIO guarded from now on (OnSigio; under signalLock)
 // Two slots, so that a handler running on another thread never reads one half-written.
 struct PreviousHandler {
   struct sigaction slots[2];
@@ -230,17 +230,21 @@ void Sample(ThreadSampler* s, int clock, int overrun, void* context) {
   gHandlerNsTotal.fetch_add(spent, std::memory_order_relaxed);
 }
 
+// The CPU perf event's sample: one signal per period, no overruns. It stands for the thread's
+// CPU since the previous one, read now: a new period starts when the handler sets it, not at
+// the overflow (booking the periods lost the signal's delivery time, 3% of the CPU at 1 kHz).
+void SampleCpuEvent(ThreadSampler* s, void* context) {
+  s->cpuNextNs = ThreadCpuNs();  // unused unless Sample() finds the thread armed
+  Sample(s, kClockCpu, 0, context);
+}
+
 void OnSignal(int sig, siginfo_t* info, void* context) {
   int savedErrno = errno;
   ThreadSampler* s = tSampler;
   if (info != nullptr && info->si_code == SI_TIMER && (info->si_value.sival_int & kTimerMagicMask) == kTimerMagic) {
     Sample(s, info->si_value.sival_int & 1, info->si_overrun, context);
   } else if (info != nullptr && info->si_code == POLL_IN && s != nullptr && s->cpuEventFd >= 0 && info->si_fd == s->cpuEventFd) {
-    // One signal per period, no overruns. Its sample stands for the thread's CPU since the
-    // previous one, read now: a new period starts when the handler sets it, not at the overflow
-    // (booking the periods lost the signal's delivery time, 3% of the CPU at 1 kHz).
-    s->cpuNextNs = ThreadCpuNs();  // unused unless Sample() finds the thread armed
-    Sample(s, kClockCpu, 0, context);
+    SampleCpuEvent(s, context);
   } else {
     Chain(gSignalPrevious, false, sig, info, context);  // not one of our timers: whoever had the signal before us
   }
@@ -259,8 +263,7 @@ void OnSigio(int sig, siginfo_t* info, void* context) {
     ThreadSampler* s = tSampler;
     if (s != nullptr && s->cpuEventFd >= 0) {
       s->cpuSigioSamples.fetch_add(1, std::memory_order_relaxed);
-      s->cpuNextNs = ThreadCpuNs();  // as for the event's own signal (OnSignal)
-      Sample(s, kClockCpu, 0, context);
+      SampleCpuEvent(s, context);
     }
   } else {
     Chain(gSigioPrevious, true, sig, info, context);
@@ -337,6 +340,14 @@ void GuardSigio() {
   InstallOurs(SIGIO, OnSigio, gSigioPrevious, current);
 }
 
+// Guards SIGIO from the first perf event on (before it is opened).
+void EnsureSigioGuard() {
+  std::lock_guard<std::mutex> lk(R().signalLock);
+  if (gSigioGuard) return;
+  gSigioGuard = true;
+  GuardSigio();
+}
+
 }  // namespace
 
 bool EnsureSamplingSignal(std::string* error) {
@@ -377,16 +388,6 @@ bool ReclaimSamplingSignal() {
 }
 
 int SamplingSignal() { return gSignal; }
-
-namespace {
-// Guards SIGIO from the first perf event on (before it is opened).
-void EnsureSigioGuard() {
-  std::lock_guard<std::mutex> lk(R().signalLock);
-  if (gSigioGuard) return;
-  gSigioGuard = true;
-  GuardSigio();
-}
-}  // namespace
 
 int64_t HandlerNsTotal() { return gHandlerNsTotal.load(std::memory_order_relaxed); }
 
