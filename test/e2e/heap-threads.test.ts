@@ -1,5 +1,7 @@
 // A worker's allocations appear under its thread labels (thread id, thread name, os thread id),
 // the main thread's under its own; a worker terminated while profiling does not crash anything.
+// The worker's scaled alloc_objects is judged on three runs pooled (±25% of its calls): one run
+// reads only some of the worker's GC intervals, and one read x0.71 on Node 20 (2026-12-07).
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -8,12 +10,27 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FLAGS = ['--no-turbo-inlining', '--no-maglev-inlining'];
 type Row = Record<string, number>;
+interface Result { workerThreadId: number; workerCalls: number; byThreadLeaf: Record<string, Record<string, Row>> }
+
+function runWorker(): Result {
+  const out = execFileSync(process.execPath, [...FLAGS, path.join(here, '..', 'fixtures', 'heap', 'worker.mjs')], { encoding: 'utf8', timeout: 60000 });
+  return JSON.parse(out.trim().split('\n').pop()!) as Result;
+}
+
+/** The worker's label set in a run. */
+function workerKey(r: Result): string | undefined {
+  return Object.keys(r.byThreadLeaf).find((k) => k.includes(`thread id=${r.workerThreadId},`));
+}
+
+/** The worker's scaled alloc_objects of siteW in a run. */
+function workerObjects(r: Result): number {
+  return r.byThreadLeaf[workerKey(r) ?? '']?.siteW?.alloc_objects ?? 0;
+}
 
 t.test("a worker's allocations are under its thread labels", async (tt) => {
-  const out = execFileSync(process.execPath, [...FLAGS, path.join(here, '..', 'fixtures', 'heap', 'worker.mjs')], { encoding: 'utf8', timeout: 60000 });
-  const r = JSON.parse(out.trim().split('\n').pop()!) as { workerThreadId: number; workerCalls: number; byThreadLeaf: Record<string, Record<string, Row>> };
+  const r = runWorker();
   const keys = Object.keys(r.byThreadLeaf);
-  const wKey = keys.find((k) => k.includes(`thread id=${r.workerThreadId},`));
+  const wKey = workerKey(r);
   const mKey = keys.find((k) => k.includes('thread id=0,'));
   tt.ok(wKey, `a label set with the worker's thread id ${r.workerThreadId}: ${keys.join(' | ')}`);
   tt.ok(mKey, 'a label set with thread id 0');
@@ -26,8 +43,11 @@ t.test("a worker's allocations are under its thread labels", async (tt) => {
   tt.notOk(w.siteMain, 'siteMain never under the worker');
   tt.notOk(m.siteW, 'siteW never under the main thread');
   tt.ok((m.siteMain?.alloc_space ?? 0) > 0, 'siteMain under the main thread');
-  const est = w.siteW.alloc_objects;
-  tt.ok(Math.abs(est / r.workerCalls - 1) <= 0.25, `worker alloc_objects ${est} vs ${r.workerCalls} calls`);
+  const runs = [r, runWorker(), runWorker()];
+  const est = runs.reduce((sum, x) => sum + workerObjects(x), 0);
+  const calls = runs.reduce((sum, x) => sum + x.workerCalls, 0);
+  tt.ok(Math.abs(est / calls - 1) <= 0.25, `worker alloc_objects ${est} vs ${calls} calls, 3 runs pooled ` +
+    `(x${(est / calls).toFixed(3)}; runs ${runs.map((x) => (workerObjects(x) / x.workerCalls).toFixed(2)).join(', ')})`);
 });
 
 t.test('a worker terminated while its heap profiler runs, then the next period', async (tt) => {
