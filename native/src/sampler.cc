@@ -172,7 +172,9 @@ void TakeSample(ThreadSampler* s, int clock, int overrun, ucontext_t* uc, int64_
     r.externalCallback = reinterpret_cast<uintptr_t>(info.external_callback_entry);
     r.weight = weight;
     r.label = s->labelSlot ? __atomic_load_n(s->labelSlot, __ATOMIC_RELAXED) : 0;
-    if (s->traceSlot) {
+    // Outside JavaScript (no frames, and not in a GC, which has none either) no callback runs,
+    // and the slot still holds the last one's span (trace-context.ts has no `after` hook).
+    if (s->traceSlot && (n > 0 || info.vm_state == v8::GC)) {
       const int32_t* cur = s->traceSlot + 1 + (__atomic_load_n(s->traceSlot, __ATOMIC_ACQUIRE) & 1) * kTraceInts;
       for (int k = 0; k < kTraceInts; k++) r.trace[k] = uint32_t(cur[k]);
     } else {

@@ -12,7 +12,7 @@ import { threadName } from './thread-name.js';
 import type { NativeAddon, NativeTimeBatch } from './native.js';
 import { labelSlot, takeNewLabelSets } from './labels.js';
 import type { Labels } from './labels.js';
-import { startWatchingTraceContext, takeNewSpanNames, takeSpanRenames, traceSlot, watchTraceContext } from './trace-context.js';
+import { startTraceSamples, stopTraceSamples, takeNewSpanNames, takeSpanRenames, traceSlot, watchTraceContext } from './trace-context.js';
 
 export interface ThreadCollectorOptions {
   intervalMicros: number;
@@ -36,7 +36,7 @@ export class ThreadCollector {
 
   constructor(private readonly addon: NativeAddon, opts: ThreadCollectorOptions) {
     addon.timeInit(labelSlot(), isMainThread ? 0 : currentThreadId, opts.threadName ?? threadName(), opts.intervalMicros, traceSlot());
-    startWatchingTraceContext();
+    startTraceSamples();
     if (opts.blockThresholdMs !== undefined) addon.timeSetBlockThreshold(Math.round(opts.blockThresholdMs * 1e6));
     addon.timeStart();
   }
@@ -66,6 +66,7 @@ export class ThreadCollector {
   stop(owner: boolean): NativeTimeBatch | undefined {
     if (this.stopped) return undefined;
     this.stopped = true;
+    stopTraceSamples();
     const batch = owner ? this.addon.timeRotate(false) : undefined;
     this.addon.timeDispose(!owner);
     return batch;

@@ -5,7 +5,8 @@
 // - per route, the CPU of the samples carrying that route's root span ids (span_id) is its
 //   measured CPU within ±15% (the samples also hold the handler's own glue, a few %);
 // - at least 95% of the CPU sampled in a route's work function carries its own request's span;
-// - CPU outside requests, and in a route whose spans are not sampled, carries no span;
+// - CPU outside requests, and in a route whose spans are not sampled, carries no span, nor
+//   does the wall time sampled outside JavaScript (the loop's wait between requests);
 // - each span_id's trace_id and span_name are its root span's, as the SDK finished it (the beta
 //   route's root spans are renamed just before they end, with updateName); a
 //   child span's samples carry the root's span_id;
@@ -29,6 +30,7 @@ interface Run {
   traceOf: Record<string, { traceId?: string; spanName?: string }>;
   rootOfActive: Record<string, string>;
   finished: { name: string; spanId: string; traceId: string; parent: string | null; profileId: string | null }[];
+  outsideJs: { wall: number; withSpan: number };
 }
 
 function run(): Run {
@@ -89,6 +91,9 @@ t.test('no span outside requests, none for unsampled spans', async (t) => {
       t.ok(total > 2e7, `${fn}: ${(total / 1e6).toFixed(0)} ms sampled`);
       t.same(Object.keys(bySpan), ['(none)'], `${fn}: no sample carries a span`);
     }
+    // Between callbacks the slot still holds the last one's span: the handler must not copy it.
+    t.ok(r.outsideJs.wall > 5e8, `${(r.outsideJs.wall / 1e6).toFixed(0)} ms of wall time sampled outside JavaScript`);
+    t.equal(r.outsideJs.withSpan, 0, 'none of it carries a span');
   }
 });
 
