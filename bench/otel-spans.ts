@@ -2,7 +2,7 @@
 // of overhead-http-inplace.ts, once traced with the SDK (lib/traced-server.ts: a root and a
 // child span per request) and once not, each with hotpath switched on and off in place under
 // one continuous autocannon load. In the traced service hotpath also keeps every sample's span
-// (its context-switch hook, the slot the handler copies, the span labels); the difference of
+// (its hook when a callback starts, the slot the handler copies, the span labels); the difference of
 // hotpath's extra CPU per request between the two services is what that costs.
 //   node dist/bench/otel-spans.js [--quick]   (ROUNDS, PAIRS, WINDOW_MS override)
 import { Figures, median, ratioCells, systemLine, writeSection } from './lib/common.js';
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     '',
     'Method: overhead-http-inplace\'s service and windows (hotpath at 100 Hz switched on and off in place under one autocannon load, each on-window against the off-windows on either side), ' +
       `in two services: traced with the OpenTelemetry SDK (sdk-trace-base, the AsyncLocalStorage context manager, hotpath/otel's span processor, a batch processor that drops the spans; a root and a child span a request, awaits between them) and not traced; ${ROUNDS} rounds, the order of the two swapped every other round. ` +
-      'In the traced service the off-windows are tracing alone, the on-windows tracing and hotpath, which then also keeps each sample\'s span (a hook at every async context switch, the slot its signal handler copies, the span labels).',
+      'In the traced service the off-windows are tracing alone, the on-windows tracing and hotpath, which then also keeps each sample\'s span (an async_hooks `before` hook when each callback starts, the slot its signal handler copies, the span labels).',
     '',
     '| service | CPU µs/request, hotpath off (median) | on / off CPU per request (median) | spread (IQR; min-max) | hotpath\'s extra µs/request (median, IQR) | windows |',
     '|---|---|---|---|---|---|',

@@ -31,6 +31,7 @@ const SCENARIOS: Scenario[] = [
   { key: 'idle-workers', script: 'idle-workers.js', what: '16 idle worker threads: the profiler\'s CPU' },
   { key: 'labels', script: 'labels.js', what: 'labels that follow await: CPU per await (bench:overhead)', extra: true },
   { key: 'otel-spans', script: 'otel-spans.js', what: 'OpenTelemetry span context: what it adds to hotpath\'s cost in a traced HTTP service', extra: true },
+  { key: 'otel-await', script: 'otel-await.js', what: 'OpenTelemetry span context: main-thread CPU per await and per traced request without HTTP, per Node major', extra: true },
   { key: 'overhead-heap', script: 'overhead-heap.js', what: 'heap profile overhead: hotpath, @datadog/pprof, Google pprof' },
   { key: 'loop-delay', script: 'loop-delay.js', what: 'event-loop delay at period boundaries (p99, max)' },
   { key: 'accuracy', script: 'accuracy.js', what: 'accuracy: builtin-heavy 70/30 with truth; TypeScript parser vs node --cpu-prof' },
@@ -52,7 +53,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 /** Section order in the document; sections not listed keep their order after these. */
-const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'overhead-http-inplace', 'overhead-inplace', 'native-calls', 'idle-workers', 'overhead-heap', 'loop-delay', 'accuracy', 'lines', 'size', 'encode', 'memory', 'workers', 'reproducibility', 'labels', 'otel-spans', 'heap', 'contention', 'exceptions', 'eventloop', 'memory-parts', 'code-map', 'soak'];
+const ORDER = ['suite', 'overhead-cpu', 'overhead-http', 'overhead-http-inplace', 'overhead-inplace', 'native-calls', 'idle-workers', 'overhead-heap', 'loop-delay', 'accuracy', 'lines', 'size', 'encode', 'memory', 'workers', 'reproducibility', 'labels', 'otel-spans', 'otel-await', 'heap', 'contention', 'exceptions', 'eventloop', 'memory-parts', 'code-map', 'soak'];
 
 interface ScenarioRun { ok: boolean; seconds: number; loadBefore: string; at?: string }
 

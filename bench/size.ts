@@ -47,7 +47,9 @@ async function child(name: ProfilerName, firsts: string): Promise<void> {
 interface Run { bytes: number; count: number; [k: string]: number }
 
 async function runOnce(c: string): Promise<Run> {
+  // The child reads PERIOD_S from the environment: --quick is the parent's alone.
   return runNode<Run>(self, ['child', c, FIRSTS], {
+    env: { PERIOD_S: String(PERIOD_S) },
     onLine: (line, p) => {
       const m = /^READY (\d+)/.exec(line);
       if (!m) return;

@@ -127,12 +127,14 @@ export interface ChildOptions {
   /** Called with each stdout line while the child runs (e.g. `READY <port>`). */
   onLine?: (line: string, child: ReturnType<typeof spawn>) => void;
   timeoutMs?: number;
+  /** The node binary (default: this one). */
+  node?: string;
 }
 
 /** Runs `node [flags] script ...args` in a fresh process and returns its `RESULT {json}` line. */
 export function runNode<T = Record<string, number>>(script: string, args: string[], opts: ChildOptions = {}): Promise<T> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [...(opts.flags ?? []), script, ...args], {
+    const p = spawn(opts.node ?? process.execPath, [...(opts.flags ?? []), script, ...args], {
       stdio: ['pipe', 'pipe', 'inherit'],
       env: { ...process.env, ...opts.env },
     });
