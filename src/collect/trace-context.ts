@@ -75,8 +75,9 @@ let newRenames: { root: string; name: string }[] = [];
 let newNames: { id: number; name: string }[] = [];
 /** The span written now (undefined: none). */
 let current: Span | undefined;
-/** The context the last `before` wrote the span of (undefined: written by with() or attach()). */
+/** The context the last callback started in, and its sampled span (spanOf): a Context never changes. */
 let lastContext: Context | undefined;
+let lastContextSpan: Span | undefined;
 let manager: ContextManager | undefined;
 /** The async hook that keeps the slot current: enabled only while the time profiler samples this thread. */
 let hook: AsyncHook | undefined;
@@ -283,16 +284,20 @@ function activeContext(): Context | undefined {
 
 /** Writes the active context's span (after attach() and its dispose(), and when sampling starts). */
 function sync(): void {
-  lastContext = undefined;
   if (sampling) write(spanOf(activeContext()));
 }
 
-/** A callback starts: most start in the context the last one had (the awaits of one request). */
+/**
+ * A callback starts: most start in the context the last one had (the awaits of one request),
+ * whose span is not read again; write() does nothing when the slot holds it already.
+ */
 function callbackStarts(): void {
   const ctx = activeContext();
-  if (ctx !== undefined && ctx === lastContext) return;
-  lastContext = ctx;
-  write(spanOf(ctx));
+  if (ctx === undefined || ctx !== lastContext) {
+    lastContext = ctx;
+    lastContextSpan = spanOf(ctx);
+  }
+  write(lastContextSpan);
 }
 
 function install(m: ContextManager): void {
@@ -301,12 +306,10 @@ function install(m: ContextManager): void {
   m.with = function withSpan(this: unknown, ctx: unknown, ...rest: unknown[]): unknown {
     if (!sampling) return originalWith.call(this, ctx, ...rest);
     const prev = current;
-    lastContext = undefined;
     write(spanOf(ctx as Context));
     try {
       return originalWith.call(this, ctx, ...rest);
     } finally {
-      lastContext = undefined;
       write(prev);
     }
   };
@@ -363,7 +366,6 @@ export function startTraceSamples(): void {
 export function stopTraceSamples(): void {
   sampling = false;
   hook?.disable();
-  lastContext = undefined;
   write(undefined);
 }
 
