@@ -6,24 +6,14 @@
 // `hotpath run`.
 //   node dist/bench/lines.js [--quick]   (--quick: 3 s per workload instead of 10)
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { quick, root, systemLine, writeSection } from './lib/common.js';
+import { cachedNodes, quick, root, systemLine, writeSection } from './lib/common.js';
 import { decodeProfile } from '../src/profile/index.js';
 
 const CLI = path.join(root, 'dist', 'src', 'cli', 'main.js');
-const cache = process.env.HOTPATH_NODE_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'hotpath', 'node');
 const LINE = /JS leaf lines: ([\d.]+)% exact, ([\d.]+)% the function's first line only .*; (\d+) samples in native callbacks/;
-
-function nodes(): { major: string; bin: string }[] {
-  const out = [{ major: process.versions.node.split('.')[0], bin: process.execPath }];
-  for (const m of ['22', '24', '26']) {
-    const bin = path.join(cache, `node-${m}-x64`, 'bin', 'node');
-    if (m !== out[0].major && existsSync(bin)) out.push({ major: m, bin });
-  }
-  return out;
-}
 
 const seconds = quick ? 3 : 10;
 const WORKLOADS: Record<string, string[]> = {
@@ -55,7 +45,7 @@ function measure(bin: string, args: string[]): { exact: number; fn: number; nati
 }
 
 const rows: string[] = [];
-for (const { major, bin } of nodes()) {
+for (const { major, bin } of cachedNodes()) {
   for (const [what, args] of Object.entries(WORKLOADS)) {
     const r = measure(bin, args);
     rows.push(`| ${major} | ${what} | ${r ? `${r.exact.toFixed(1)}%` : '-'} | ${r ? `${r.fn.toFixed(1)}%` : '-'} | ${r ? r.native : '-'} |`);

@@ -6,12 +6,9 @@
 // profiler (which then writes the active span into its slot). Fresh processes, the two
 // alternating; on every Node major with a build here (this Node, and the node binaries
 // scripts/build-native.sh caches).
-//   node dist/bench/otel-await.js [--quick]   (ROUNDS, AWAITS override)
-import { existsSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+//   node dist/bench/otel-await.js [--quick]   (ROUNDS, AWAITS, REQUESTS override)
 import { fileURLToPath } from 'node:url';
-import { Figures, median, result, runNode, setting, systemLine, threadCpuMs, writeSection } from './lib/common.js';
+import { cachedNodes, Figures, median, result, runNode, setting, systemLine, threadCpuMs, writeSection } from './lib/common.js';
 
 const ROUNDS = setting('ROUNDS', 6, 2);
 // schedstat moves at the scheduler tick for a running thread (4 ms here): a loop lasts ~100 ticks.
@@ -19,7 +16,6 @@ const AWAITS = setting('AWAITS', 2_000_000, 1_000_000);
 const REQUESTS = setting('REQUESTS', 100_000, 50_000);
 const WINDOWS = 7;
 const self = fileURLToPath(import.meta.url);
-const cache = process.env.HOTPATH_NODE_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'hotpath', 'node');
 
 async function child(withHotpath: boolean): Promise<void> {
   const { context, trace } = await import('@opentelemetry/api');
@@ -71,20 +67,12 @@ async function child(withHotpath: boolean): Promise<void> {
   process.exit(0);
 }
 
-function nodes(): { major: string; bin: string }[] {
-  const out = [{ major: process.versions.node.split('.')[0]!, bin: process.execPath }];
-  for (const m of ['22', '24', '26']) {
-    const bin = path.join(cache, `node-${m}-${process.arch}`, 'bin', 'node');
-    if (m !== out[0]!.major && existsSync(bin)) out.push({ major: m, bin });
-  }
-  return out;
-}
 
 async function main(): Promise<void> {
   const system = systemLine();
   const figs = new Figures('otel-await', system);
   const rows: string[] = [];
-  for (const { major, bin } of nodes()) {
+  for (const { major, bin } of cachedNodes()) {
     const without = { await: [] as number[], request: [] as number[] };
     const added = { await: [] as number[], request: [] as number[] };
     for (let r = 0; r < ROUNDS; r++) {

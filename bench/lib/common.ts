@@ -131,6 +131,20 @@ export interface ChildOptions {
   node?: string;
 }
 
+/**
+ * The Node majors a benchmark can run on here: this Node, and the other supported majors whose
+ * binaries scripts/node-major.sh has cached (scripts/build-native.sh fetches them).
+ */
+export function cachedNodes(): { major: string; bin: string }[] {
+  const cache = process.env.HOTPATH_NODE_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'hotpath', 'node');
+  const out = [{ major: process.versions.node.split('.')[0]!, bin: process.execPath }];
+  for (const m of ['22', '24', '26']) {
+    const bin = path.join(cache, `node-${m}-${process.arch}`, 'bin', 'node');
+    if (m !== out[0]!.major && existsSync(bin)) out.push({ major: m, bin });
+  }
+  return out;
+}
+
 /** Runs `node [flags] script ...args` in a fresh process and returns its `RESULT {json}` line. */
 export function runNode<T = Record<string, number>>(script: string, args: string[], opts: ChildOptions = {}): Promise<T> {
   return new Promise((resolve, reject) => {

@@ -7,8 +7,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { startTimeProfiler } from '../../dist/src/collect/time-profiler.js';
 import { traceSlot } from '../../dist/src/collect/trace-context.js';
-
-const TRACE_INTS = 9;
+import { TRACE_INTS } from '../../dist/src/transport/time-batch.js';
 
 /** The span id in the slot's current buffer, as 16 hex digits (zeros: none). */
 function slotSpanId(): string {
